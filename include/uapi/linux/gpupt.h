@@ -1,0 +1,388 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * gpupt: GPU passthrough helper, generic netlink protocol.
+ *
+ * Copyright (C) 2026 The gpupt authors.
+ *
+ * Overview
+ * --------
+ * gpupt.ko is a PCI driver with no ID table.  It holds GPUs (and their
+ * companion functions, e.g. HDMI audio) selected by the ids= and addrs=
+ * module parameters, or claimed at runtime, so that no host driver binds
+ * them.  It moves them to vfio-pci and back as one transaction per IOMMU
+ * group, resets them, and reports their BARs.
+ *
+ * The generic netlink family is named GPUPT_GENL_NAME ("gpupt"), version
+ * GPUPT_GENL_VERSION.  It has one multicast group, GPUPT_GENL_MCGRP_EVENTS
+ * ("events").  The family uses strict validation: an attribute that is not
+ * in the policy, a wrong type, a wrong length or trailing garbage is
+ * rejected with EINVAL before any handler runs.
+ *
+ * Addresses
+ * ---------
+ * A PCI function is always named by a GPUPT_A_DEVICE nest (or an element
+ * of a GPUPT_A_DEVICES array) holding GPUPT_DEV_A_DOMAIN (u32),
+ * GPUPT_DEV_A_BUS (u8) and GPUPT_DEV_A_DEVFN (u8, PCI_DEVFN(slot, fn)).
+ * All three are required where an address is required.  A well-formed
+ * address of a function that does not exist gives ENODEV.
+ *
+ * Permissions
+ * -----------
+ * DEV_GET, BARS_GET and STATS_GET are available to every user.  Every
+ * command that changes state (CLAIM, UNCLAIM, HANDOFF, RECLAIM, RELEASE,
+ * RESET) is GENL_ADMIN_PERM: it needs CAP_NET_ADMIN in the initial user
+ * namespace and otherwise fails with EPERM.
+ *
+ * Errors
+ * ------
+ * Errors are negative errno values in the netlink ACK.  Every error carries
+ * an extended-ACK message meant for a human (for instance
+ * "0000:01:00.1 is bound to snd_hda_intel").  The errno values below are
+ * ABI; the message text is not.
+ *
+ *   EINVAL      malformed request (missing attribute, bad flag bits,
+ *               unknown reset method, bad driver name)
+ *   ENODEV      no PCI function at that address
+ *   EPERM       the caller lacks CAP_NET_ADMIN
+ *   EBUSY       a function is bound to a host driver (and FORCE was not
+ *               given), a vfio device is open (a VM is running), or a
+ *               reset would hit a device that is not idle
+ *   ENOENT      the target driver does not exist and cannot be loaded
+ *   ENOTTY      the device does not support the requested reset method
+ *   EALREADY    CLAIM of a device gpupt already holds is *not* an error;
+ *               EALREADY is never returned.  Repeating an operation whose
+ *               result already holds succeeds and changes nothing.
+ *   EIO         a bind did not result in the expected driver, or a device
+ *               failed its health check after a reset
+ *
+ * Commands
+ * --------
+ * GPUPT_CMD_DEV_GET (do or NLM_F_DUMP)
+ *   do:   request GPUPT_A_DEVICE { DOMAIN, BUS, DEVFN }; the reply is one
+ *         message with GPUPT_A_DEVICE holding a device record (below).
+ *         The device need not be of display class.
+ *   dump: no attributes.  One message per device, each with
+ *         GPUPT_A_DEVICE.  Covered devices: every function of display
+ *         class (0x03xxxx), every function gpupt holds or whose ID or
+ *         address is listed in ids=/addrs=, and every other function of
+ *         the slots of those.  The dump pages with a cursor; if a device
+ *         was bound or unbound during the dump, the final messages carry
+ *         NLM_F_DUMP_INTR and userspace should retry.
+ *
+ *   Device record (GPUPT_A_DEVICE nest):
+ *     GPUPT_DEV_A_DOMAIN        u32
+ *     GPUPT_DEV_A_BUS           u8
+ *     GPUPT_DEV_A_DEVFN         u8
+ *     GPUPT_DEV_A_VENDOR        u16
+ *     GPUPT_DEV_A_DEVICE        u16
+ *     GPUPT_DEV_A_SUBSYS_VENDOR u16
+ *     GPUPT_DEV_A_SUBSYS_DEVICE u16
+ *     GPUPT_DEV_A_CLASS         u32  (24-bit class code, e.g. 0x030000)
+ *     GPUPT_DEV_A_DRIVER        string, absent when no driver is bound
+ *     GPUPT_DEV_A_IOMMU_GROUP   u32, absent when the device has no group
+ *     GPUPT_DEV_A_NUMA_NODE     u32, absent when NUMA_NO_NODE
+ *     GPUPT_DEV_A_STATE         u32, GPUPT_DEV_S_* bits
+ *     GPUPT_DEV_A_RESET_METHODS nest of GPUPT_RM_A_METHOD (u8,
+ *                               enum gpupt_reset_method), in the
+ *                               kernel's priority order; empty when the
+ *                               device cannot be reset
+ *     GPUPT_DEV_A_DRIVER_OVERRIDE string, absent when none is set
+ *
+ * GPUPT_CMD_CLAIM (do, admin)
+ *   Request: GPUPT_A_DEVICE { DOMAIN, BUS, DEVFN }, optional GPUPT_A_FLAGS
+ *   (GPUPT_F_FORCE).  Sets driver_override to "gpupt" and binds the device
+ *   to gpupt.  A device bound to another driver is refused with EBUSY
+ *   unless GPUPT_F_FORCE is given, in which case it is unbound first.
+ *   A vfio device that is open is always refused with EBUSY.  On failure
+ *   the previous override and driver are restored.
+ *   Reply: GPUPT_A_DEVICE with the device record after the claim.
+ *
+ * GPUPT_CMD_UNCLAIM (do, admin)
+ *   Request: GPUPT_A_DEVICE.  The device must be held by gpupt (else
+ *   EINVAL with a message).  Clears driver_override, releases the device
+ *   and re-probes it, so the host's native driver (if any) binds it.  The
+ *   device will also no longer be taken by a later ids=/addrs= match until
+ *   it is claimed again.  Reply: GPUPT_A_DEVICE after the re-probe.
+ *
+ * GPUPT_CMD_HANDOFF (do, admin)
+ *   Request: GPUPT_A_DEVICE; optional GPUPT_A_DRIVER (target driver name,
+ *   default "vfio-pci"; must be a vfio driver, i.e. "vfio-pci" or a name
+ *   ending in "vfio_pci" or "vfio-pci"); optional GPUPT_A_FLAGS
+ *   (GPUPT_F_DRY_RUN, GPUPT_F_SINGLE, GPUPT_F_FORCE).
+ *   The set moved is every non-bridge function in the device's IOMMU
+ *   group, or only the device with GPUPT_F_SINGLE.  Each function gets
+ *   driver_override set to the target before it is released, so no other
+ *   driver can match it; then it is attached to the target and checked.
+ *   On any failure every function already moved is restored (previous
+ *   override and driver) in reverse order and the error names the failing
+ *   function.  Operations on one IOMMU group are serialised.
+ *   Refusals (EBUSY, nothing changed): a function bound to a host driver
+ *   without GPUPT_F_FORCE; a group member that is not a function of the
+ *   requested slot and is bound to a host driver, without GPUPT_F_FORCE;
+ *   an open vfio device.
+ *   Reply: GPUPT_A_IOMMU_GROUP (u32, absent if none) and GPUPT_A_DEVICES,
+ *   one device record per function in the set, each extended with
+ *   GPUPT_DEV_A_FROM (driver before, "" for none) and GPUPT_DEV_A_TO
+ *   (driver after, or planned with DRY_RUN).  With DRY_RUN a function
+ *   that would block carries GPUPT_DEV_A_BLOCKER (string, why) and the
+ *   request still succeeds.
+ *
+ * GPUPT_CMD_RECLAIM (do, admin)
+ *   Like HANDOFF with target "gpupt": moves the group (or one function with
+ *   GPUPT_F_SINGLE) back to gpupt.  Refused with EBUSY while a vfio device
+ *   of the set is open.  Same reply.
+ *
+ * GPUPT_CMD_RELEASE (do, admin)
+ *   Like RECLAIM, but clears driver_override and lets the host's native
+ *   driver probe each function ("back to the desktop").  Same reply; TO is
+ *   the driver that bound, "" if none did.
+ *
+ * GPUPT_CMD_BARS_GET (do)
+ *   Request: GPUPT_A_DEVICE.  Reply: GPUPT_A_DEVICE (record),
+ *   GPUPT_A_BARS: nest of GPUPT_A_BAR nests, one per BAR 0..5 that is
+ *   implemented plus the ROM BAR (index GPUPT_BAR_ROM), each with
+ *     GPUPT_BAR_A_INDEX       u8
+ *     GPUPT_BAR_A_START       u64
+ *     GPUPT_BAR_A_SIZE        u64
+ *     GPUPT_BAR_A_FLAGS       u32, GPUPT_BAR_F_* bits
+ *     GPUPT_BAR_A_RESERVED_BY nest of GPUPT_BAR_A_NAME strings: the names
+ *                             of resources nested inside the BAR
+ *                             (efifb, BOOTFB, a driver's region, ...)
+ *     GPUPT_BAR_A_REBAR_CUR   u64, current size, if Resizable BAR
+ *     GPUPT_BAR_A_REBAR_SIZES u64 bitmap: bit n set = 1 MiB << n supported
+ *   and GPUPT_A_WINDOWS: nest of GPUPT_A_BAR nests describing the upstream
+ *   bridge's windows (INDEX is GPUPT_WIN_*, START, SIZE, FLAGS), plus
+ *   GPUPT_A_BRIDGE (nest, address of that bridge), absent on a root bus.
+ *
+ * GPUPT_CMD_RESET (do, admin)
+ *   Request: optional GPUPT_A_DEVICES (array of address nests; none means
+ *   every idle device gpupt manages), optional GPUPT_A_RESET_METHOD (u8,
+ *   enum gpupt_reset_method, default GPUPT_RESET_AUTO), optional
+ *   GPUPT_A_FLAGS (GPUPT_F_FORCE, GPUPT_F_DRY_RUN).
+ *   A device is idle when gpupt holds it, or when a vfio driver holds it
+ *   and it is not open.  For BUS and SLOT resets every device on the
+ *   secondary bus and below must be idle (EBUSY otherwise, naming the
+ *   device and its driver); FORCE lets through only devices that have no
+ *   driver.  Independent buses are reset concurrently; functions that
+ *   share a bus get one bus reset.  After the reset the vendor ID and BARs
+ *   are checked.
+ *   Reply: GPUPT_A_DEVICES, one record per reset device extended with
+ *   GPUPT_DEV_A_RESET_METHOD (u8, method used), GPUPT_DEV_A_DURATION_US
+ *   (u64), GPUPT_DEV_A_ERRNO (u32, positive errno, 0 = ok) and, on failure,
+ *   GPUPT_DEV_A_MESSAGE.  With DRY_RUN nothing is reset; each record
+ *   carries the planned method, GPUPT_DEV_A_AFFECTED (nest of
+ *   GPUPT_A_DEVICE records: the blast radius) and GPUPT_DEV_A_BLOCKER when
+ *   something would block it.  A request where any device fails returns
+ *   the first error in the ACK after the reply message.
+ *
+ * GPUPT_CMD_STATS_GET (do)
+ *   No request attributes.  Reply: GPUPT_A_STATS nest of u64 counters
+ *   since module load (GPUPT_STATS_A_*), and GPUPT_A_GENERATION.
+ *
+ * Notifications (multicast group "events")
+ *   GPUPT_CMD_EVT_CLAIM, GPUPT_CMD_EVT_UNCLAIM, GPUPT_CMD_EVT_REMOVE:
+ *       GPUPT_A_DEVICE (record; FROM/TO for claim/unclaim).
+ *   GPUPT_CMD_EVT_HANDOFF, GPUPT_CMD_EVT_RECLAIM, GPUPT_CMD_EVT_RELEASE:
+ *       one message per function moved, GPUPT_A_DEVICE with FROM and TO,
+ *       and GPUPT_A_IOMMU_GROUP.
+ *   GPUPT_CMD_EVT_RESET: GPUPT_A_DEVICE with RESET_METHOD, DURATION_US,
+ *       ERRNO.
+ *   Every notification carries GPUPT_A_GENERATION.
+ *
+ * Message size
+ * ------------
+ * Replies fit in one NLMSG_GOODSIZE message: at most 256 functions per
+ * IOMMU group are reported (more gives E2BIG).
+ */
+#ifndef _UAPI_LINUX_GPUPT_H
+#define _UAPI_LINUX_GPUPT_H
+
+#include <linux/types.h>
+
+#define GPUPT_GENL_NAME		"gpupt"
+#define GPUPT_GENL_VERSION	1
+#define GPUPT_GENL_MCGRP_EVENTS	"events"
+
+/* Driver name gpupt registers with the PCI core. */
+#define GPUPT_DRIVER_NAME	"gpupt"
+
+enum gpupt_cmd {
+	GPUPT_CMD_UNSPEC,
+	GPUPT_CMD_DEV_GET,
+	GPUPT_CMD_CLAIM,
+	GPUPT_CMD_UNCLAIM,
+	GPUPT_CMD_HANDOFF,
+	GPUPT_CMD_RECLAIM,
+	GPUPT_CMD_RELEASE,
+	GPUPT_CMD_BARS_GET,
+	GPUPT_CMD_RESET,
+	GPUPT_CMD_STATS_GET,
+	/* notifications, multicast on "events" */
+	GPUPT_CMD_EVT_CLAIM,
+	GPUPT_CMD_EVT_UNCLAIM,
+	GPUPT_CMD_EVT_HANDOFF,
+	GPUPT_CMD_EVT_RECLAIM,
+	GPUPT_CMD_EVT_RELEASE,
+	GPUPT_CMD_EVT_RESET,
+	GPUPT_CMD_EVT_REMOVE,
+
+	__GPUPT_CMD_MAX
+};
+#define GPUPT_CMD_MAX (__GPUPT_CMD_MAX - 1)
+
+/* Top-level attributes. */
+enum gpupt_attr {
+	GPUPT_A_UNSPEC,
+	GPUPT_A_DEVICE,		/* nest, enum gpupt_dev_attr */
+	GPUPT_A_DEVICES,	/* nest of GPUPT_A_DEVICE nests */
+	GPUPT_A_FLAGS,		/* u32, GPUPT_F_* */
+	GPUPT_A_DRIVER,		/* NUL-terminated string, < 32 bytes */
+	GPUPT_A_IOMMU_GROUP,	/* u32 */
+	GPUPT_A_RESET_METHOD,	/* u8, enum gpupt_reset_method */
+	GPUPT_A_BARS,		/* nest of GPUPT_A_BAR nests */
+	GPUPT_A_BAR,		/* nest, enum gpupt_bar_attr */
+	GPUPT_A_WINDOWS,	/* nest of GPUPT_A_BAR nests */
+	GPUPT_A_BRIDGE,		/* nest, enum gpupt_dev_attr (address only) */
+	GPUPT_A_STATS,		/* nest, enum gpupt_stats_attr */
+	GPUPT_A_GENERATION,	/* u32 */
+	GPUPT_A_PAD,
+
+	__GPUPT_A_MAX
+};
+#define GPUPT_A_MAX (__GPUPT_A_MAX - 1)
+
+/* Request flags (GPUPT_A_FLAGS). */
+enum gpupt_flags {
+	GPUPT_F_FORCE	= 1U << 0,	/* take functions from host drivers */
+	GPUPT_F_DRY_RUN	= 1U << 1,	/* plan only, change nothing */
+	GPUPT_F_SINGLE	= 1U << 2,	/* only this function, not its group */
+
+	__GPUPT_F_ALL	= GPUPT_F_FORCE | GPUPT_F_DRY_RUN | GPUPT_F_SINGLE
+};
+
+/* Device record attributes (inside GPUPT_A_DEVICE). */
+enum gpupt_dev_attr {
+	GPUPT_DEV_A_UNSPEC,
+	GPUPT_DEV_A_DOMAIN,		/* u32 */
+	GPUPT_DEV_A_BUS,		/* u8 */
+	GPUPT_DEV_A_DEVFN,		/* u8 */
+	GPUPT_DEV_A_VENDOR,		/* u16 */
+	GPUPT_DEV_A_DEVICE,		/* u16 */
+	GPUPT_DEV_A_SUBSYS_VENDOR,	/* u16 */
+	GPUPT_DEV_A_SUBSYS_DEVICE,	/* u16 */
+	GPUPT_DEV_A_CLASS,		/* u32 */
+	GPUPT_DEV_A_DRIVER,		/* string */
+	GPUPT_DEV_A_IOMMU_GROUP,	/* u32 */
+	GPUPT_DEV_A_NUMA_NODE,		/* u32 */
+	GPUPT_DEV_A_STATE,		/* u32, GPUPT_DEV_S_* */
+	GPUPT_DEV_A_RESET_METHODS,	/* nest of GPUPT_RM_A_METHOD */
+	GPUPT_DEV_A_DRIVER_OVERRIDE,	/* string */
+	GPUPT_DEV_A_FROM,		/* string, driver before ("" = none) */
+	GPUPT_DEV_A_TO,			/* string, driver after ("" = none) */
+	GPUPT_DEV_A_BLOCKER,		/* string, why this would be refused */
+	GPUPT_DEV_A_RESET_METHOD,	/* u8, method used or planned */
+	GPUPT_DEV_A_DURATION_US,	/* u64 */
+	GPUPT_DEV_A_ERRNO,		/* u32, positive errno, 0 = ok */
+	GPUPT_DEV_A_MESSAGE,		/* string */
+	GPUPT_DEV_A_AFFECTED,		/* nest of GPUPT_A_DEVICE records */
+	GPUPT_DEV_A_PAD,
+
+	__GPUPT_DEV_A_MAX
+};
+#define GPUPT_DEV_A_MAX (__GPUPT_DEV_A_MAX - 1)
+
+/* Device state bits (GPUPT_DEV_A_STATE). */
+enum gpupt_dev_state {
+	GPUPT_DEV_S_HELD	= 1U << 0,	/* bound to gpupt */
+	GPUPT_DEV_S_BOOT_VGA	= 1U << 1,	/* the firmware's boot VGA */
+	GPUPT_DEV_S_MATCHED	= 1U << 2,	/* listed in ids=/addrs= */
+	GPUPT_DEV_S_VFIO	= 1U << 3,	/* bound to a vfio driver */
+	GPUPT_DEV_S_OPEN	= 1U << 4,	/* vfio device open (VM running) */
+	GPUPT_DEV_S_BRIDGE	= 1U << 5,	/* PCI-to-PCI bridge */
+
+	__GPUPT_DEV_S_ALL	= (1U << 6) - 1
+};
+
+/* Inside GPUPT_DEV_A_RESET_METHODS. */
+enum gpupt_rm_attr {
+	GPUPT_RM_A_UNSPEC,
+	GPUPT_RM_A_METHOD,	/* u8, enum gpupt_reset_method */
+
+	__GPUPT_RM_A_MAX
+};
+#define GPUPT_RM_A_MAX (__GPUPT_RM_A_MAX - 1)
+
+/*
+ * Reset methods.  The names are the ones sysfs "reset_method" uses, plus
+ * "auto" (the kernel's own order) and "slot" (a hotplug slot reset).
+ */
+enum gpupt_reset_method {
+	GPUPT_RESET_AUTO,
+	GPUPT_RESET_DEVICE_SPECIFIC,
+	GPUPT_RESET_ACPI,
+	GPUPT_RESET_FLR,
+	GPUPT_RESET_AF_FLR,
+	GPUPT_RESET_PM,
+	GPUPT_RESET_BUS,
+	GPUPT_RESET_CXL_BUS,
+	GPUPT_RESET_SLOT,
+
+	__GPUPT_RESET_MAX
+};
+#define GPUPT_RESET_MAX (__GPUPT_RESET_MAX - 1)
+
+/* BAR attributes (inside GPUPT_A_BAR). */
+enum gpupt_bar_attr {
+	GPUPT_BAR_A_UNSPEC,
+	GPUPT_BAR_A_INDEX,		/* u8: 0..5, GPUPT_BAR_ROM or GPUPT_WIN_* */
+	GPUPT_BAR_A_START,		/* u64 */
+	GPUPT_BAR_A_SIZE,		/* u64 */
+	GPUPT_BAR_A_FLAGS,		/* u32, GPUPT_BAR_F_* */
+	GPUPT_BAR_A_RESERVED_BY,	/* nest of GPUPT_BAR_A_NAME */
+	GPUPT_BAR_A_NAME,		/* string */
+	GPUPT_BAR_A_REBAR_CUR,		/* u64 */
+	GPUPT_BAR_A_REBAR_SIZES,	/* u64 bitmap, bit n = 1 MiB << n */
+	GPUPT_BAR_A_PAD,
+
+	__GPUPT_BAR_A_MAX
+};
+#define GPUPT_BAR_A_MAX (__GPUPT_BAR_A_MAX - 1)
+
+#define GPUPT_BAR_ROM		6
+
+/* Bridge window indices (GPUPT_BAR_A_INDEX inside GPUPT_A_WINDOWS). */
+enum gpupt_window {
+	GPUPT_WIN_IO,
+	GPUPT_WIN_MEM,		/* non-prefetchable, 32-bit */
+	GPUPT_WIN_PREF,		/* prefetchable, 64-bit if GPUPT_BAR_F_MEM64 */
+
+	__GPUPT_WIN_MAX
+};
+
+enum gpupt_bar_flags {
+	GPUPT_BAR_F_IO		= 1U << 0,
+	GPUPT_BAR_F_MEM		= 1U << 1,
+	GPUPT_BAR_F_MEM64	= 1U << 2,
+	GPUPT_BAR_F_PREFETCH	= 1U << 3,
+	GPUPT_BAR_F_ASSIGNED	= 1U << 4,	/* in the resource tree */
+	GPUPT_BAR_F_ROM_SHADOW	= 1U << 5,	/* ROM is the shadow copy */
+	GPUPT_BAR_F_REBAR	= 1U << 6,	/* Resizable BAR capability */
+
+	__GPUPT_BAR_F_ALL	= (1U << 7) - 1
+};
+
+/* Counters since module load (inside GPUPT_A_STATS), all u64. */
+enum gpupt_stats_attr {
+	GPUPT_STATS_A_UNSPEC,
+	GPUPT_STATS_A_CLAIMS,
+	GPUPT_STATS_A_HANDOFFS,
+	GPUPT_STATS_A_HANDOFF_FAILURES,
+	GPUPT_STATS_A_RESETS,
+	GPUPT_STATS_A_RESET_FAILURES,
+	GPUPT_STATS_A_PAD,
+
+	__GPUPT_STATS_A_MAX
+};
+#define GPUPT_STATS_A_MAX (__GPUPT_STATS_A_MAX - 1)
+
+#endif /* _UAPI_LINUX_GPUPT_H */
