@@ -105,7 +105,8 @@
  *   it is claimed again.  Reply: GPUPT_A_DEVICE after the re-probe.
  *
  * GPUPT_CMD_HANDOFF (do, admin)
- *   Request: GPUPT_A_DEVICE; optional GPUPT_A_DRIVER (target driver name,
+ *   Request: GPUPT_A_DEVICE, or GPUPT_A_DEVICES (an array of address
+ *   nests: several groups in one transaction); optional GPUPT_A_DRIVER (target driver name,
  *   default "vfio-pci"; must be a vfio driver, i.e. "vfio-pci" or a name
  *   ending in "vfio_pci" or "vfio-pci"); optional GPUPT_A_FLAGS
  *   (GPUPT_F_DRY_RUN, GPUPT_F_SINGLE, GPUPT_F_FORCE).
@@ -115,7 +116,9 @@
  *   driver can match it; then it is attached to the target and checked.
  *   On any failure every function already moved is restored (previous
  *   override and driver) in reverse order and the error names the failing
- *   function.  Operations on one IOMMU group are serialised.
+ *   function.  Operations on one IOMMU group are serialised.  With
+ *   several devices, each distinct group is moved concurrently; if any
+ *   group fails, every group is rolled back and the request fails.
  *   Refusals (EBUSY, nothing changed): a function bound to a host driver
  *   without GPUPT_F_FORCE; a group member that is not a function of the
  *   requested slot and is bound to a host driver, without GPUPT_F_FORCE;
