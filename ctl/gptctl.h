@@ -14,9 +14,9 @@
  *
  * Handlers:
  *  - parse their own options with cmd_getopt() (getopt_long, reset for them);
- *  - return an EXIT_* code (never call exit() except through nl_connect());
+ *  - return an EXIT_* code (never call exit() except through gpupt_connect());
  *  - print data only through print.h, and errors only through errmsg()
- *    or nl_error() (stderr);
+ *    or gpupt_error() (stderr);
  *  - never build netlink messages inline: use nl.h.
  */
 #ifndef GPTCTL_H

@@ -6,13 +6,13 @@
  * top-level attributes (already parsed against a policy) in a callback.
  * Nobody else builds or parses netlink messages.
  *
- *	struct gpupt_nl *nl = nl_connect();	// exits 3 if no module
+ *	struct gpupt_nl *nl = gpupt_connect();	// exits 3 if no module
  *	struct gpupt_req req = { .cmd = GPUPT_CMD_CLAIM, .addr = &a,
  *				 .flags = GPUPT_F_FORCE };
  *	int err = gpupt_request(nl, &req, my_cb, &ctx);
  *	if (err)
- *		return nl_error(nl, err, "claim %s", buf);	// EXIT_FAIL
- *	nl_close(nl);
+ *		return gpupt_error(nl, err, "claim %s", buf);	// EXIT_FAIL
+ *	gpupt_close(nl);
  */
 #ifndef GPTCTL_NL_H
 #define GPTCTL_NL_H
@@ -39,9 +39,9 @@ int gpupt_nl_open(struct gpupt_nl **out);
  * "gptctl: gpupt module not loaded (modprobe gpupt)" and exits EXIT_NOMOD;
  * on other errors prints the reason and exits EXIT_FAIL.
  */
-struct gpupt_nl *nl_connect(void);
+struct gpupt_nl *gpupt_connect(void);
 
-void nl_close(struct gpupt_nl *nl);
+void gpupt_close(struct gpupt_nl *nl);
 
 /* A request.  Zero-initialise and set what the command needs. */
 struct gpupt_req {
@@ -67,7 +67,7 @@ typedef int (*gpupt_reply_cb)(uint8_t cmd, struct nlattr **tb, void *arg);
 /*
  * Send req and process every reply until the ACK / end of dump.  Returns 0,
  * the kernel's error as -errno (its extack text is then available from
- * nl_extack()), or -errno for local failures.  A dump that raced a bind
+ * gpupt_extack()), or -errno for local failures.  A dump that raced a bind
  * (NLM_F_DUMP_INTR) returns -EINTR after delivering its messages; use
  * gpupt_dev_dump(), which retries.  cb may be NULL.
  */
@@ -75,14 +75,14 @@ int gpupt_request(struct gpupt_nl *nl, const struct gpupt_req *req,
 		  gpupt_reply_cb cb, void *arg);
 
 /* The kernel's extack message from the last request, or NULL. */
-const char *nl_extack(const struct gpupt_nl *nl);
+const char *gpupt_extack(const struct gpupt_nl *nl);
 
 /*
  * Print "gptctl: WHAT: strerror(-err)" and, if the kernel said something,
  * " (kernel says: MSG)" on one line to stderr.  Returns EXIT_FAIL
  * (EXIT_NOMOD for -ENOENT from gpupt_nl_open is the caller's business).
  */
-int nl_error(const struct gpupt_nl *nl, int err, const char *what_fmt, ...)
+int gpupt_error(const struct gpupt_nl *nl, int err, const char *what_fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /* Events: join the "events" group, then block in gpupt_events_recv(). */

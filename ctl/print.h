@@ -4,7 +4,7 @@
  * json_print.h.  Every field is printed once:
  *
  *	print_string("driver", "%-12s ", r->driver_or_null);
- *	print_uint("iommu_group", "%u ", group);
+ *	print_uint("iommu_group", "%-6llu ", group);
  *
  * In JSON mode (print_begin(true)) the key is used and fmt is ignored; in
  * text mode the key is ignored and fmt (a printf format with exactly one
@@ -18,6 +18,11 @@
  * opened first (list: an array; show: an object).
  *
  * A NULL string prints JSON null; in text mode it prints fmt with "-".
+ *
+ * Text-mode conversions (the value is passed to fmt as):
+ *	print_string, print_null, print_bool ("yes"/"no"), print_hex: %s
+ *	print_uint: unsigned long long (%llu, %llx)
+ *	print_int:  long long (%lld)
  *
  * Backed by json-c (JSON_C_TO_STRING_PLAIN, or PRETTY with gopts.pretty).
  */
