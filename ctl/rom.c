@@ -1,0 +1,436 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gptctl rom: dump a device's option ROM through sysfs, check a ROM file,
+ * trim a ROM file to its images.  The parsing is in romparse.c.
+ *
+ *	gptctl rom dump ADDR -o FILE [--force]
+ *	gptctl [-j] rom check FILE [--for ADDR]
+ *	gptctl rom trim IN OUT
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <linux/gpupt.h>
+
+#include "gptctl.h"
+#include "print.h"
+#include "romparse.h"
+#include "sysfile.h"
+
+/* The PCI ROM BAR decodes at most 16 MiB; leave room for headers. */
+#define ROM_FILE_MAX	(64u << 20)
+
+/* The live device --for compares with. */
+struct live_dev {
+	struct gpupt_addr addr;
+	char name[GPUPT_ADDR_STRLEN];
+	uint16_t vendor, device;
+	uint32_t class_code;
+};
+
+static int live_dev_read(const char *s, struct live_dev *d)
+{
+	uint64_t v, dv, c;
+	int err;
+
+	err = addr_arg(s, &d->addr);
+	if (err)
+		return err;
+	addr_format(&d->addr, d->name);
+	if (pci_attr_u64(&d->addr, "vendor", &v) ||
+	    pci_attr_u64(&d->addr, "device", &dv) ||
+	    pci_attr_u64(&d->addr, "class", &c)) {
+		errmsg("no PCI function at %s", d->name);
+		return EXIT_FAIL;
+	}
+	d->vendor = (uint16_t)v;
+	d->device = (uint16_t)dv;
+	d->class_code = (uint32_t)c;
+	return EXIT_OK;
+}
+
+static void print_finding(const struct rom_finding *f)
+{
+	open_json_object(NULL);
+	print_string("severity", "%s: ", rom_severity_name(f->severity));
+	print_string("kind", NULL, rom_kind_name(f->kind));
+	print_uint("offset", NULL, f->offset);
+	print_string("message", "%s\n", f->msg);
+	close_json_object();
+}
+
+static void print_image(unsigned int i, const struct rom_image *img,
+			const struct live_dev *live)
+{
+	unsigned int j;
+
+	open_json_object(NULL);
+	print_uint("index", "image %llu", i);
+	print_uint("offset", " at 0x%llx", img->offset);
+	print_uint("length", ", length 0x%llx\n", img->length);
+	print_text("\tsignature 55aa, ");
+	print_uint("pcir_offset", "PCIR at +0x%llx", img->pcir);
+	print_uint("pcir_revision", ", PCIR revision %llu\n", img->pcir_revision);
+	print_hex("vendor", "\tvendor %s", img->vendor, 4);
+	print_hex("device", " device %s", img->device, 4);
+	print_hex("class", " class %s", img->class_code, 6);
+	print_uint("code_revision", ", code revision 0x%04llx\n", img->code_revision);
+	if (img->ndevlist) {
+		print_text("\tdevice list:");
+		open_json_array("device_list");
+		for (j = 0; j < img->ndevlist; j++)
+			print_hex(NULL, " %s", img->devlist[j], 4);
+		close_json_array();
+		print_text("\n");
+	}
+	print_uint("code_type_id", "\tcode type %llu", img->code_type);
+	print_string("code_type", NULL, rom_code_type_name(img->code_type));
+	print_text(" (%s)", rom_code_type_desc(img->code_type));
+	if (img->has_checksum)
+		print_bool("checksum_ok", ", checksum ok: %s",
+			   img->checksum == 0);
+	print_text("\n");
+	if (img->code_type == ROM_CODE_EFI) {
+		open_json_object("efi");
+		print_bool("signature_ok", "\tEFI: signature 0x0ef1 ok: %s",
+			   img->efi.sig_ok);
+		print_string("subsystem", ", subsystem %s",
+			     rom_efi_subsystem_name(img->efi.subsystem));
+		print_uint("subsystem_id", " (%llu)", img->efi.subsystem);
+		print_string("machine", ", machine %s",
+			     rom_efi_machine_name(img->efi.machine));
+		print_hex("machine_id", " (0x%s)", img->efi.machine, 4);
+		print_bool("compressed", ", compressed: %s\n",
+			   img->efi.compression != 0);
+		close_json_object();
+	}
+	if (live) {
+		bool ids = rom_image_matches(img, live->vendor, live->device);
+
+		print_bool("matches_device", "\tmatches the device: %s", ids);
+		if (ids && img->class_code != live->class_code)
+			print_text(" (class differs: device has %06x)",
+				   live->class_code);
+		print_text("\n");
+	}
+	print_bool("last", "\tlast image: %s\n", img->last);
+	close_json_object();
+}
+
+static int rom_check(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "for", required_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct live_dev live, *lp = NULL;
+	const char *file, *for_arg = NULL;
+	struct rom_report *r;
+	unsigned int i, match = 0;
+	size_t len;
+	uint8_t *buf;
+	int c, err, ret;
+
+	while ((c = cmd_getopt(argc, argv, "", opts)) != -1) {
+		switch (c) {
+		case 'f':
+			for_arg = optarg;
+			break;
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if (optind + 1 != argc)
+		return usage_error("rom check: expected one FILE");
+	file = argv[optind];
+	if (for_arg) {
+		ret = live_dev_read(for_arg, &live);
+		if (ret)
+			return ret;
+		lp = &live;
+	}
+
+	err = file_read_all(file, ROM_FILE_MAX, &buf, &len);
+	if (err == -EFBIG) {
+		errmsg("%s: larger than %u MiB, not an option ROM", file,
+		       ROM_FILE_MAX >> 20);
+		return EXIT_FAIL;
+	}
+	if (err) {
+		errmsg("%s: %s", file, strerror(-err));
+		return EXIT_FAIL;
+	}
+	r = malloc(sizeof(*r));
+	if (!r) {
+		free(buf);
+		errmsg("out of memory");
+		return EXIT_FAIL;
+	}
+	rom_parse(buf, len, r);
+	free(buf);
+
+	print_begin(gopts.json);
+	open_json_object(NULL);
+	print_string("file", "%s:", file);
+	print_uint("size", " %llu bytes", r->size);
+	print_uint("leading_bytes", ", %llu bytes before the first image", r->lead);
+	print_uint("end", ", images end at 0x%llx\n", r->end);
+	if (lp) {
+		open_json_object("device");
+		print_string("address", "device %s:", lp->name);
+		print_hex("vendor", " %s", lp->vendor, 4);
+		print_hex("device", ":%s", lp->device, 4);
+		print_hex("class", " class %s\n", lp->class_code, 6);
+		close_json_object();
+	}
+	open_json_array("images");
+	for (i = 0; i < r->nimages; i++) {
+		print_image(i, &r->img[i], lp);
+		if (lp && rom_image_matches(&r->img[i], lp->vendor, lp->device))
+			match++;
+	}
+	close_json_array();
+
+	open_json_array("findings");
+	for (i = 0; i < r->nfindings; i++)
+		print_finding(&r->finding[i]);
+	if (lp && r->nimages && !match) {
+		char msg[ROM_MSG_LEN];
+
+		snprintf(msg, sizeof(msg),
+			 "no image is for %s (%04x:%04x): the first image is for %04x:%04x",
+			 lp->name, lp->vendor, lp->device, r->img[0].vendor,
+			 r->img[0].device);
+		/* Not a parser finding: the kind is spelled out here. */
+		open_json_object(NULL);
+		print_string("severity", "%s: ", "error");
+		print_string("kind", NULL, "device_mismatch");
+		print_uint("offset", NULL, r->img[0].offset);
+		print_string("message", "%s\n", msg);
+		close_json_object();
+		r->nerrors++;
+	}
+	if (r->findings_dropped)
+		print_text("(more findings not shown)\n");
+	close_json_array();
+	print_uint("errors", "result: %llu error(s)", r->nerrors);
+	print_uint("warnings", ", %llu warning(s)\n", r->nwarnings);
+	close_json_object();
+	print_end();
+
+	ret = r->nerrors ? EXIT_FAIL : EXIT_OK;
+	free(r);
+	return ret;
+}
+
+static int rom_trim(int argc, char **argv)
+{
+	static const struct option opts[] = { { NULL, 0, NULL, 0 } };
+	struct rom_report *r;
+	unsigned int i;
+	uint8_t *buf;
+	size_t len;
+	int err, ret = EXIT_FAIL;
+
+	if (cmd_getopt(argc, argv, "", opts) != -1)
+		return EXIT_USAGE;
+	if (optind + 2 != argc)
+		return usage_error("rom trim: expected IN and OUT");
+
+	err = file_read_all(argv[optind], ROM_FILE_MAX, &buf, &len);
+	if (err) {
+		errmsg("%s: %s", argv[optind],
+		       err == -EFBIG ? "too large for an option ROM" : strerror(-err));
+		return EXIT_FAIL;
+	}
+	r = malloc(sizeof(*r));
+	if (!r) {
+		free(buf);
+		errmsg("out of memory");
+		return EXIT_FAIL;
+	}
+	rom_parse(buf, len, r);
+
+	/* Trim only drops data around a sound chain; it repairs nothing. */
+	for (i = 0; i < r->nfindings; i++) {
+		const struct rom_finding *f = &r->finding[i];
+
+		if (f->severity == ROM_ERROR && f->kind != ROM_K_LEADING_DATA) {
+			errmsg("%s: %s", argv[optind], f->msg);
+			errmsg("rom trim only removes data before the first and after the last image; it cannot repair this");
+			goto out;
+		}
+	}
+	if (r->findings_dropped || !r->nimages || r->end <= r->lead) {
+		errmsg("%s: no complete image chain to keep", argv[optind]);
+		goto out;
+	}
+	err = file_write_all(argv[optind + 1], buf + r->lead, r->end - r->lead);
+	if (err) {
+		errmsg("%s: %s", argv[optind + 1], strerror(-err));
+		goto out;
+	}
+	print_begin(gopts.json);
+	open_json_object(NULL);
+	print_string("output", "%s:", argv[optind + 1]);
+	print_uint("size", " wrote %llu bytes", r->end - r->lead);
+	print_uint("images", " (%llu image(s))", r->nimages);
+	print_uint("leading_dropped", ", dropped %llu leading", r->lead);
+	print_uint("trailing_dropped", " and %llu trailing bytes\n", len - r->end);
+	close_json_object();
+	print_end();
+	ret = EXIT_OK;
+out:
+	free(r);
+	free(buf);
+	return ret;
+}
+
+/*
+ * Read the ROM through sysfs: writing "1" to the rom attribute enables the
+ * ROM BAR decode, reading returns the images (the kernel stops at the end
+ * of the last image), writing "0" disables it again.
+ */
+static int read_rom(const char *path, uint8_t **out, size_t *outlen)
+{
+	int fd, err, derr;
+
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, "1", 1) != 1) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	close(fd);
+	err = file_read_all(path, ROM_FILE_MAX, out, outlen);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	derr = fd < 0 || write(fd, "0", 1) != 1 ? -errno : 0;
+	if (fd >= 0)
+		close(fd);
+	if (!err && derr) {
+		free(*out);
+		err = derr;
+	}
+	return err;
+}
+
+static int rom_dump(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "force", no_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char name[GPUPT_ADDR_STRLEN], path[256], drv[64];
+	const char *file = NULL;
+	struct gpupt_addr a;
+	struct rom_report *r;
+	bool force = false, shadow;
+	uint64_t boot_vga = 0;
+	uint8_t *buf;
+	size_t len;
+	int c, err;
+
+	while ((c = cmd_getopt(argc, argv, "o:f", opts)) != -1) {
+		switch (c) {
+		case 'o':
+			file = optarg;
+			break;
+		case 'f':
+			force = true;
+			break;
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if (optind + 1 != argc || !file)
+		return usage_error("rom dump: expected ADDR and -o FILE");
+	err = addr_arg(argv[optind], &a);
+	if (err)
+		return err;
+	addr_format(&a, name);
+	pci_sysfs_path(&a, NULL, path, sizeof(path));
+	if (!file_exists(path)) {
+		errmsg("no PCI function at %s", name);
+		return EXIT_FAIL;
+	}
+	pci_sysfs_path(&a, "rom", path, sizeof(path));
+	if (!file_exists(path)) {
+		errmsg("%s has no option ROM (no ROM BAR and no shadow copy)", name);
+		return EXIT_FAIL;
+	}
+	if (!pci_driver(&a, drv, sizeof(drv)) && strcmp(drv, GPUPT_DRIVER_NAME) &&
+	    !driver_is_vfio(drv) && !force) {
+		errmsg("%s is bound to %s: reading the ROM under a running host driver can hang the device or return the driver's view; claim it first (gptctl claim %s) or use --force",
+		       name, drv, name);
+		return EXIT_FAIL;
+	}
+	pci_attr_u64(&a, "boot_vga", &boot_vga);
+	shadow = boot_vga == 1;
+
+	err = read_rom(path, &buf, &len);
+	if (err == -EACCES || err == -EPERM) {
+		errmsg("%s: %s (run as root)", path, strerror(-err));
+		return EXIT_FAIL;
+	}
+	if (err) {
+		errmsg("reading the ROM of %s failed: %s (the ROM BAR may be unassigned or disabled, or the device needs a reset)",
+		       name, strerror(-err));
+		return EXIT_FAIL;
+	}
+	err = file_write_all(file, buf, len);
+	if (err) {
+		free(buf);
+		errmsg("%s: %s", file, strerror(-err));
+		return EXIT_FAIL;
+	}
+	r = malloc(sizeof(*r));
+	if (!r) {
+		free(buf);
+		errmsg("out of memory");
+		return EXIT_FAIL;
+	}
+	rom_parse(buf, len, r);
+	free(buf);
+
+	print_begin(gopts.json);
+	open_json_object(NULL);
+	print_string("device", "%s:", name);
+	print_string("file", " wrote %s", file);
+	print_uint("size", ", %llu bytes", len);
+	print_uint("images", ", %llu image(s)", r->nimages);
+	print_uint("errors", ", %llu error(s)", r->nerrors);
+	print_uint("warnings", ", %llu warning(s)\n", r->nwarnings);
+	print_bool("shadow", NULL, shadow);
+	if (shadow)
+		print_text("shadow copy: %s is the boot VGA device\n", name);
+	close_json_object();
+	print_end();
+	if (shadow)
+		errmsg("warning: %s is the boot VGA device, so the kernel returned the firmware's shadow copy of its ROM, which the firmware may have modified; it is not a clean image. For a clean one, make another GPU the boot device in the firmware setup (or move this card to another slot), reboot and dump again, or use the image from the card vendor",
+		       name);
+	if (r->nerrors)
+		errmsg("the dump has problems: run gptctl rom check %s", file);
+	free(r);
+	return EXIT_OK;
+}
+
+int cmd_rom(int argc, char **argv)
+{
+	if (argc < 2)
+		return usage_error("rom: expected dump, check or trim");
+	if (!strcmp(argv[1], "dump"))
+		return rom_dump(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "check"))
+		return rom_check(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "trim"))
+		return rom_trim(argc - 1, argv + 1);
+	return usage_error("rom: unknown subcommand '%s' (dump, check, trim)",
+			   argv[1]);
+}

@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: GPL-2.0
+/* File helpers for rom, setup and doctor; see sysfile.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sysfile.h"
+
+int file_read_all(const char *path, size_t max, uint8_t **bufp, size_t *lenp)
+{
+	size_t len = 0, cap = 4096;
+	uint8_t *buf, *nb;
+	int fd, err = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	buf = malloc(cap + 1);
+	if (!buf) {
+		close(fd);
+		return -ENOMEM;
+	}
+	for (;;) {
+		ssize_t n;
+
+		if (len == cap) {
+			if (cap > max) {
+				err = -EFBIG;
+				break;
+			}
+			cap *= 2;
+			nb = realloc(buf, cap + 1);
+			if (!nb) {
+				err = -ENOMEM;
+				break;
+			}
+			buf = nb;
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			err = -errno;
+			break;
+		}
+		if (!n)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	if (!err && len > max)
+		err = -EFBIG;
+	if (err) {
+		free(buf);
+		return err;
+	}
+	buf[len] = 0;
+	*bufp = buf;
+	*lenp = len;
+	return 0;
+}
+
+int file_write_all(const char *path, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+	int fd, err = 0;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			err = -errno;
+			break;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	if (close(fd) && !err)
+		err = -errno;
+	return err;
+}
+
+bool file_exists(const char *path)
+{
+	struct stat st;
+
+	return !lstat(path, &st);
+}
+
+void pci_sysfs_path(const struct gpupt_addr *a, const char *attr,
+		    char *buf, size_t len)
+{
+	char name[GPUPT_ADDR_STRLEN];
+
+	addr_format(a, name);
+	snprintf(buf, len, "%s/%s%s%s", SYSFS_PCI_DEVICES, name,
+		 attr ? "/" : "", attr ? attr : "");
+}
+
+int pci_attr_str(const struct gpupt_addr *a, const char *attr,
+		 char *buf, size_t len)
+{
+	char path[256];
+	size_t n;
+	FILE *f;
+
+	pci_sysfs_path(a, attr, path, sizeof(path));
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	if (!fgets(buf, (int)len, f)) {
+		int err = ferror(f) ? -EIO : -ENODATA;
+
+		fclose(f);
+		return err;
+	}
+	fclose(f);
+	n = strcspn(buf, "\n");
+	buf[n] = 0;
+	return 0;
+}
+
+int pci_attr_u64(const struct gpupt_addr *a, const char *attr, uint64_t *v)
+{
+	char buf[64], *end;
+	int err;
+
+	err = pci_attr_str(a, attr, buf, sizeof(buf));
+	if (err)
+		return err;
+	errno = 0;
+	*v = strtoull(buf, &end, 0);
+	if (errno || end == buf)
+		return -EINVAL;
+	return 0;
+}
+
+int pci_driver(const struct gpupt_addr *a, char *buf, size_t len)
+{
+	char path[256], link[256];
+	const char *base;
+	ssize_t n;
+
+	pci_sysfs_path(a, "driver", path, sizeof(path));
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		return -errno;
+	link[n] = 0;
+	base = strrchr(link, '/');
+	snprintf(buf, len, "%s", base ? base + 1 : link);
+	return 0;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && !strcmp(s + n - m, suffix);
+}
+
+bool driver_is_vfio(const char *drv)
+{
+	return ends_with(drv, "vfio-pci") || ends_with(drv, "vfio_pci");
+}

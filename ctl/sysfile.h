@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Small file helpers for rom, setup and doctor: whole-file reads with a
+ * size cap, sysfs attribute reads, and whole-file writes.  All return 0 or
+ * a negative errno; nothing prints.
+ */
+#ifndef GPTCTL_SYSFILE_H
+#define GPTCTL_SYSFILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+
+#define SYSFS_PCI_DEVICES	"/sys/bus/pci/devices"
+
+/*
+ * Read all of path into a malloc'd buffer (NUL-terminated, the NUL not
+ * counted in *len).  More than max bytes gives -EFBIG.
+ */
+int file_read_all(const char *path, size_t max, uint8_t **buf, size_t *len);
+
+/* Write len bytes to path (created 0644 or truncated). */
+int file_write_all(const char *path, const void *buf, size_t len);
+
+/* Does path exist (lstat)? */
+bool file_exists(const char *path);
+
+/* "/sys/bus/pci/devices/0000:01:00.0" (+ "/" attr if attr is non-NULL). */
+void pci_sysfs_path(const struct gpupt_addr *a, const char *attr,
+		    char *buf, size_t len);
+
+/* First line of a sysfs attribute of a PCI function, without the newline. */
+int pci_attr_str(const struct gpupt_addr *a, const char *attr,
+		 char *buf, size_t len);
+
+/* A numeric attribute ("0x10de\n", "1\n"), any base strtoull accepts. */
+int pci_attr_u64(const struct gpupt_addr *a, const char *attr, uint64_t *v);
+
+/* Bound driver's name into buf; -ENOENT when no driver is bound. */
+int pci_driver(const struct gpupt_addr *a, char *buf, size_t len);
+
+/* vfio-pci or a variant driver ("..vfio_pci", "..vfio-pci")? */
+bool driver_is_vfio(const char *drv);
+
+#endif /* GPTCTL_SYSFILE_H */
