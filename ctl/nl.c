@@ -402,6 +402,8 @@ int gpupt_events_subscribe(struct gpupt_nl *nl)
 	    nl_socket_add_membership(nl->sk, nl->ctrl_grp))
 		nl->ctrl_grp = -1;
 	nl_socket_disable_seq_check(nl->sk);
+	/* room for bursts (a handoff --all of 16 functions is 16 events) */
+	nl_socket_set_buffer_size(nl->sk, 1 << 20, 0);
 	nl->events = true;
 	return 0;
 }

@@ -22,10 +22,15 @@
 #include <stdint.h>
 
 #include <linux/gpupt.h>
+/*
+ * Callbacks read attributes with libnl's accessors (nla_get_u32(),
+ * nla_for_each_nested(), nla_parse_nested(), ...); they never build
+ * messages.
+ */
+#include <netlink/attr.h>
 
 #include "addr.h"
 
-struct nlattr;
 struct gpupt_nl;	/* opaque: libnl socket, family id, last extack */
 
 /*

@@ -1,0 +1,382 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gptctl handoff / reclaim / release: move IOMMU groups between gpupt,
+ * vfio-pci and the host's drivers, one kernel transaction per request.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gptctl.h"
+#include "holders.h"
+#include "nl.h"
+#include "print.h"
+
+struct group_reply {
+	bool has_group;
+	uint32_t group;
+	struct devrec *devs;
+	size_t n;
+};
+
+struct move_ctx {
+	struct group_reply *g;
+	size_t n, cap;
+};
+
+static int move_cb(uint8_t cmd, struct nlattr **tb, void *arg)
+{
+	struct move_ctx *m = arg;
+	struct group_reply *g;
+	int err;
+
+	(void)cmd;
+	if (m->n == m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 8;
+		struct group_reply *v = realloc(m->g, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		m->g = v;
+		m->cap = cap;
+	}
+	g = &m->g[m->n];
+	memset(g, 0, sizeof(*g));
+	if (tb[GPUPT_A_IOMMU_GROUP]) {
+		g->has_group = true;
+		g->group = nla_get_u32(tb[GPUPT_A_IOMMU_GROUP]);
+	}
+	if (tb[GPUPT_A_DEVICES]) {
+		err = devrec_parse_array(tb[GPUPT_A_DEVICES], &g->devs, &g->n);
+		if (err)
+			return err;
+	} else if (tb[GPUPT_A_DEVICE]) {
+		g->devs = calloc(1, sizeof(*g->devs));
+		if (!g->devs)
+			return -ENOMEM;
+		err = devrec_parse(tb[GPUPT_A_DEVICE], g->devs);
+		if (err) {
+			free(g->devs);
+			return err;
+		}
+		g->n = 1;
+	}
+	m->n++;
+	return 0;
+}
+
+static void move_ctx_free(struct move_ctx *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->n; i++)
+		devrec_free_array(m->g[i].devs, m->g[i].n);
+	free(m->g);
+}
+
+/* Kernel "" means "no driver": JSON null, text "none". */
+static const char *drv_name(bool has, const char *s)
+{
+	if (has && s[0])
+		return s;
+	return is_json() ? NULL : "none";
+}
+
+/* A record's IOMMU group: its own, else its message's.  -1 for none. */
+static int64_t rec_group(const struct group_reply *g, const struct devrec *r)
+{
+	if (r->has_iommu_group)
+		return r->iommu_group;
+	return g->has_group ? (int64_t)g->group : -1;
+}
+
+static void print_move_rec(const struct devrec *r, bool dry_run)
+{
+	char addr[GPUPT_ADDR_STRLEN];
+
+	addr_format(&r->addr, addr);
+	open_json_object(NULL);
+	print_string("address", "  %s  ", addr);
+	print_string("from", "%s -> ", drv_name(r->has_from, r->from));
+	print_string("to", "%s", drv_name(r->has_to, r->to));
+	if (!is_json() && r->has_from && r->has_to && !strcmp(r->from, r->to))
+		print_text(" (unchanged)");
+	if (dry_run || r->has_blocker)
+		print_string("blocker", "  BLOCKED: %s",
+			     r->has_blocker ? r->blocker : NULL);
+	print_text("\n");
+	close_json_object();
+}
+
+/*
+ * Print the reply as one object per IOMMU group, in the order the kernel
+ * reported them.  The grouping uses each record's own group when it has
+ * one, so a kernel that batches several groups in one message prints the
+ * same.  Returns the number of blocked functions.
+ */
+static int print_moves(const struct move_ctx *m, bool to_vfio, bool dry_run)
+{
+	int blockers = 0;
+	size_t i, j, gi, gj;
+
+	open_json_array(NULL);
+	for (gi = 0; gi < m->n; gi++) {
+		for (i = 0; i < m->g[gi].n; i++) {
+			const struct group_reply *g = &m->g[gi];
+			int64_t grp = rec_group(g, &g->devs[i]);
+			bool seen = false;
+			char vfio[32];
+
+			/* printed already with an earlier record's group? */
+			for (gj = 0; gj <= gi && !seen; gj++)
+				for (j = 0; j < (gj == gi ? i : m->g[gj].n); j++)
+					if (rec_group(&m->g[gj],
+						      &m->g[gj].devs[j]) == grp) {
+						seen = true;
+						break;
+					}
+			if (seen)
+				continue;
+			open_json_object(NULL);
+			if (grp >= 0)
+				print_uint("group", "group %llu", (uint64_t)grp);
+			else
+				print_null("group", "no IOMMU group%.0s");
+			if (to_vfio && grp >= 0) {
+				snprintf(vfio, sizeof(vfio), "/dev/vfio/%lld",
+					 (long long)grp);
+				print_string("vfio", " (%s)", vfio);
+			} else {
+				print_null("vfio", "%.0s");
+			}
+			print_text("%s\n", dry_run ? ": plan (dry run)" : "");
+			open_json_array("devices");
+			for (gj = gi; gj < m->n; gj++)
+				for (j = gj == gi ? i : 0; j < m->g[gj].n; j++) {
+					const struct devrec *r = &m->g[gj].devs[j];
+
+					if (rec_group(&m->g[gj], r) != grp)
+						continue;
+					print_move_rec(r, dry_run);
+					blockers += r->has_blocker;
+				}
+			close_json_array();
+			close_json_object();
+		}
+	}
+	close_json_array();
+	return blockers;
+}
+
+/* Remove duplicate addresses (order kept). */
+static size_t dedup(struct gpupt_addr *v, size_t n)
+{
+	size_t i, j, k = 0;
+
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < k; j++)
+			if (addr_equal(&v[i], &v[j]))
+				break;
+		if (j == k)
+			v[k++] = v[i];
+	}
+	return k;
+}
+
+enum move_kind { MOVE_HANDOFF, MOVE_RECLAIM, MOVE_RELEASE };
+
+/*
+ * --all: handoff takes every function gpupt holds; reclaim takes every
+ * covered function on a vfio driver; release takes both.  Without
+ * --single, one address per IOMMU group is enough: the kernel moves the
+ * whole group.
+ */
+static int select_all(struct gpupt_nl *nl, enum move_kind kind, bool single,
+		      struct gpupt_addr **out, size_t *n)
+{
+	struct gpupt_addr *v;
+	struct devrec *d;
+	uint32_t *groups;
+	size_t nd, ng = 0, i, j, k = 0;
+	int err;
+
+	err = gpupt_dev_dump(nl, &d, &nd);
+	if (err)
+		return err;
+	v = calloc(nd ? nd : 1, sizeof(*v));
+	groups = calloc(nd ? nd : 1, sizeof(*groups));
+	if (!v || !groups) {
+		free(v);
+		free(groups);
+		devrec_free_array(d, nd);
+		return -ENOMEM;
+	}
+	for (i = 0; i < nd; i++) {
+		uint32_t want;
+
+		switch (kind) {
+		case MOVE_HANDOFF:
+			want = GPUPT_DEV_S_HELD;
+			break;
+		case MOVE_RECLAIM:
+			want = GPUPT_DEV_S_VFIO;
+			break;
+		default:
+			want = GPUPT_DEV_S_VFIO | GPUPT_DEV_S_HELD;
+			break;
+		}
+		if (!(d[i].state & want) || (d[i].state & GPUPT_DEV_S_BRIDGE))
+			continue;
+		if (!single && d[i].has_iommu_group) {
+			for (j = 0; j < ng; j++)
+				if (groups[j] == d[i].iommu_group)
+					break;
+			if (j < ng)
+				continue;
+			groups[ng++] = d[i].iommu_group;
+		}
+		v[k++] = d[i].addr;
+	}
+	free(groups);
+	devrec_free_array(d, nd);
+	*out = v;
+	*n = k;
+	return 0;
+}
+
+static int move_common(int argc, char **argv, enum move_kind kind)
+{
+	static const struct option longopts[] = {
+		{ "all", no_argument, NULL, 'a' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "single", no_argument, NULL, 's' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "driver", required_argument, NULL, 'D' },
+		{ NULL, 0, NULL, 0 }
+	};
+	static const uint8_t gcmds[] = {
+		[MOVE_HANDOFF] = GPUPT_CMD_HANDOFF,
+		[MOVE_RECLAIM] = GPUPT_CMD_RECLAIM,
+		[MOVE_RELEASE] = GPUPT_CMD_RELEASE,
+	};
+	struct gpupt_req req = { .cmd = gcmds[kind] };
+	struct move_ctx m = { 0 };
+	struct gpupt_addr *addrs = NULL;
+	struct gpupt_nl *nl;
+	size_t n = 0, i;
+	bool all = false;
+	int c, err, blockers, ret = EXIT_USAGE;
+
+	while ((c = cmd_getopt(argc, argv, kind == MOVE_HANDOFF ? "ansfD:" :
+			       "ans", longopts)) != -1) {
+		switch (c) {
+		case 'a':
+			all = true;
+			break;
+		case 'n':
+			req.flags |= GPUPT_F_DRY_RUN;
+			break;
+		case 's':
+			req.flags |= GPUPT_F_SINGLE;
+			break;
+		case 'f':
+			if (kind != MOVE_HANDOFF)
+				return usage_error("--force is for handoff");
+			req.flags |= GPUPT_F_FORCE;
+			break;
+		case 'D':
+			if (kind != MOVE_HANDOFF)
+				return usage_error("--driver is for handoff");
+			if (!optarg[0] || strlen(optarg) >= 32)
+				return usage_error("invalid driver name '%s'",
+						   optarg);
+			req.driver = optarg;
+			break;
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if (all && optind < argc)
+		return usage_error("--all takes no addresses");
+	if (!all && optind == argc)
+		return usage_error("expected at least one address (or --all)");
+	if (!all) {
+		addrs = calloc((size_t)(argc - optind), sizeof(*addrs));
+		if (!addrs) {
+			errmsg("out of memory");
+			return EXIT_FAIL;
+		}
+		for (i = 0; optind < argc; optind++, i++)
+			if (addr_arg(argv[optind], &addrs[i]))
+				goto out;
+		n = dedup(addrs, i);
+	}
+
+	nl = gpupt_connect();
+	if (all) {
+		err = select_all(nl, kind, req.flags & GPUPT_F_SINGLE,
+				 &addrs, &n);
+		if (err) {
+			ret = gpupt_error(nl, err, "cannot list devices");
+			goto close;
+		}
+		if (!n) {
+			/* Nothing to move is success, and an empty list. */
+			print_moves(&m, kind == MOVE_HANDOFF, false);
+			print_end();
+			ret = EXIT_OK;
+			goto close;
+		}
+	}
+	if (n == 1) {
+		req.addr = &addrs[0];
+	} else {
+		req.addrs = addrs;
+		req.n_addrs = n;
+	}
+	err = gpupt_request(nl, &req, move_cb, &m);
+	if (err) {
+		char a0[GPUPT_ADDR_STRLEN];
+
+		addr_format(&addrs[0], a0);
+		gpupt_error(nl, err, "%s %s%s", argv[0], a0,
+			    n > 1 ? " ..." : "");
+		if (err == -EBUSY)
+			for (i = 0; i < n; i++)
+				report_vfio_holders(&addrs[i]);
+		ret = EXIT_FAIL;
+		goto close;
+	}
+	blockers = print_moves(&m, kind == MOVE_HANDOFF &&
+			       !(req.driver && !strstr(req.driver, "vfio")),
+			       req.flags & GPUPT_F_DRY_RUN);
+	print_end();
+	ret = EXIT_OK;
+	if (blockers && (req.flags & GPUPT_F_DRY_RUN)) {
+		errmsg("%s would be refused: %d function%s blocked", argv[0],
+		       blockers, blockers == 1 ? "" : "s");
+		ret = EXIT_FAIL;
+	}
+close:
+	gpupt_close(nl);
+out:
+	move_ctx_free(&m);
+	free(addrs);
+	return ret;
+}
+
+int cmd_handoff(int argc, char **argv)
+{
+	return move_common(argc, argv, MOVE_HANDOFF);
+}
+
+int cmd_reclaim(int argc, char **argv)
+{
+	return move_common(argc, argv, MOVE_RECLAIM);
+}
+
+int cmd_release(int argc, char **argv)
+{
+	return move_common(argc, argv, MOVE_RELEASE);
+}
