@@ -1,0 +1,55 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Guest agent: PID 1 of the rig guest after switch_root.  It finishes the
+# root (tmpfs /tmp and /run, devpts, module tree with gpupt.ko, gptctl on
+# PATH) and then serves commands from the host over a virtio-serial port:
+#
+#   host -> guest   "ID\n"           run /rig/cmd/ID (a bash fragment)
+#   guest -> host   "DONE ID RC\n"   stdout/stderr are in /rig/out/ID.{out,err}
+#
+# Each command runs in a subshell of this shell (fork, no exec), with stdin
+# from /dev/null, so a fragment costs only the processes it starts itself.
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export HOME=/root LC_ALL=C TERM=dumb
+. /rig/env
+
+mount -t tmpfs -o mode=1777 tmpfs /tmp
+mount -t tmpfs -o mode=0755 tmpfs /run
+mkdir -p /dev/pts /dev/shm /run/lock
+mount -t devpts devpts /dev/pts
+mount -t tmpfs tmpfs /dev/shm
+[ -d /sys/kernel/debug ] && mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+: >/etc/mtab 2>/dev/null
+ln -sf /proc/self/mounts /etc/mtab
+echo rig-guest >/proc/sys/kernel/hostname
+
+# The module tree the rig prepared on the host (depmod'ed, with gpupt.ko in
+# extra/) replaces the guest's /lib/modules/KVER, so modprobe gpupt works and
+# request_module() (which runs /sbin/modprobe in this root) finds it.
+if [ -n "$RIG_MODDIR" ]; then
+	mkdir -p "/lib/modules/$RIG_KVER"
+	mount --bind "$RIG_MODDIR" "/lib/modules/$RIG_KVER"
+fi
+[ -x "$RIG_GPTCTL" ] && ln -sf "$RIG_GPTCTL" /usr/local/sbin/gptctl
+
+port=
+for n in /sys/class/virtio-ports/*/name; do
+	[ "$(<"$n")" = rig.agent ] && { port=${n%/name}; port=/dev/${port##*/}; }
+done
+if [ -z "$port" ]; then
+	echo "rig-agent: no virtio port named rig.agent" >/dev/kmsg
+	exec /bin/busybox poweroff -f
+fi
+exec 3<>"$port"
+echo "rig-agent: ready on $port" >/dev/kmsg
+echo "READY $EPOCHREALTIME" >&3
+while read -r id <&3; do
+	case $id in
+	POWEROFF) sync; exec /bin/busybox poweroff -f ;;
+	''|*[!A-Za-z0-9_.-]*) echo "BAD $id" >&3; continue ;;
+	esac
+	(cd /root 2>/dev/null || cd /; . "/rig/cmd/$id") </dev/null >"/rig/out/$id.out" 2>"/rig/out/$id.err" 3>&-
+	echo "DONE $id $?" >&3
+done
+echo "rig-agent: host closed the channel" >/dev/kmsg
+exec /bin/busybox poweroff -f

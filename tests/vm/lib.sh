@@ -1,0 +1,707 @@
+# SPDX-License-Identifier: GPL-2.0
+# tests/vm/lib.sh: the gpupt VM rig.  Source it from a test script:
+#
+#   . "$(dirname "$0")/lib.sh"
+#   topo_root_port 1
+#   topo_gpu_slot rp1 gpu0              # VGA at 01:00.0 + intel-hda at 01:00.1
+#   vm_boot --append "gpupt.ids=1234:1111"
+#   t_check "gpupt holds the VGA" vm_driver_is 0000:01:00.0 gpupt
+#   t_done
+#
+# The full API and the measured figures are in tests/vm/README.md.  Output is
+# TAP (ok / not ok / skip lines, "# " diagnostics, a final plan line);
+# tests/run-all aggregates it.
+
+set -u
+
+RIG_VM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+RIG_TOP=$(cd "$RIG_VM_DIR/../.." && pwd)
+RIG_CACHE=${RIG_CACHE:-$RIG_TOP/build/vm}
+RIG_NAME=${RIG_NAME:-$(basename "$0" .sh)}
+RIG_LOGDIR=${RIG_LOGDIR:-$RIG_CACHE/logs}
+GPUPT_KO=${GPUPT_KO:-$RIG_TOP/kmod/gpupt.ko}
+RIG_GPTCTL=${RIG_GPTCTL:-$RIG_TOP/ctl/gptctl}
+RIG_TIMEOUT=${RIG_TIMEOUT:-120}		# seconds per vm_run
+RIG_BOOT_TIMEOUT=${RIG_BOOT_TIMEOUT:-180}	# seconds until the agent is up
+RIG_SMP=${RIG_SMP:-2}
+RIG_MEM=${RIG_MEM:-1G}
+RIG_VERBOSE=${RIG_VERBOSE:-0}
+
+# Modules the rig's initramfs loads (plus their dependencies from modules.dep).
+RIG_INITRAMFS_MODULES="virtio_pci 9pnet_virtio 9p overlay virtio_console"
+
+VM_DEVS=()		# QEMU device arguments, filled by topo_* or by the test
+VM_APPEND=""		# extra kernel command line
+VM_RUN=""		# per-VM run directory (console, fifos, share)
+VM_PID=""
+VM_LAST_CMD="" VM_LAST_RC="" VM_LAST_OUT=/dev/null VM_LAST_ERR=/dev/null
+VM_SEQ=0
+T_NUM=0 T_FAILED=0 T_SKIPPED=0 T_BAILED=0
+
+rig_log() { [ "$RIG_VERBOSE" = 1 ] && echo "# [rig] $*" >&2; return 0; }
+rig_die() { echo "Bail out! $*"; T_BAILED=1; vm_stop; exit 1; }
+rig_now() { echo "${EPOCHREALTIME/./}"; }	# microseconds
+
+# ---------------------------------------------------------------------------
+# Kernel selection: KVER, else the kernel gpupt.ko was built for, else the
+# newest /lib/modules/* that has a bootable image.
+# ---------------------------------------------------------------------------
+rig_kernel_image() {	# KVER -> path of its bzImage
+	local k=$1 f
+	for f in "${RIG_KERNEL:-}" "/boot/vmlinuz-$k" "/lib/modules/$k/vmlinuz" "/usr/lib/modules/$k/vmlinuz"; do
+		[ -n "$f" ] && [ -r "$f" ] && { echo "$f"; return 0; }
+	done
+	return 1
+}
+
+rig_resolve_kernel() {
+	[ -n "${RIG_KVER:-}" ] && return 0
+	local k=${KVER:-}
+	if [ -z "$k" ] && [ -f "$GPUPT_KO" ]; then
+		k=$(modinfo -F vermagic "$GPUPT_KO" 2>/dev/null)
+		k=${k%% *}
+	fi
+	if [ -z "$k" ]; then
+		local d
+		for d in $(ls -1d /lib/modules/* 2>/dev/null | sort -V -r); do
+			rig_kernel_image "${d##*/}" >/dev/null && { k=${d##*/}; break; }
+		done
+	fi
+	[ -n "$k" ] || rig_die "no kernel found (set KVER= or install linux-image-amd64)"
+	RIG_KVER=$k
+	RIG_VMLINUZ=$(rig_kernel_image "$k") || rig_die "no kernel image for $k (/boot/vmlinuz-$k)"
+	RIG_HOST_MODDIR=${RIG_HOST_MODDIR:-}
+	if [ -z "$RIG_HOST_MODDIR" ]; then
+		for d in "/lib/modules/$k" "/usr/lib/modules/$k"; do
+			[ -f "$d/modules.dep" ] && { RIG_HOST_MODDIR=$d; break; }
+		done
+	fi
+	[ -n "$RIG_HOST_MODDIR" ] || rig_die "no module tree for $k"
+}
+
+# ---------------------------------------------------------------------------
+# Initramfs: busybox + the rig's modules, cached by content hash.
+# ---------------------------------------------------------------------------
+rig_modpath() {	# module name -> path relative to the module dir
+	local n=${1//-/_} re
+	re=${n//_/[-_]}
+	grep -E -m1 "(^|/)${re}\.ko(\.[a-z]+)?:" "$RIG_HOST_MODDIR/modules.dep" | cut -d: -f1
+}
+
+rig_moddeps() {	# module paths in load order (dependencies first), no duplicates
+	local -A seen=()
+	local out=()
+	_rig_visit() {
+		local p=$1 d
+		[ -n "${seen[$p]:-}" ] && return
+		seen[$p]=1
+		for d in $(grep -E -m1 "^${p//./\\.}:" "$RIG_HOST_MODDIR/modules.dep" | cut -d: -f2); do
+			_rig_visit "$d"
+		done
+		out+=("$p")
+	}
+	local m p
+	for m in "$@"; do
+		p=$(rig_modpath "$m")
+		[ -n "$p" ] || { rig_log "module $m not found (built in?)"; continue; }
+		_rig_visit "$p"
+	done
+	printf '%s\n' "${out[@]}"
+}
+
+rig_copy_module() {	# modules.dep path, destination file (.ko, decompressed)
+	local src=$RIG_HOST_MODDIR/$1
+	case $src in
+	*.ko.xz) xz -dc "$src" >"$2" ;;
+	*.ko.zst) zstd -qdc "$src" >"$2" ;;
+	*.ko.gz) gzip -dc "$src" >"$2" ;;
+	*) cp "$src" "$2" ;;
+	esac
+}
+
+rig_busybox() {
+	local b
+	for b in ${RIG_BUSYBOX:-} /bin/busybox /usr/bin/busybox; do
+		[ -x "$b" ] && file -L "$b" 2>/dev/null | grep -q 'statically linked' && { echo "$b"; return 0; }
+	done
+	return 1
+}
+
+# Prints the path of the cached base initramfs for RIG_KVER.
+rig_initramfs() {
+	rig_resolve_kernel
+	local bb deps key out tmp p
+	bb=$(rig_busybox) || rig_die "busybox-static is not installed"
+	deps=$(rig_moddeps $RIG_INITRAMFS_MODULES)
+	key=$( { cat "$bb" "$RIG_VM_DIR/init"; echo "$RIG_KVER"; echo "$deps";
+		 for p in $deps; do cat "$RIG_HOST_MODDIR/$p"; done; } | sha256sum | cut -c1-16)
+	out=$RIG_CACHE/initramfs-$RIG_KVER-$key.cpio.gz
+	if [ ! -s "$out" ]; then
+		mkdir -p "$RIG_CACHE"
+		tmp=$(mktemp -d "$RIG_CACHE/initramfs.XXXXXX")
+		mkdir -p "$tmp/bin" "$tmp/lib/rig-modules"
+		cp "$bb" "$tmp/bin/busybox"
+		cp "$RIG_VM_DIR/init" "$tmp/init"
+		chmod 0755 "$tmp/init"
+		: >"$tmp/modules.list"
+		for p in $deps; do
+			local base=${p##*/}
+			base=${base%.ko*}.ko
+			rig_copy_module "$p" "$tmp/lib/rig-modules/$base"
+			echo "$base" >>"$tmp/modules.list"
+		done
+		(cd "$tmp" && find . | cpio -o -H newc --quiet | gzip -1) >"$out.tmp" &&
+			mv "$out.tmp" "$out"
+		rm -rf "$tmp"
+		rig_log "built $out"
+	fi
+	echo "$out"
+}
+
+# A small cpio appended to the base initramfs: gpupt.ko (+ its dependencies)
+# and its options, loaded by /init before anything else.
+rig_gpupt_cpio() {	# options -> path
+	local opts=$1 tmp out key dep
+	[ -f "$GPUPT_KO" ] || rig_die "$GPUPT_KO is not built (run make)"
+	key=$( { cat "$GPUPT_KO"; echo "$opts"; } | sha256sum | cut -c1-16)
+	out=$RIG_CACHE/gpupt-$key.cpio.gz
+	if [ ! -s "$out" ]; then
+		tmp=$(mktemp -d "$RIG_CACHE/gpupt.XXXXXX")
+		mkdir -p "$tmp/gpupt"
+		cp "$GPUPT_KO" "$tmp/gpupt/gpupt.ko"
+		echo "$opts" >"$tmp/gpupt/options"
+		: >"$tmp/gpupt/deps"
+		local depends
+		depends=$(modinfo -F depends "$GPUPT_KO" | tr ',' ' ')
+		for dep in $(rig_moddeps $depends); do
+			local base=${dep##*/}
+			base=${base%.ko*}.ko
+			rig_copy_module "$dep" "$tmp/gpupt/$base"
+			echo "$base" >>"$tmp/gpupt/deps"
+		done
+		(cd "$tmp" && find . | cpio -o -H newc --quiet | gzip -1) >"$out.tmp" && mv "$out.tmp" "$out"
+		rm -rf "$tmp"
+	fi
+	echo "$out"
+}
+
+# The guest's /lib/modules/KVER: the host tree with gpupt.ko in extra/ and
+# depmod run on the host (0.8 s natively, far longer under TCG).  Cached by
+# the hash of gpupt.ko.  Prints the directory, or nothing without gpupt.ko.
+rig_moddir() {
+	[ -f "$GPUPT_KO" ] || return 0
+	local key base dir f
+	key=$( { cat "$GPUPT_KO"; echo "$RIG_HOST_MODDIR"; } | sha256sum | cut -c1-16)
+	base=$RIG_CACHE/modroot-$key
+	dir=$base/lib/modules/$RIG_KVER
+	if [ ! -f "$dir/modules.dep.bin" ]; then
+		rm -rf "$base"
+		mkdir -p "$dir/extra"
+		for f in "$RIG_HOST_MODDIR"/*; do
+			case ${f##*/} in
+			modules.order|modules.builtin|modules.builtin.modinfo) cp "$f" "$dir/" ;;
+			modules.*|build|source) ;;
+			*) ln -s "$f" "$dir/${f##*/}" ;;
+			esac
+		done
+		cp "$GPUPT_KO" "$dir/extra/gpupt.ko"
+		depmod -b "$base" "$RIG_KVER" || rig_die "depmod for $RIG_KVER failed"
+	fi
+	echo "$dir"
+}
+
+# ---------------------------------------------------------------------------
+# Topology helpers: append QEMU arguments to VM_DEVS.
+# ---------------------------------------------------------------------------
+# topo_root_port N [extra]: pcie-root-port rpN at 00:N.0 (hex), chassis/slot
+# N, link 2.5GT/s x1 so a secondary bus reset does not wait 1 s for training.
+topo_root_port() {
+	local n=$1 extra=${2:-}
+	VM_DEVS+=(-device "pcie-root-port,id=rp$n,bus=pcie.0,addr=$(printf '0x%x' "$n").0,chassis=$n,slot=$n,x-speed=2_5,x-width=1${extra:+,$extra}")
+}
+# topo_vga BUS ID [addr] [extra]: QEMU VGA, 1234:1111, class 0300, has a ROM.
+topo_vga() {
+	VM_DEVS+=(-device "VGA,id=$2,bus=$1,addr=${3:-00.0}${4:+,$4}")
+}
+# topo_hda BUS ID [addr]: intel-hda (8086:293e, class 0403), no codec.
+topo_hda() {
+	VM_DEVS+=(-device "intel-hda,id=$2,bus=$1,addr=${3:-00.1}")
+}
+# topo_gpu_slot BUS ID: a GPU stand-in at fn 0 (multifunction) + its audio at fn 1.
+topo_gpu_slot() {
+	topo_vga "$1" "$2" 00.0 multifunction=on
+	topo_hda "$1" "$2-audio" 00.1
+}
+# topo_ivshmem BUS ID [size] [addr]: ivshmem-plain, BAR2 = size (default 256G,
+# 64-bit prefetchable; memory is reserved lazily: reserve=off).
+topo_ivshmem() {
+	local size=${3:-256G}
+	VM_DEVS+=(-object "memory-backend-ram,id=$2-mem,size=$size,reserve=off"
+		  -device "ivshmem-plain,id=$2,bus=$1,addr=${4:-00.0},memdev=$2-mem")
+}
+# topo_edu BUS ID [addr]: edu (1234:11e8).
+topo_edu() {
+	VM_DEVS+=(-device "edu,id=$2,bus=$1,addr=${3:-00.0}")
+}
+# topo_e1000e BUS ID [addr]: e1000e (8086:10d3) without a backend.
+topo_e1000e() {
+	VM_DEVS+=(-device "e1000e,id=$2,bus=$1,addr=${3:-00.0}")
+}
+
+# ---------------------------------------------------------------------------
+# VM life cycle
+# ---------------------------------------------------------------------------
+# vm_boot [--append STR] [--gpupt-initramfs OPTS] [--mem SIZE] [--smp N]
+#         [--ovmf] [--initrd FILE --no-agent] [-- QEMU ARGS...]
+# Boots the guest with VM_DEVS (+ QEMU ARGS) and waits for the agent.
+#   --gpupt-initramfs OPTS  pack gpupt.ko into the initramfs and insmod it
+#                           with OPTS before any other module.
+#   --no-agent              boot only (e.g. a foreign initrd); drive it with
+#                           vm_console_send / vm_console_wait.
+vm_boot() {
+	local append="$VM_APPEND" gpupt_opts="" use_gpupt=0 mem=$RIG_MEM smp=$RIG_SMP
+	local ovmf=0 initrd="" agent=1 extra=()
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--append) append="$append $2"; shift 2 ;;
+		--gpupt-initramfs) use_gpupt=1; gpupt_opts=$2; shift 2 ;;
+		--mem) mem=$2; shift 2 ;;
+		--smp) smp=$2; shift 2 ;;
+		--ovmf) ovmf=1; shift ;;
+		--initrd) initrd=$2; shift 2 ;;
+		--no-agent) agent=0; shift ;;
+		--) shift; extra=("$@"); break ;;
+		*) rig_die "vm_boot: unknown option $1" ;;
+		esac
+	done
+	[ -z "$VM_PID" ] || vm_stop
+	rig_resolve_kernel
+	local t0 base
+	t0=$(rig_now)
+	VM_SEQ=$((VM_SEQ + 1))
+	mkdir -p "$RIG_CACHE/run" "$RIG_LOGDIR"
+	VM_RUN=$(mktemp -d "$RIG_CACHE/run/$RIG_NAME.XXXXXX")
+	VM_CONSOLE=$RIG_LOGDIR/$RIG_NAME.$VM_SEQ.console.log
+	: >"$VM_CONSOLE"
+	mkdir -p "$VM_RUN/share/cmd" "$VM_RUN/share/out"
+	if [ -z "$initrd" ]; then
+		base=$(rig_initramfs) || exit 1
+		initrd=$base
+		if [ $use_gpupt = 1 ]; then
+			initrd=$VM_RUN/initrd.cpio.gz
+			cat "$base" "$(rig_gpupt_cpio "$gpupt_opts")" >"$initrd"
+		fi
+	fi
+	cp "$RIG_VM_DIR/agent.sh" "$VM_RUN/share/agent.sh"
+	{
+		echo "RIG_KVER=$RIG_KVER"
+		echo "RIG_MODDIR=$(rig_moddir)"
+		echo "RIG_GPTCTL=$RIG_GPTCTL"
+		echo "RIG_TOP=$RIG_TOP"
+	} >"$VM_RUN/share/env"
+	mkfifo "$VM_RUN/agent.in" "$VM_RUN/agent.out" "$VM_RUN/qmp.in" "$VM_RUN/qmp.out" \
+	       "$VM_RUN/con.in" "$VM_RUN/con.out"
+
+	local fw=()
+	[ $ovmf = 1 ] && fw=(-drive "if=pflash,format=raw,unit=0,readonly=on,file=${RIG_OVMF_CODE:-/usr/share/OVMF/OVMF_CODE_4M.fd}")
+	local cmdline="console=ttyS0 intel_iommu=on slub_debug=FZPU panic=-1 oops=panic"
+	cmdline="$cmdline loglevel=${RIG_LOGLEVEL:-6} $append"
+	VM_QEMU=(qemu-system-x86_64 -name "rig-$RIG_NAME" -nodefaults -no-user-config
+		-accel tcg -machine q35 -cpu max -smp "$smp" -m "$mem"
+		-device intel-iommu,intremap=on,caching-mode=on
+		-display none -vga none -nic none -no-reboot "${fw[@]}"
+		-kernel "$RIG_VMLINUZ" -initrd "$initrd" -append "$cmdline"
+		-chardev "pipe,id=con,path=$VM_RUN/con,logfile=$VM_CONSOLE" -serial chardev:con
+		-chardev "pipe,id=qmp,path=$VM_RUN/qmp" -mon chardev=qmp,mode=control
+		-fsdev "local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap"
+		-device "virtio-9p-pci,id=rig9p0,fsdev=hostroot,mount_tag=hostroot,bus=pcie.0,addr=0x18.0"
+		-fsdev "local,id=rigshare,path=$VM_RUN/share,security_model=none"
+		-device "virtio-9p-pci,id=rig9p1,fsdev=rigshare,mount_tag=rig,bus=pcie.0,addr=0x19.0"
+		-device virtio-serial-pci,id=rigserial,bus=pcie.0,addr=0x1a.0
+		-chardev "pipe,id=agent,path=$VM_RUN/agent"
+		-device virtserialport,chardev=agent,name=rig.agent
+		"${VM_DEVS[@]}" "${extra[@]}")
+	printf '%q ' "${VM_QEMU[@]}" >"$VM_RUN/qemu.cmd"
+	rig_log "qemu: $(cat "$VM_RUN/qemu.cmd")"
+	"${VM_QEMU[@]}" >"$VM_RUN/qemu.log" 2>&1 &
+	VM_PID=$!
+	trap 'vm_stop' EXIT
+	# Our ends of the fifos, opened read-write so that no open blocks.
+	exec {VM_AGENT_W}<>"$VM_RUN/agent.in" {VM_AGENT_R}<>"$VM_RUN/agent.out"
+	exec {VM_QMP_W}<>"$VM_RUN/qmp.in" {VM_QMP_R}<>"$VM_RUN/qmp.out"
+	exec {VM_CON_W}<>"$VM_RUN/con.in"
+	# The console goes to the logfile; drain the fifo so QEMU never blocks.
+	cat "$VM_RUN/con.out" >/dev/null &
+	VM_DRAIN_PID=$!
+	vm_qmp_init || { vm_fail_diag "QEMU did not start: $(tail -5 "$VM_RUN/qemu.log")"; rig_die "QEMU did not start"; }
+	[ $agent = 1 ] || return 0
+	local line
+	if ! vm_read_agent line "$RIG_BOOT_TIMEOUT" || [ "${line%% *}" != READY ]; then
+		vm_fail_diag "agent did not come up within ${RIG_BOOT_TIMEOUT}s (got '${line:-}')"
+		rig_die "boot failed"
+	fi
+	VM_BOOT_MS=$((($(rig_now) - t0) / 1000))
+	echo "# booted $RIG_KVER in ${VM_BOOT_MS} ms (console: ${VM_CONSOLE#"$RIG_TOP"/})"
+}
+
+# Reads one line from the agent into variable $1, with a timeout of $2 s;
+# fails early if QEMU exits.
+vm_read_agent() {
+	local -n _line=$1
+	local deadline=$((SECONDS + $2))
+	_line=
+	while [ $SECONDS -lt $deadline ]; do
+		if read -r -t 1 -u "$VM_AGENT_R" _line; then
+			return 0
+		fi
+		kill -0 "$VM_PID" 2>/dev/null || { rig_log "QEMU exited"; return 1; }
+	done
+	return 1
+}
+
+vm_alive() { [ -n "$VM_PID" ] && kill -0 "$VM_PID" 2>/dev/null; }
+
+vm_stop() {
+	[ -n "$VM_PID" ] || return 0
+	if kill -0 "$VM_PID" 2>/dev/null; then
+		kill "$VM_PID" 2>/dev/null
+		local i
+		for i in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$VM_PID" 2>/dev/null || break; sleep 0.1; done
+		kill -9 "$VM_PID" 2>/dev/null
+	fi
+	wait "$VM_PID" 2>/dev/null
+	[ -n "${VM_DRAIN_PID:-}" ] && { kill "$VM_DRAIN_PID" 2>/dev/null; wait "$VM_DRAIN_PID" 2>/dev/null; }
+	exec {VM_AGENT_W}>&- {VM_AGENT_R}<&- {VM_QMP_W}>&- {VM_QMP_R}<&- {VM_CON_W}>&- 2>/dev/null
+	VM_PID="" VM_DRAIN_PID=""
+	[ -n "$VM_RUN" ] && [ "${RIG_KEEP_RUN:-0}" != 1 ] && rm -rf "$VM_RUN"
+	return 0
+}
+
+# vm_run CMD...: runs "$*" as a bash fragment in the guest (as root, cwd
+# /root, stdin /dev/null).  Guest stdout goes to stdout, guest stderr is kept
+# in $VM_LAST_ERR (and echoed to stderr with RIG_VERBOSE=1).  Returns the
+# fragment's exit status; 124 on timeout (RIG_TIMEOUT, or VM_TIMEOUT=N for
+# one call), 125 if the VM is gone.
+vm_run() {
+	local id line rc timeout=${VM_TIMEOUT:-$RIG_TIMEOUT}
+	VM_LAST_CMD="$*"
+	vm_alive || { VM_LAST_RC=125; echo "vm_run: the VM is not running" >&2; return 125; }
+	VM_CMDSEQ=$((${VM_CMDSEQ:-0} + 1))
+	id=c$VM_CMDSEQ
+	printf '%s\n' "$*" >"$VM_RUN/share/cmd/$id"
+	VM_LAST_OUT=$VM_RUN/share/out/$id.out
+	VM_LAST_ERR=$VM_RUN/share/out/$id.err
+	echo "$id" >&"$VM_AGENT_W"
+	while :; do
+		if ! vm_read_agent line "$timeout"; then
+			VM_LAST_RC=124
+			echo "vm_run: no answer within ${timeout}s: $*" >&2
+			return 124
+		fi
+		[ "${line% *}" = "DONE $id" ] && break
+		rig_log "agent: unexpected '$line'"
+	done
+	rc=${line##* }
+	VM_LAST_RC=$rc
+	cat "$VM_LAST_OUT"
+	[ "$RIG_VERBOSE" = 1 ] && cat "$VM_LAST_ERR" >&2
+	return "$rc"
+}
+
+# vm_run_q CMD...: vm_run with stdout discarded (still kept in $VM_LAST_OUT).
+vm_run_q() { vm_run "$@" >/dev/null; }
+
+# ---------------------------------------------------------------------------
+# QEMU monitor (QMP over a fifo; HMP commands through human-monitor-command)
+# ---------------------------------------------------------------------------
+VM_QMP_EVENTS=()
+vm_qmp_init() {
+	local line deadline=$((SECONDS + 20))
+	while [ $SECONDS -lt $deadline ]; do
+		read -r -t 1 -u "$VM_QMP_R" line && [[ $line == *QMP* ]] && break
+		kill -0 "$VM_PID" 2>/dev/null || return 1
+		line=
+	done
+	[ -n "$line" ] || return 1
+	echo '{"execute":"qmp_capabilities"}' >&"$VM_QMP_W"
+	vm_qmp_reply line 10
+}
+
+# Waits for the next reply (not event) line; events are kept in VM_QMP_EVENTS.
+vm_qmp_reply() {
+	local -n _r=$1
+	local deadline=$((SECONDS + ${2:-30}))
+	while [ $SECONDS -lt $deadline ]; do
+		if read -r -t 1 -u "$VM_QMP_R" _r; then
+			case $_r in
+			'{"event"'*|'{"timestamp"'*) VM_QMP_EVENTS+=("$_r") ;;
+			*) return 0 ;;
+			esac
+		fi
+		kill -0 "$VM_PID" 2>/dev/null || return 1
+	done
+	return 1
+}
+
+rig_json_str() {	# bash string -> JSON string literal
+	local s=$1
+	s=${s//\\/\\\\}; s=${s//\"/\\\"}
+	printf '"%s"' "$s"
+}
+
+# vm_qmp JSON: sends a QMP command, prints its reply line; non-zero on error.
+vm_qmp() {
+	local reply
+	echo "$1" >&"$VM_QMP_W"
+	vm_qmp_reply reply 60 || { echo "vm_qmp: no reply to $1" >&2; return 1; }
+	echo "$reply"
+	[[ $reply != '{"error"'* ]]
+}
+
+# vm_monitor "HMP command": e.g. vm_monitor "device_del gpu0"; prints the
+# HMP output.  Non-zero if QMP failed or HMP printed an error.
+vm_monitor() {
+	local reply out
+	reply=$(vm_qmp "{\"execute\":\"human-monitor-command\",\"arguments\":{\"command-line\":$(rig_json_str "$1")}}") || {
+		echo "$reply" >&2; return 1; }
+	out=${reply#*\"return\": \"}
+	out=${out%\"\}*}
+	out=${out//\\r/}
+	out=${out//\\\"/\"}
+	printf -v out '%b' "$out"
+	printf '%s' "$out"
+	case $out in *rror*|*"not found"*|*"Bus '"*) return 1 ;; esac
+	return 0
+}
+
+# vm_qmp_wait_event NAME [TIMEOUT]: waits for a QMP event (e.g. DEVICE_DELETED).
+vm_qmp_wait_event() {
+	local name=$1 deadline=$((SECONDS + ${2:-30})) line e i
+	while :; do
+		for i in "${!VM_QMP_EVENTS[@]}"; do
+			e=${VM_QMP_EVENTS[$i]}
+			if [[ $e == *"\"event\": \"$name\""* ]]; then
+				unset 'VM_QMP_EVENTS[i]'
+				echo "$e"
+				return 0
+			fi
+		done
+		[ $SECONDS -lt $deadline ] || return 1
+		if read -r -t 1 -u "$VM_QMP_R" line; then
+			VM_QMP_EVENTS+=("$line")
+		fi
+	done
+}
+
+# ---------------------------------------------------------------------------
+# Serial console (for guests without the agent, e.g. a Debian initrd)
+# ---------------------------------------------------------------------------
+vm_console_send() { printf '%s\n' "$*" >&"$VM_CON_W"; }
+# vm_console_wait REGEX [TIMEOUT] [FROM_LINE]: waits until the console log
+# matches REGEX (grep -E) after line FROM_LINE.
+vm_console_wait() {
+	local re=$1 deadline=$((SECONDS + ${2:-60})) from=${3:-0}
+	while [ $SECONDS -lt $deadline ]; do
+		tail -n +"$((from + 1))" "$VM_CONSOLE" | grep -Eq -- "$re" && return 0
+		vm_alive || return 1
+		sleep 0.5
+	done
+	return 1
+}
+vm_console_lines() { wc -l <"$VM_CONSOLE"; }
+
+# vm_save_dmesg: keeps the guest's full dmesg (the console only shows
+# loglevel < RIG_LOGLEVEL) next to the console log.
+vm_save_dmesg() {
+	vm_alive || return 0
+	VM_TIMEOUT=30 vm_run "dmesg" >"${VM_CONSOLE%.console.log}.dmesg" 2>/dev/null
+	return 0
+}
+
+# vm_console_check: fails (and prints the lines) if any guest console of
+# this test shows a kernel warning, bug, oops or hung task.
+RIG_CONSOLE_BAD='WARNING:|BUG:|Oops|general protection fault|hung task|blocked for more than|Kernel panic|KASAN|UBSAN|kernel BUG|possible circular locking|suspicious RCU'
+vm_console_check() {
+	local f bad=0
+	for f in "$RIG_LOGDIR/$RIG_NAME".*.console.log; do
+		[ -f "$f" ] || continue
+		if grep -Ea -- "$RIG_CONSOLE_BAD" "$f" >/dev/null; then
+			echo "# kernel reports in ${f#"$RIG_TOP"/}:"
+			grep -Ea -B2 -A12 -- "$RIG_CONSOLE_BAD" "$f" | head -60 | sed 's/^/#   /'
+			bad=1
+		fi
+	done
+	return $bad
+}
+
+# ---------------------------------------------------------------------------
+# Guest state helpers
+# ---------------------------------------------------------------------------
+# vm_driver ADDR: prints the bound driver's name (empty if none).
+vm_driver() {
+	vm_run "d=/sys/bus/pci/devices/$1; [ -e \$d ] || { echo 'no such device: $1' >&2; exit 1; }
+		if [ -e \$d/driver ]; then cd -P \$d/driver && echo \${PWD##*/}; fi"
+}
+# vm_driver_is ADDR DRIVER: assertion with a diagnostic.
+vm_driver_is() {
+	local got
+	got=$(vm_driver "$1") || return 1
+	assert_eq "$2" "$got" "driver of $1"
+}
+
+# vm_pci_state: one line per PCI function: address, ids, class, driver,
+# driver_override, iommu group.  Builtins only (one fork).
+vm_pci_state() {
+	vm_run 'for d in /sys/bus/pci/devices/*; do
+		drv=-; g=-; o=$(<$d/driver_override)
+		[ -e $d/driver ] && { cd -P $d/driver; drv=${PWD##*/}; }
+		[ -e $d/iommu_group ] && { cd -P $d/iommu_group; g=${PWD##*/}; }
+		printf "%s %s:%s class=%s driver=%s override=%s group=%s\n" ${d##*/} \
+			$(<$d/vendor) $(<$d/device) $(<$d/class) $drv "$o" $g
+	done'
+}
+
+# ---------------------------------------------------------------------------
+# Nested QEMU inside the guest (TCG in TCG; qemu-system-x86_64 is the host's,
+# read over 9p).  The nested guest never runs code: -S stops it before the
+# first instruction, which is enough to prove QEMU accepted the devices.
+# ---------------------------------------------------------------------------
+RIG_NESTED_BASE="qemu-system-x86_64 -S -nodefaults -no-user-config -display none -accel tcg -machine q35 -m 64"
+
+# vm_nested_info_pci QEMU_ARGS: starts a nested QEMU with QEMU_ARGS (e.g.
+# "-device vfio-pci,host=0000:01:00.0"), prints its monitor's "info pci" and
+# quits it.  Exit status is QEMU's (non-zero if it refused the arguments).
+vm_nested_info_pci() {
+	vm_run "printf 'info pci\nquit\n' | timeout 120 $RIG_NESTED_BASE -monitor stdio $1 2>&1 | tr -d '\r'; exit \${PIPESTATUS[1]}"
+}
+
+# vm_nested_start NAME QEMU_ARGS: starts a nested QEMU in the background with
+# an HMP monitor on /run/rig-NAME.mon; prints its pid once the monitor
+# answers.  vm_nested_monitor NAME CMD talks to it (socat), vm_nested_stop
+# NAME ends it.
+vm_nested_start() {
+	vm_run "rm -f /run/rig-$1.*
+		$RIG_NESTED_BASE -monitor unix:/run/rig-$1.mon,server=on,wait=off -pidfile /run/rig-$1.pid $2 \
+			</dev/null >/run/rig-$1.log 2>&1 &
+		for i in \$(seq 1 600); do
+			[ -S /run/rig-$1.mon ] && [ -s /run/rig-$1.pid ] && { cat /run/rig-$1.pid; exit 0; }
+			kill -0 \$! 2>/dev/null || { cat /run/rig-$1.log >&2; exit 1; }
+			sleep 0.1
+		done; echo 'nested qemu did not start' >&2; exit 1"
+}
+vm_nested_monitor() {
+	vm_run "printf '%s\n' $(printf '%q' "$2") | socat -t 5 - UNIX-CONNECT:/run/rig-$1.mon | tr -d '\r' | grep -v '^(qemu)\|^QEMU .* monitor'"
+}
+vm_nested_stop() {
+	vm_run "p=\$(cat /run/rig-$1.pid 2>/dev/null) || exit 0; kill \$p; for i in \$(seq 50); do kill -0 \$p 2>/dev/null || exit 0; sleep 0.1; done; kill -9 \$p"
+}
+
+# ---------------------------------------------------------------------------
+# TAP
+# ---------------------------------------------------------------------------
+assert_eq() {	# EXPECTED ACTUAL [WHAT]
+	[ "$1" = "$2" ] && return 0
+	echo "#   ${3:-value}: expected '$1', got '$2'"
+	return 1
+}
+assert_match() {	# REGEX STRING [WHAT]  (bash =~)
+	[[ $2 =~ $1 ]] && return 0
+	echo "#   ${3:-value}: '$2' does not match /$1/"
+	return 1
+}
+assert_contains() {	# NEEDLE HAYSTACK [WHAT]
+	[[ $2 == *"$1"* ]] && return 0
+	echo "#   ${3:-output} does not contain '$1':"
+	printf '%s\n' "$2" | head -20 | sed 's/^/#     /'
+	return 1
+}
+
+# Diagnostics printed after a failed check: the last guest command with its
+# output, the PCI state and the console tail.
+vm_fail_diag() {
+	[ $# -gt 0 ] && echo "#   $*"
+	if [ -n "$VM_LAST_CMD" ]; then
+		echo "#   last guest command (rc=$VM_LAST_RC): $(printf '%s' "$VM_LAST_CMD" | head -3 | tr '\n' ' ')"
+		[ -s "$VM_LAST_OUT" ] && { echo "#   stdout:"; head -30 "$VM_LAST_OUT" | sed 's/^/#     /'; }
+		[ -s "$VM_LAST_ERR" ] && { echo "#   stderr:"; head -30 "$VM_LAST_ERR" | sed 's/^/#     /'; }
+	fi
+	if vm_alive && [ "${VM_IN_DIAG:-0}" = 0 ]; then
+		local VM_IN_DIAG=1 saved_cmd=$VM_LAST_CMD saved_rc=$VM_LAST_RC saved_out=$VM_LAST_OUT saved_err=$VM_LAST_ERR
+		echo "#   guest PCI state:"
+		VM_TIMEOUT=30 vm_pci_state 2>/dev/null | sed 's/^/#     /'
+		VM_LAST_CMD=$saved_cmd VM_LAST_RC=$saved_rc VM_LAST_OUT=$saved_out VM_LAST_ERR=$saved_err
+	fi
+	if [ -n "${VM_CONSOLE:-}" ] && [ -f "$VM_CONSOLE" ]; then
+		echo "#   console tail (${VM_CONSOLE#"$RIG_TOP"/}):"
+		tail -n "${RIG_TAIL:-25}" "$VM_CONSOLE" | tr -d '\r' | sed 's/^/#     /'
+	fi
+}
+
+t_ok() { T_NUM=$((T_NUM + 1)); echo "ok $T_NUM - $1"; }
+t_fail() {
+	T_NUM=$((T_NUM + 1)); T_FAILED=$((T_FAILED + 1))
+	echo "not ok $T_NUM - $1"
+	shift
+	vm_fail_diag "$@"
+}
+t_skip() { T_NUM=$((T_NUM + 1)); T_SKIPPED=$((T_SKIPPED + 1)); echo "ok $T_NUM - $1 # SKIP ${2:-}"; }
+
+# t_check DESC CMD [ARGS...]: one TAP check; passes when CMD returns 0.
+# CMD's stdout (assert_* diagnostics) is shown as '#' lines.
+t_check() {
+	local desc=$1 out rc t0
+	shift
+	t0=$(rig_now)
+	out=$("$@" 2>&1); rc=$?
+	rig_log "$desc: rc=$rc in $((($(rig_now) - t0) / 1000)) ms"
+	if [ $rc = 0 ]; then
+		t_ok "$desc"
+		[ "$RIG_VERBOSE" = 1 ] && [ -n "$out" ] && printf '%s\n' "$out" | sed 's/^/#   /'
+	else
+		if [ -n "$out" ]; then
+			T_NUM=$((T_NUM + 1)); T_FAILED=$((T_FAILED + 1))
+			echo "not ok $T_NUM - $desc"
+			printf '%s\n' "$out" | head -40 | sed 's/^#   /#   /; /^#/!s/^/#   /'
+			vm_fail_diag
+		else
+			t_fail "$desc" "command failed (rc=$rc): $*"
+		fi
+	fi
+	return $rc
+}
+
+# t_check_rc RC DESC CMD [ARGS...]: passes when CMD returns exactly RC.
+t_check_rc() {
+	local want=$1 desc=$2 rc
+	shift 2
+	"$@" >/dev/null 2>&1; rc=$?
+	if [ "$rc" = "$want" ]; then t_ok "$desc"; return 0; fi
+	t_fail "$desc" "expected exit status $want, got $rc: $*"
+	return 1
+}
+
+# t_done: the console check, the plan line, stops the VM; exit status 1 if
+# anything failed.
+t_done() {
+	local out
+	vm_save_dmesg
+	if out=$(vm_console_check); then
+		t_ok "no kernel WARNING/BUG/Oops/hung task on the guest console"
+	else
+		T_NUM=$((T_NUM + 1)); T_FAILED=$((T_FAILED + 1))
+		echo "not ok $T_NUM - no kernel WARNING/BUG/Oops/hung task on the guest console"
+		printf '%s\n' "$out"
+	fi
+	vm_stop
+	echo "1..$T_NUM"
+	[ $T_FAILED = 0 ]
+	exit $?
+}
+
+# rig_require_gpupt / rig_require_gptctl: skip the whole test (TAP "1..0 #
+# SKIP") when a component is not built yet.
+rig_require() {	# FILE WHAT
+	[ -e "$1" ] && return 0
+	echo "1..0 # SKIP $2 not built ($1)"
+	exit 0
+}
