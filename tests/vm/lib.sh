@@ -122,7 +122,7 @@ rig_copy_module() {	# modules.dep path, destination file (.ko, decompressed)
 rig_busybox() {
 	local b
 	for b in ${RIG_BUSYBOX:-} /bin/busybox /usr/bin/busybox; do
-		[ -x "$b" ] && file -L "$b" 2>/dev/null | grep -q 'statically linked' && { echo "$b"; return 0; }
+		[ -x "$b" ] && ! ldd "$b" >/dev/null 2>&1 && { echo "$b"; return 0; }
 	done
 	return 1
 }
