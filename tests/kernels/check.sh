@@ -1,0 +1,120 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# tests/kernels/check.sh: `make check-kernels`.  For each kernel of
+# tests/kernels/matrix: prepare it (cached in $GPUPT_KCACHE), build gpupt.ko
+# against it with W=1 in a copy of the sources, and on the bootable ones run
+# the core VM tests of tests/kernels/core-tests with that kernel, its own
+# module tree and the gpupt.ko built for it.  Prints one table row per kernel
+# and writes the table to tests/kernels/TESTED.md.
+#
+#   GPUPT_KERNELS="6.12 sid"    only these matrix entries (default: all)
+#   GPUPT_KTESTS_ON="6.12 sid"  run the VM tests only on these (default: every
+#                               bootable entry; CI runs the full suite on 6.1
+#                               already, so it passes "6.12 sid")
+#   GPUPT_KTEST_TIMEOUT=900     seconds per test script
+#   GPUPT_KWARN_OK=1            W=1 warnings do not fail the run
+#   GPUPT_KCACHE=DIR            the cache (default /var/cache/gpupt-kernels)
+#
+# Exit status: 0 when every build succeeded without W=1 warnings and every
+# test that ran passed; 1 otherwise.
+set -o pipefail
+. "$(dirname "$0")/lib.sh"
+
+names=${GPUPT_KERNELS:-$(kmatrix | awk '{ print $1 }')}
+res=$GPUPT_KCACHE/results
+logs=$KSRC/build/kernels
+mkdir -p "$res" "$logs"
+t_start=$SECONDS
+
+"$KTESTS/prepare.sh" $names || kdie "preparing the kernels failed"
+
+# The userspace tool is the same for every kernel: build it once.
+if [ -f "$KSRC/ctl/Makefile" ]; then
+	flock /tmp/gpupt-ctl.lock make -C "$KSRC/ctl" >"$logs/ctl.log" 2>&1 ||
+		klog "ctl build failed (see $logs/ctl.log); tests needing gptctl will fail"
+fi
+
+core_tests() {	# prints the test scripts that exist, one per line
+	local pat desc f found
+	grep -v '^[[:space:]]*\(#\|$\)' "$KTESTS/core-tests" | while read -r pat desc; do
+		found=0
+		for f in "$KSRC"/tests/vm/$pat; do
+			[ -f "$f" ] || continue
+			echo "$f"
+			found=1
+		done
+		[ $found = 1 ] || klog "no core test matches tests/vm/$pat yet ($desc)"
+	done | awk '!seen[$0]++'
+}
+
+tests_on() {
+	local n=$1
+	[ -z "${GPUPT_KTESTS_ON+x}" ] && return 0
+	[[ " $GPUPT_KTESTS_ON " == *" $n "* ]]
+}
+
+# run_tests NAME: runs the core tests on NAME, writes results/NAME.tests.
+run_tests() {
+	local name=$1 t base rc pass=0 fail=0 skip=0 detail=() out
+	local ldir=$logs/$name
+	rm -rf "$ldir"
+	mkdir -p "$ldir"
+	for t in $(core_tests); do
+		base=$(basename "$t" .sh)
+		klog "$name: $base"
+		KVER=$KVER RIG_KVER= RIG_KERNEL=$VMLINUZ RIG_HOST_MODDIR=$MODROOT/lib/modules/$KVER \
+			GPUPT_KO=$KO RIG_LOGDIR=$ldir RIG_NAME=$base \
+			timeout -k 10 "${GPUPT_KTEST_TIMEOUT:-900}" bash "$t" >"$ldir/$base.tap" 2>&1 </dev/null
+		rc=$?
+		out=$ldir/$base.tap
+		if [ $rc = 0 ] && grep -q '^1\.\.0 # SKIP' "$out"; then
+			skip=$((skip + 1)); detail+=("$base:skip")
+		elif [ $rc = 0 ]; then
+			pass=$((pass + 1)); detail+=("$base:pass")
+		else
+			fail=$((fail + 1)); detail+=("$base:FAIL(rc=$rc)")
+			echo "---- $name: $base failed (rc=$rc), last lines of $out:" >&2
+			grep -E '^(not ok|Bail out)' "$out" | head -n 10 >&2
+			tail -n 30 "$out" >&2
+		fi
+	done
+	printf 'PASS=%s\nFAIL=%s\nSKIP=%s\nDETAIL="%s"\n' "$pass" "$fail" "$skip" "${detail[*]}" \
+		>"$res/$name.tests"
+}
+
+status=0
+rows=()
+for name in $names; do
+	kenv "$name" || { status=1; rows+=("$name|-|not prepared|-|-"); continue; }
+	BUILD=fail WARNINGS=- KO=
+	"$KTESTS/build.sh" "$name" || status=1
+	. "$res/$name.build"
+	[ "$WARNINGS" = 0 ] || [ "${GPUPT_KWARN_OK:-0}" = 1 ] || status=1
+	tests="build only"
+	rm -f "$res/$name.tests"
+	if [ "$BOOT" = yes ]; then
+		if [ "$BUILD" != ok ]; then
+			tests="not run (no module)"
+		elif ! tests_on "$name"; then
+			tests="not run here"
+		else
+			run_tests "$name"
+			. "$res/$name.tests"
+			tests="$PASS passed, $FAIL failed"
+			[ "$SKIP" = 0 ] || tests="$tests, $SKIP skipped"
+			[ "$FAIL" = 0 ] || status=1
+			[ $((PASS + FAIL)) != 0 ] || tests="none exist yet"
+		fi
+	fi
+	rows+=("$name|$KVER|$BUILD|$WARNINGS|$tests")
+done
+
+elapsed=$((SECONDS - t_start))
+echo
+printf '%-8s  %-26s  %-5s  %-12s  %s\n' kernel release build "W=1 warnings" "core VM tests"
+printf '%s\n' "${rows[@]}" | awk -F'|' '{ printf "%-8s  %-26s  %-5s  %-12s  %s\n", $1, $2, $3, $4, $5 }'
+echo "check-kernels: $((elapsed / 60)) min $((elapsed % 60)) s"
+
+"$KTESTS/tested-md.sh" $names >"$KTESTS/TESTED.md.tmp" && mv "$KTESTS/TESTED.md.tmp" "$KTESTS/TESTED.md"
+klog "wrote tests/kernels/TESTED.md"
+exit $status

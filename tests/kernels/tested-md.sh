@@ -1,0 +1,61 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# tests/kernels/tested-md.sh [NAME...]: print the README's "Tested kernels"
+# section (markdown) from the results of the last `make check-kernels` run in
+# $GPUPT_KCACHE/results.  check.sh writes it to tests/kernels/TESTED.md.
+. "$(dirname "$0")/lib.sh"
+
+names=${*:-$(kmatrix | awk '{ print $1 }')}
+res=$GPUPT_KCACHE/results
+commit=$(git -C "$KSRC" rev-parse --short HEAD 2>/dev/null || echo unknown)
+dirty=$(git -C "$KSRC" status --porcelain -- kmod include 2>/dev/null | grep -q . && echo ", with uncommitted kmod/ changes")
+
+from() {
+	case $1 in
+	6.1) echo "Debian 12 bookworm" ;;
+	6.1-rt) echo "Debian 12 bookworm, PREEMPT_RT" ;;
+	6.12) echo "bookworm-backports" ;;
+	6.12-rt) echo "bookworm-backports, PREEMPT_RT" ;;
+	sid) echo "Debian unstable (sid), built in a sid chroot with gcc-16" ;;
+	*) echo "$1" ;;
+	esac
+}
+
+echo "## Tested kernels"
+echo
+echo "gpupt is written for kernels 5.4 and newer. \`make check-kernels\` builds it against each kernel"
+echo "below with \`W=1\` and boots the bootable ones in the QEMU rig to run the core VM tests (boot claim,"
+echo "list against sysfs, handoff round trip with a nested qemu, bus reset, privilege and netlink fuzz)."
+echo "Last run: $(date -u +%Y-%m-%d), commit $commit$dirty."
+echo
+echo "| kernel | from | build | W=1 warnings | core VM tests |"
+echo "|---|---|---|---|---|"
+for n in $names; do
+	KVER= BUILD= WARNINGS= PASS= FAIL= SKIP= DETAIL= BOOT=
+	kenv "$n" || continue
+	[ -f "$res/$n.build" ] && . "$res/$n.build"
+	tests="build only"
+	if [ "$BOOT" = yes ]; then
+		if [ -f "$res/$n.tests" ]; then
+			. "$res/$n.tests"
+			tests="$PASS passed, $FAIL failed"
+			[ "$SKIP" = 0 ] || tests="$tests, $SKIP skipped"
+			[ $((PASS + FAIL)) != 0 ] || tests="none run"
+		else
+			tests="not run"
+		fi
+	fi
+	echo "| $KVER | $(from "$n") | ${BUILD:-not built} | ${WARNINGS:--} | $tests |"
+done
+echo
+tested=
+for n in $names; do
+	[ -f "$res/$n.tests" ] || continue
+	. "$res/$n.tests"
+	[ -n "$DETAIL" ] || continue
+	tested=1
+	echo "- $n: $(echo "$DETAIL" | sed 's/\([^ ]*\):\([^ ]*\)/`\1` \2/g; s/ `/, `/g')"
+done
+[ -n "$tested" ] && echo
+echo "Reproduce with \`make check-kernels\` (as root; the first run downloads the kernels into"
+echo "\`/var/cache/gpupt-kernels\`, about 1.5 GB, and needs a Debian 12 host)."
