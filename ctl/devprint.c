@@ -77,8 +77,9 @@ static int width(const char *s, int w)
 
 void print_dev_list(const struct devrec *v, size_t n)
 {
-	char fmt_drv[16], rm[128], name[256], addr[GPUPT_ADDR_STRLEN];
-	int wdrv = 6, wrm = 5;
+	char fmt_drv[16], fmt_grp[16], fmt_grp_null[16], rm[128], name[256];
+	char addr[GPUPT_ADDR_STRLEN], num[24];
+	int waddr = 7, wdrv = 6, wgrp = 5, wrm = 5;
 	size_t i;
 
 	if (is_json()) {
@@ -91,26 +92,34 @@ void print_dev_list(const struct devrec *v, size_t n)
 		close_json_array();
 		return;
 	}
+	/* column widths from the data, so the table stays aligned */
 	for (i = 0; i < n; i++) {
+		addr_format(&v[i].addr, addr);
+		waddr = width(addr, waddr);
 		wdrv = width(v[i].has_driver ? v[i].driver : "-", wdrv);
+		snprintf(num, sizeof(num), "%u", v[i].iommu_group);
+		if (v[i].has_iommu_group)
+			wgrp = width(num, wgrp);
 		reset_methods_text(&v[i], rm, sizeof(rm));
 		wrm = width(rm, wrm);
 	}
 	snprintf(fmt_drv, sizeof(fmt_drv), "%%-%ds ", wdrv);
-	print_text("%-12s %-9s %-6s %-*s %5s %4s %4s %4s %-*s %s\n",
-		   "ADDRESS", "ID", "CLASS", wdrv, "DRIVER", "GROUP", "NUMA",
-		   "BOOT", "HELD", wrm, "RESET", "NAME");
+	snprintf(fmt_grp, sizeof(fmt_grp), "%%%dllu ", wgrp);
+	snprintf(fmt_grp_null, sizeof(fmt_grp_null), "%%%ds ", wgrp);
+	print_text("%-*s %-9s %-6s %-*s %*s %4s %-4s %-4s %-*s %s\n",
+		   waddr, "ADDRESS", "ID", "CLASS", wdrv, "DRIVER", wgrp,
+		   "GROUP", "NUMA", "BOOT", "HELD", wrm, "RESET", "NAME");
 	for (i = 0; i < n; i++) {
 		const struct devrec *r = &v[i];
 
 		addr_format(&r->addr, addr);
-		print_text("%-12s %04x:%04x %06x ", addr, r->vendor, r->device,
-			   r->class);
+		print_text("%-*s %04x:%04x %06x ", waddr, addr, r->vendor,
+			   r->device, r->class);
 		print_string("driver", fmt_drv, devrec_driver(r));
 		if (r->has_iommu_group)
-			print_uint("iommu_group", "%5llu ", r->iommu_group);
+			print_uint("iommu_group", fmt_grp, r->iommu_group);
 		else
-			print_null("iommu_group", "%5s ");
+			print_null("iommu_group", fmt_grp_null);
 		if (r->has_numa_node)
 			print_int("numa_node", "%4lld ", (int32_t)r->numa_node);
 		else
