@@ -62,6 +62,6 @@ fi
 printf 'BUILD=%s\nWARNINGS=%s\nKO=%s\nLOG=%s\n' "$build" "$warnings" "$ko" "$log" > "$res/$name.build"
 klog "$name ($KVER): build $build, $warnings W=1 warnings, log $log"
 if [ "$build" = fail ] || [ "$warnings" != 0 ]; then
-	grep -E '(error|warning|WARNING)' "$log" | head -n 40 >&2 || tail -n 20 "$log" >&2
+	grep -E '(error|warning|WARNING|\*\*\*)' "$log" | head -n 40 >&2 || tail -n 20 "$log" >&2
 fi
 [ "$build" = ok ]

@@ -15,8 +15,10 @@
 #   GPUPT_KWARN_OK=1            W=1 warnings do not fail the run
 #   GPUPT_KCACHE=DIR            the cache (default /var/cache/gpupt-kernels)
 #
-# Exit status: 0 when every build succeeded without W=1 warnings and every
-# test that ran passed; 1 otherwise.
+# Output is TAP (one line per build and per test script per kernel, so that
+# tests/run-all can count it), then the table.  Each test's own TAP output
+# and guest consoles are in build/kernels/NAME/.  Exit status: 0 when every
+# build succeeded without W=1 warnings and every test that ran passed.
 set -o pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -25,8 +27,13 @@ res=$GPUPT_KCACHE/results
 logs=$KSRC/build/kernels
 mkdir -p "$res" "$logs"
 t_start=$SECONDS
+tap_n=0
+tap() {	# ok|not ok, description
+	tap_n=$((tap_n + 1))
+	echo "$1 $tap_n - $2"
+}
 
-"$KTESTS/prepare.sh" $names || kdie "preparing the kernels failed"
+bash "$KTESTS/prepare.sh" $names || kdie "preparing the kernels failed"
 
 # The userspace tool is the same for every kernel: build it once.
 if [ -f "$KSRC/ctl/Makefile" ]; then
@@ -69,13 +76,15 @@ run_tests() {
 		out=$ldir/$base.tap
 		if [ $rc = 0 ] && grep -q '^1\.\.0 # SKIP' "$out"; then
 			skip=$((skip + 1)); detail+=("$base:skip")
+			tap ok "$name: $base # SKIP $(sed -n 's/^1\.\.0 # SKIP //p' "$out" | head -n1)"
 		elif [ $rc = 0 ]; then
 			pass=$((pass + 1)); detail+=("$base:pass")
+			tap ok "$name: $base ($(grep -c '^ok' "$out") checks)"
 		else
 			fail=$((fail + 1)); detail+=("$base:FAIL(rc=$rc)")
-			echo "---- $name: $base failed (rc=$rc), last lines of $out:" >&2
-			grep -E '^(not ok|Bail out)' "$out" | head -n 10 >&2
-			tail -n 30 "$out" >&2
+			tap "not ok" "$name: $base (exit $rc${KO:+, $(grep -c '^not ok' "$out") checks failed})"
+			echo "#   ${out#"$KSRC"/}, the failures and the last lines:"
+			{ grep -E '^(not ok|Bail out)' "$out" | head -n 10; tail -n 30 "$out"; } | sed 's/^/#   /'
 		fi
 	done
 	printf 'PASS=%s\nFAIL=%s\nSKIP=%s\nDETAIL="%s"\n' "$pass" "$fail" "$skip" "${detail[*]}" \
@@ -85,11 +94,24 @@ run_tests() {
 status=0
 rows=()
 for name in $names; do
-	kenv "$name" || { status=1; rows+=("$name|-|not prepared|-|-"); continue; }
+	if ! kenv "$name"; then
+		status=1
+		rows+=("$name|-|not prepared|-|-")
+		tap "not ok" "$name: prepared"
+		continue
+	fi
 	BUILD=fail WARNINGS=- KO=
-	"$KTESTS/build.sh" "$name" || status=1
-	. "$res/$name.build"
-	[ "$WARNINGS" = 0 ] || [ "${GPUPT_KWARN_OK:-0}" = 1 ] || status=1
+	rm -f "$res/$name.build"
+	bash "$KTESTS/build.sh" "$name" 2>"$logs/$name.build.err" || status=1
+	[ -f "$res/$name.build" ] && . "$res/$name.build"
+	if [ "$BUILD" = ok ] && { [ "$WARNINGS" = 0 ] || [ "${GPUPT_KWARN_OK:-0}" = 1 ]; }; then
+		tap ok "$name: build against $KVER, W=1 warnings: $WARNINGS"
+	else
+		status=1
+		tap "not ok" "$name: build against $KVER: $BUILD, W=1 warnings: $WARNINGS"
+		echo "#   full log: $LOG"
+		grep -E '(error|warning|WARNING|\*\*\*)' "$LOG" | head -n 40 | sed 's/^/#   /'
+	fi
 	tests="build only"
 	rm -f "$res/$name.tests"
 	if [ "$BOOT" = yes ]; then
@@ -114,7 +136,8 @@ echo
 printf '%-8s  %-26s  %-5s  %-12s  %s\n' kernel release build "W=1 warnings" "core VM tests"
 printf '%s\n' "${rows[@]}" | awk -F'|' '{ printf "%-8s  %-26s  %-5s  %-12s  %s\n", $1, $2, $3, $4, $5 }'
 echo "check-kernels: $((elapsed / 60)) min $((elapsed % 60)) s"
+echo "1..$tap_n"
 
-"$KTESTS/tested-md.sh" $names >"$KTESTS/TESTED.md.tmp" && mv "$KTESTS/TESTED.md.tmp" "$KTESTS/TESTED.md"
+bash "$KTESTS/tested-md.sh" $names >"$KTESTS/TESTED.md.tmp" && mv "$KTESTS/TESTED.md.tmp" "$KTESTS/TESTED.md"
 klog "wrote tests/kernels/TESTED.md"
 exit $status
