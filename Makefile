@@ -21,13 +21,13 @@ DEBIAN_PACKAGES := \
 	build-essential pkg-config kmod cpio gzip xz-utils zstd \
 	linux-image-amd64 linux-headers-amd64 sparse \
 	libnl-3-dev libnl-genl-3-dev libpci-dev libjson-c-dev pciutils \
-	qemu-system-x86 ovmf seabios ipxe-qemu busybox-static socat \
+	qemu-system-x86 ovmf seabios ipxe-qemu busybox-static socat jq \
 	driverctl libvirt-clients clang valgrind dkms initramfs-tools debootstrap
 # build-essential..zstd: builds, the rig's initramfs (cpio, decompressing .ko.xz/.zst)
 # linux-*, sparse: gpupt.ko against Debian 6.1, sparse C=2
 # lib*-dev, pciutils: gptctl (libnl, libpci, json-c), lspci in the guest
 # qemu-system-x86..busybox-static: the VM rig (ovmf: OVMF tests; seabios/ipxe-qemu: ROM tests)
-# socat: talking to a nested QEMU's monitor inside the guest
+# socat: a nested QEMU's monitor inside the guest; jq: gptctl JSON in the tests
 # driverctl: handoff benchmark baseline; libvirt-clients: virt-xml-validate
 # clang: libFuzzer harnesses; valgrind: gptctl leak checks; dkms, initramfs-tools: DKMS tests
 # debootstrap: the sid chroot of make check-kernels

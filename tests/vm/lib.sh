@@ -195,17 +195,21 @@ rig_moddir() {
 	base=$RIG_CACHE/modroot-$key
 	dir=$base/lib/modules/$RIG_KVER
 	if [ ! -f "$dir/modules.dep.bin" ]; then
-		rm -rf "$base"
-		mkdir -p "$dir/extra"
+		# built aside and renamed into place: other tests may race us
+		local tmp tdir
+		tmp=$(mktemp -d "$RIG_CACHE/modroot.XXXXXX")
+		tdir=$tmp/lib/modules/$RIG_KVER
+		mkdir -p "$tdir/extra"
 		for f in "$RIG_HOST_MODDIR"/*; do
 			case ${f##*/} in
-			modules.order|modules.builtin|modules.builtin.modinfo) cp "$f" "$dir/" ;;
+			modules.order|modules.builtin|modules.builtin.modinfo) cp "$f" "$tdir/" ;;
 			modules.*|build|source) ;;
-			*) ln -s "$f" "$dir/${f##*/}" ;;
+			*) ln -s "$f" "$tdir/${f##*/}" ;;
 			esac
 		done
-		cp "$GPUPT_KO" "$dir/extra/gpupt.ko"
-		depmod -b "$base" "$RIG_KVER" || rig_die "depmod for $RIG_KVER failed"
+		cp "$GPUPT_KO" "$tdir/extra/gpupt.ko"
+		depmod -b "$tmp" "$RIG_KVER" || rig_die "depmod for $RIG_KVER failed"
+		mv -T "$tmp" "$base" 2>/dev/null || rm -rf "$tmp"
 	fi
 	echo "$dir"
 }
