@@ -1,0 +1,54 @@
+# SPDX-License-Identifier: GPL-2.0
+# Helpers shared by the issue-3 tests (t31..t37) and the handoff benchmark.
+# Source after lib.sh.
+
+# h_drivers ADDR...: "drv drv ..." ("-" for none), one guest command.
+h_drivers() {
+	vm_run 'for a in '"$*"'; do d=/sys/bus/pci/devices/$a
+		if [ -e $d/driver ]; then cd -P $d/driver; printf "%s " ${PWD##*/}; else printf "- "; fi
+	done; echo'
+}
+
+# h_drivers_are "EXPECTED" ADDR...: assertion on h_drivers.
+h_drivers_are() {
+	local want=$1 got
+	shift
+	got=$(h_drivers "$@") || return 1
+	assert_eq "$want" "${got% }" "drivers of $*"
+}
+
+# h_overrides ADDR...: driver_override of each ("(null)" when unset).
+h_overrides() {
+	vm_run 'for a in '"$*"'; do printf "%s " "$(</sys/bus/pci/devices/$a/driver_override)"; done; echo'
+}
+
+# h_group ADDR: IOMMU group number.
+h_group() {
+	vm_run "g=\$(readlink /sys/bus/pci/devices/$1/iommu_group) && echo \${g##*/}"
+}
+
+# h_gptctl ARGS: runs gptctl in the guest; stdout on stdout, stderr kept in
+# H_ERR (a host file), exit status returned.
+H_ERR=
+h_gptctl() {
+	local rc
+	vm_run "gptctl $*"; rc=$?
+	H_ERR=$(cat "$VM_LAST_ERR" 2>/dev/null)
+	return $rc
+}
+
+# h_failprobe_ko: builds tests/vm/failprobe for the rig's kernel (cached),
+# prints the .ko path (the guest sees the host's filesystem at the same path).
+h_failprobe_ko() {
+	rig_resolve_kernel
+	local src=$RIG_VM_DIR/failprobe out key
+	key=$(cat "$src"/* | sha256sum | cut -c1-12)
+	out=$RIG_CACHE/failprobe-$RIG_KVER-$key
+	if [ ! -f "$out/failprobe_vfio_pci.ko" ]; then
+		mkdir -p "$out"
+		cp "$src"/failprobe_vfio_pci.c "$src"/Kbuild "$out"/
+		make -s -C "/lib/modules/$RIG_KVER/build" M="$out" modules >"$out/build.log" 2>&1 ||
+			{ cat "$out/build.log" >&2; return 1; }
+	fi
+	echo "$out/failprobe_vfio_pci.ko"
+}

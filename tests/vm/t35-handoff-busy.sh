@@ -1,0 +1,47 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# t35-handoff-busy (issue 3, test 5): while a nested QEMU holds the vfio
+# group open, reclaim and release are refused quickly, name the QEMU's pid,
+# leave the nested VM running and change nothing.
+#
+#   pcie.0
+#   └── 00:01.0 pcie-root-port rp1 (2.5GT/s x1)
+#       └── 01:00.0 VGA 1234:1111 (multifunction)   "gpu0"        } one IOMMU
+#           01:00.1 intel-hda 8086:2668             "gpu0-audio"  } group
+#
+#   guest: qemu-system-x86_64 -S -device vfio-pci,host=01:00.0
+#                                -device vfio-pci,host=01:00.1   (holds /dev/vfio/N)
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/handoff-lib.sh"
+rig_require "$GPUPT_KO" gpupt.ko
+rig_require "$RIG_GPTCTL" gptctl
+
+GPU=0000:01:00.0 AUD=0000:01:00.1
+topo_root_port 1
+topo_gpu_slot rp1 gpu0
+vm_boot --gpupt-initramfs "addrs=$GPU,$AUD"
+
+t_check "handoff to vfio-pci" eval 'h_gptctl handoff $GPU >/dev/null && h_drivers_are "vfio-pci vfio-pci" $GPU $AUD'
+GROUP=$(h_group $GPU)
+PID=$(vm_nested_start n1 "-device vfio-pci,host=$GPU,addr=05.0,multifunction=on -device vfio-pci,host=$AUD,addr=05.1")
+t_check "a nested qemu holds /dev/vfio/$GROUP (pid $PID)" eval '
+	assert_match "^[0-9]+$" "$PID" "nested pid" &&
+	vm_run "ls -l /proc/$PID/fd | grep -q /dev/vfio/$GROUP"'
+STATE=$(vm_pci_state)
+
+for cmd in reclaim release; do
+	T0=$(rig_now)
+	OUT=$(h_gptctl $cmd $AUD); RC=$?
+	MS=$((($(rig_now) - T0) / 1000))
+	t_check "$cmd is refused with exit 1 in ${MS} ms (< 2000)" eval '
+		assert_eq 1 "$RC" "exit status" && [ "$MS" -lt 2000 ]'
+	t_check "$cmd: stderr says busy and names qemu's pid" eval '
+		assert_contains "Device or resource busy" "$H_ERR" "stderr" &&
+		assert_contains "is in use: /dev/vfio/$GROUP is open in qemu-system-x86 (pid $PID)" "$H_ERR" "stderr"'
+done
+t_check "the nested VM is still running and answers its monitor" eval '
+	vm_run "kill -0 $PID" && assert_contains "VM status: paused" "$(vm_nested_monitor n1 "info status")" "nested monitor"'
+t_check "nothing changed (drivers, overrides, groups)" eval 'assert_eq "$STATE" "$(vm_pci_state)" "PCI state"'
+t_check "after the VM exits, reclaim works" eval '
+	vm_nested_stop n1 >/dev/null && h_gptctl reclaim $GPU >/dev/null && h_drivers_are "gpupt gpupt" $GPU $AUD'
+t_done

@@ -1,0 +1,43 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# t37-handoff-idempotent (issue 3, test 7): handoff of a group that is
+# already on vfio-pci succeeds and changes nothing: no unbind, no event,
+# same drivers and overrides.  Same for a second reclaim.
+#
+#   pcie.0
+#   └── 00:01.0 pcie-root-port rp1 (2.5GT/s x1)
+#       └── 01:00.0 VGA 1234:1111 (multifunction)   "gpu0"        } one IOMMU
+#           01:00.1 intel-hda 8086:2668             "gpu0-audio"  } group
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/handoff-lib.sh"
+rig_require "$GPUPT_KO" gpupt.ko
+rig_require "$RIG_GPTCTL" gptctl
+
+GPU=0000:01:00.0 AUD=0000:01:00.1
+topo_root_port 1
+topo_gpu_slot rp1 gpu0
+vm_boot --gpupt-initramfs "addrs=$GPU,$AUD"
+
+t_check "first handoff moves the group" eval 'h_gptctl handoff $GPU >/dev/null && h_drivers_are "vfio-pci vfio-pci" $GPU $AUD'
+STATE=$(vm_pci_state)
+t_check "start gptctl monitor -j" vm_run '
+	(gptctl monitor -j >/tmp/events 2>/tmp/monitor.err </dev/null &) ; sleep 1'
+
+OUT=$(h_gptctl -j handoff $GPU); RC=$?
+t_check "handoff again exits 0" assert_eq 0 "$RC" "exit status (stderr: $H_ERR)"
+t_check "the reply shows vfio-pci -> vfio-pci for both" eval '
+	assert_eq "$GPU:vfio-pci>vfio-pci $AUD:vfio-pci>vfio-pci" \
+		"$(jq -r "[.[].devices[] | \"\(.address):\(.from)>\(.to)\"] | join(\" \")" <<<"$OUT")" "handoff JSON"'
+OUT=$(h_gptctl -j handoff $AUD); RC=$?
+t_check "handoff by the other function of the group exits 0 too" assert_eq 0 "$RC" "exit status (stderr: $H_ERR)"
+t_check "nothing changed (drivers, overrides, groups)" eval 'assert_eq "$STATE" "$(vm_pci_state)" "PCI state"'
+t_check "no event was sent" eval 'vm_run_q "sleep 0.5"; assert_eq "" "$(vm_run "cat /tmp/events")" "events"'
+
+t_check "reclaim moves it back" eval 'h_gptctl reclaim $GPU >/dev/null && h_drivers_are "gpupt gpupt" $GPU $AUD'
+STATE=$(vm_pci_state)
+vm_run_q ': >/tmp/events'
+OUT=$(h_gptctl reclaim $GPU); RC=$?
+t_check "reclaim again exits 0 and changes nothing" eval '
+	assert_eq 0 "$RC" "exit status (stderr: $H_ERR)" && assert_eq "$STATE" "$(vm_pci_state)" "PCI state"'
+t_check "no event for the second reclaim" eval 'vm_run_q "sleep 0.5"; assert_eq "" "$(vm_run "cat /tmp/events")" "events"'
+t_done
