@@ -12,6 +12,8 @@
 #include <net/genetlink.h>
 #include <linux/gpupt.h>
 
+#define GPUPT_VERSION		"0.1.0"
+
 /* netlink.c */
 extern struct genl_family gpupt_genl_family;
 
@@ -35,17 +37,30 @@ int gpupt_nl_get_dev(struct genl_info *info, const struct nlattr *nest,
 struct nlattr *gpupt_nl_put_dev(struct sk_buff *skb, int attrtype,
 				struct pci_dev *pdev);
 
+/* Same, for a caller that holds device_lock (probe, remove). */
+struct nlattr *gpupt_nl_put_dev_locked(struct sk_buff *skb, int attrtype,
+				       struct pci_dev *pdev);
+
 /* Write an address-only nest (DOMAIN, BUS, DEVFN).  -EMSGSIZE when full. */
 int gpupt_nl_put_addr(struct sk_buff *skb, int attrtype, struct pci_dev *pdev);
 
 /*
  * Notifications on the "events" group.  gpupt_event_new() returns a new
- * message with the genl header for @cmd in *hdr (NULL on ENOMEM);
+ * message with the genl header for @cmd in *hdr, or NULL when nobody
+ * listens or memory is short (then there is nothing to send);
  * gpupt_event_send() adds GPUPT_A_GENERATION and multicasts it (GFP_KERNEL),
  * consuming @skb in every case.
  */
 struct sk_buff *gpupt_event_new(u8 cmd, void **hdr);
 void gpupt_event_send(struct sk_buff *skb, void *hdr);
+
+/* Policy of a GPUPT_A_DEVICE nest, for parsing address nests. */
+extern const struct nla_policy gpupt_dev_policy[GPUPT_DEV_A_MAX + 1];
+
+/* Longest driver name gpupt reports (names are truncated to fit). */
+#define GPUPT_NAME_LEN		64
+/* More functions than this in one IOMMU group give E2BIG. */
+#define GPUPT_MAX_GROUP_FNS	256
 
 /* driver.c */
 extern struct pci_driver gpupt_pci_driver;
@@ -62,11 +77,17 @@ bool gpupt_dev_held(struct pci_dev *pdev);
  */
 int gpupt_dev_driver_name(struct pci_dev *pdev, char *buf, size_t len);
 
+/* device_lock() giving up with -EBUSY after @ms milliseconds. */
+int gpupt_dev_lock(struct pci_dev *pdev, unsigned int ms);
+/* Caller holds device_lock: gpupt itself is about to release @pdev. */
+void gpupt_dev_quiet_locked(struct pci_dev *pdev);
+
 /* vfio.c */
 /* True when @pdev is bound to vfio-pci or a vfio-pci variant driver. */
 bool gpupt_dev_is_vfio(struct pci_dev *pdev);
 /* True when @pdev is a vfio device that userspace has open (a VM runs). */
 bool gpupt_vfio_open(struct pci_dev *pdev);
+bool gpupt_vfio_open_locked(struct pci_dev *pdev);
 /* True when @name is an acceptable vfio target driver name. */
 bool gpupt_vfio_driver_name_ok(const char *name);
 
@@ -75,6 +96,10 @@ int gpupt_ids_init(void);
 void gpupt_ids_exit(void);
 /* True when @pdev matches ids= or addrs= (whether or not it is held). */
 bool gpupt_ids_match(struct pci_dev *pdev);
+bool gpupt_addrs_match(struct pci_dev *pdev);
+/* driver_data of the catch-all dynamic id that serves addrs= */
+#define GPUPT_DYNID_ADDRS	1UL
+void gpupt_ids_register(struct pci_driver *drv);
 
 /* state.c */
 /*
@@ -84,6 +109,8 @@ bool gpupt_ids_match(struct pci_dev *pdev);
  * not take it either.
  */
 extern struct mutex gpupt_ops_lock;
+/* Unbound workqueue for the parallel parts of one request. */
+extern struct workqueue_struct *gpupt_wq;
 
 void gpupt_stats_inc(enum gpupt_stats_attr which);
 u64 gpupt_stats_read(enum gpupt_stats_attr which);
@@ -96,7 +123,45 @@ u32 gpupt_generation(void);
 void gpupt_noretake_set(struct pci_dev *pdev);
 void gpupt_noretake_clear(struct pci_dev *pdev);
 bool gpupt_noretake(struct pci_dev *pdev);
+int gpupt_state_init(void);
 void gpupt_state_exit(void);
+
+/* rebind.c: moving one function between drivers, with rollback. */
+struct gpupt_fn {
+	struct pci_dev *pdev;		/* reference held */
+	struct device_driver *from;	/* bound before (module ref held) */
+	char *from_override;		/* driver_override before, or NULL */
+	char from_name[GPUPT_NAME_LEN];	/* "" when unbound */
+	char to_name[GPUPT_NAME_LEN];	/* after the move (or planned) */
+	char blocker[96];		/* why it would be refused, or "" */
+	bool vfio;			/* bound to a vfio driver */
+	bool open;			/* ... and open by a user */
+	bool move;			/* the plan changes this function */
+	bool changed;			/* something was done: roll back */
+	bool noretake;			/* had a "do not retake" mark before */
+};
+
+int gpupt_fn_prepare(struct gpupt_fn *fn, struct pci_dev *pdev);
+void gpupt_fn_cleanup(struct gpupt_fn *fn);
+bool gpupt_fn_on(const struct gpupt_fn *fn, const char *target);
+int gpupt_fn_move(struct gpupt_fn *fn, const char *target);
+int gpupt_fn_rollback(struct gpupt_fn *fn);
+int gpupt_target_load(const char *target, struct netlink_ext_ack *extack);
+bool gpupt_driver_name_valid(const char *name);
+void gpupt_dev_name(struct pci_dev *pdev, char *buf, size_t len);
+
+/* Append FROM and TO (and BLOCKER if set) to an open device record. */
+int gpupt_fn_put_extras(struct sk_buff *skb, const struct gpupt_fn *fn);
+/* Multicast @cmd for @fn: GPUPT_A_DEVICE with FROM/TO, group if >= 0. */
+void gpupt_fn_event(u8 cmd, const struct gpupt_fn *fn, int group);
+
+/* netlink handlers, one file per job */
+int gpupt_nl_claim_doit(struct sk_buff *skb, struct genl_info *info);
+int gpupt_nl_unclaim_doit(struct sk_buff *skb, struct genl_info *info);
+int gpupt_nl_handoff_doit(struct sk_buff *skb, struct genl_info *info);
+int gpupt_nl_reclaim_doit(struct sk_buff *skb, struct genl_info *info);
+int gpupt_nl_release_doit(struct sk_buff *skb, struct genl_info *info);
+u32 gpupt_nl_flags(struct genl_info *info);
 
 /* netlink handlers implemented by KRESET */
 int gpupt_nl_bars_get_doit(struct sk_buff *skb, struct genl_info *info);

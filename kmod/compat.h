@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Every kernel-version difference gpupt cares about, in one place.  Kbuild
+ * force-includes this header into every file and passes GPUPT_HAVE_* for
+ * features found by grepping the target kernel's headers (so distribution
+ * backports are honoured).  Version numbers are only a last resort, and
+ * only here.  The rest of the module reads as if written for the newest
+ * kernel.
+ *
+ * Copyright (C) 2026 The gpupt authors.
+ */
+#ifndef _GPUPT_COMPAT_H
+#define _GPUPT_COMPAT_H
+
+/* Force-included first, so it sets every file's pr_fmt. */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/version.h>
+#include <linux/device.h>
+#include <linux/pci.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <net/genetlink.h>
+#include <net/netlink.h>
+
+#if LINUX_VERSION_CODE < KERNEL_VERSION(5, 4, 0)
+#error "gpupt needs Linux 5.4 or newer"
+#endif
+
+/* 5.19: pci_driver.driver_managed_dma keeps a group viable for vfio. */
+#ifdef GPUPT_HAVE_DRIVER_MANAGED_DMA
+#define GPUPT_DRIVER_MANAGED_DMA	.driver_managed_dma = true,
+#else
+#define GPUPT_DRIVER_MANAGED_DMA
+#endif
+
+/*
+ * driver_override.  Up to 7.x PCI keeps it in pci_dev (set with
+ * driver_set_override() since 5.19, by hand before); newer kernels move it
+ * into struct device.  All readers and writers go through these two.
+ * gpupt_override_dup_locked() copies the string (or NULL when none is set);
+ * the caller must hold device_lock.
+ */
+static inline int gpupt_override_dup_locked(struct pci_dev *pdev, char **out)
+{
+#if defined(GPUPT_HAVE_PCI_DRIVER_OVERRIDE)
+	const char *s = pdev->driver_override;
+
+	*out = s ? kstrdup(s, GFP_KERNEL) : NULL;
+#elif defined(GPUPT_HAVE_DEVICE_DRIVER_OVERRIDE)
+	const char *s;
+
+	spin_lock(&pdev->dev.driver_override.lock);
+	s = pdev->dev.driver_override.name;
+	*out = s ? kstrdup(s, GFP_ATOMIC) : NULL;
+	spin_unlock(&pdev->dev.driver_override.lock);
+#else
+#error "gpupt: cannot find driver_override in this kernel"
+#endif
+	return s && !*out ? -ENOMEM : 0;
+}
+
+/* Is the override exactly @name?  Caller holds device_lock. */
+static inline bool gpupt_override_is_locked(struct pci_dev *pdev,
+					    const char *name)
+{
+#if defined(GPUPT_HAVE_PCI_DRIVER_OVERRIDE)
+	return pdev->driver_override && !strcmp(pdev->driver_override, name);
+#else
+	bool ret;
+
+	spin_lock(&pdev->dev.driver_override.lock);
+	ret = pdev->dev.driver_override.name &&
+	      !strcmp(pdev->dev.driver_override.name, name);
+	spin_unlock(&pdev->dev.driver_override.lock);
+	return ret;
+#endif
+}
+
+/*
+ * Set (or with NULL clear) the override.  Takes device_lock itself, so the
+ * caller must not hold it.
+ */
+static inline int gpupt_override_set(struct pci_dev *pdev, const char *name)
+{
+#if defined(GPUPT_HAVE_DEVICE_DRIVER_OVERRIDE) && \
+	!defined(GPUPT_HAVE_PCI_DRIVER_OVERRIDE)
+	return device_set_driver_override(&pdev->dev, name ? name : "");
+#elif defined(GPUPT_HAVE_DRIVER_SET_OVERRIDE)
+	return driver_set_override(&pdev->dev, &pdev->driver_override,
+				   name ? name : "", name ? strlen(name) : 0);
+#else
+	const char *old;
+	char *new = NULL;
+
+	if (name && *name) {
+		new = kstrdup(name, GFP_KERNEL);
+		if (!new)
+			return -ENOMEM;
+	}
+	device_lock(&pdev->dev);
+	old = pdev->driver_override;
+	pdev->driver_override = new;
+	device_unlock(&pdev->dev);
+	kfree(old);
+	return 0;
+#endif
+}
+
+/*
+ * Reset methods.  Since 5.15 pci_dev.reset_methods[] holds indices into
+ * the kernel's pci_reset_fn_methods[], in priority order, 0-terminated;
+ * those indices are exactly enum gpupt_reset_method (cxl_bus from 6.2).
+ * Older kernels only tell us about FLR and bus resets.
+ */
+#ifdef GPUPT_HAVE_RESET_METHODS
+#define GPUPT_NUM_RESET_METHODS	PCI_NUM_RESET_METHODS
+static inline int gpupt_reset_methods(struct pci_dev *pdev, u8 *m, int n)
+{
+	int i;
+
+	for (i = 0; i < n && i < PCI_NUM_RESET_METHODS; i++) {
+		m[i] = READ_ONCE(pdev->reset_methods[i]);
+		if (!m[i])
+			break;
+	}
+	return i;
+}
+#else
+#define GPUPT_NUM_RESET_METHODS	8
+static inline int gpupt_reset_methods(struct pci_dev *pdev, u8 *m, int n)
+{
+	int i = 0;
+
+	if (i < n && pcie_has_flr(pdev))
+		m[i++] = 3;	/* GPUPT_RESET_FLR */
+	if (i < n && !pci_is_root_bus(pdev->bus) &&
+	    !(pdev->dev_flags & PCI_DEV_FLAGS_NO_BUS_RESET))
+		m[i++] = 6;	/* GPUPT_RESET_BUS */
+	return i;
+}
+#endif
+
+/*
+ * Policies.  NLA_POLICY_MASK arrived in 5.10; before it the handler checks
+ * the mask (gpupt_flags_ok()).
+ */
+#ifdef GPUPT_HAVE_NLA_POLICY_MASK
+#define GPUPT_POLICY_MASK_U32(mask)	NLA_POLICY_MASK(NLA_U32, mask)
+#else
+#define GPUPT_POLICY_MASK_U32(mask)	{ .type = NLA_U32 }
+#endif
+
+/*
+ * 6.1: resv_start_op makes the core reject unknown header bits and apply
+ * strict validation to every op numbered from it.  Before, strict is the
+ * default for ops that do not ask for GENL_DONT_VALIDATE_*.
+ */
+#ifdef GPUPT_HAVE_RESV_START_OP
+#define GPUPT_RESV_START_OP(op)		.resv_start_op = (op),
+#else
+#define GPUPT_RESV_START_OP(op)
+#endif
+
+/*
+ * Formatted extack messages (NL_SET_ERR_MSG_FMT, 6.2+ and backports).
+ * Older kernels only carry a pointer to a string that must outlive the
+ * handler (the ACK is built after it returns), so the fallback formats
+ * into a small static ring.  A slot is reused only after 64 later
+ * messages; the text is informational, never ABI.
+ */
+#ifdef GPUPT_HAVE_NL_ERR_MSG_FMT
+#define gpupt_err(extack, fmt, ...) \
+	NL_SET_ERR_MSG_FMT((extack), fmt, ##__VA_ARGS__)
+#else
+__printf(2, 3)
+void gpupt_err_fmt(struct netlink_ext_ack *extack, const char *fmt, ...);
+#define gpupt_err(extack, fmt, ...) \
+	gpupt_err_fmt((extack), fmt, ##__VA_ARGS__)
+#endif
+
+/*
+ * Is a vfio-pci (or variant) device open?  With the vfio_pci_core API
+ * (include/linux/vfio_pci_core.h, 5.19+ headers) a bound device's drvdata
+ * is its struct vfio_pci_core_device, whose vfio_device counts opens.
+ * Older kernels keep that private: fall back to the enable count, which
+ * vfio-pci raises on open and drops on close.  Caller holds device_lock
+ * and has checked that a vfio-pci driver is bound.
+ */
+#if defined(GPUPT_HAVE_VFIO_PCI_CORE) && defined(GPUPT_HAVE_VFIO_OPEN_COUNT)
+#include <linux/vfio_pci_core.h>
+static inline bool gpupt_compat_vfio_open_locked(struct pci_dev *pdev)
+{
+	struct vfio_pci_core_device *vdev = dev_get_drvdata(&pdev->dev);
+
+	if (!vdev || vdev->pdev != pdev || vdev->vdev.dev != &pdev->dev)
+		return atomic_read(&pdev->enable_cnt) > 0;
+	return READ_ONCE(vdev->vdev.open_count) > 0;
+}
+#else
+static inline bool gpupt_compat_vfio_open_locked(struct pci_dev *pdev)
+{
+	return atomic_read(&pdev->enable_cnt) > 0;
+}
+#endif
+
+#endif /* _GPUPT_COMPAT_H */

@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Module-wide state: the operations lock, counters, the generation number
+ * dumps use to detect races, and the "do not retake" marks UNCLAIM and
+ * RELEASE leave on a device.  A PCI bus notifier keeps the generation
+ * current for every bind, unbind, addition and removal on the system, and
+ * forgets a mark when its device goes away.
+ *
+ * Copyright (C) 2026 The gpupt authors.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/atomic.h>
+#include <linux/list.h>
+#include <linux/notifier.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+
+#include "gpupt.h"
+
+DEFINE_MUTEX(gpupt_ops_lock);
+struct workqueue_struct *gpupt_wq;
+
+static atomic64_t gpupt_stats[__GPUPT_STATS_A_MAX];
+static atomic_t gpupt_gen = ATOMIC_INIT(1);
+
+/*
+ * A mark holds a reference on its pci_dev and is dropped from the bus
+ * notifier on BUS_NOTIFY_DEL_DEVICE.  The reference means a stale pointer
+ * can never match a new device that reuses the memory, even if a mark
+ * races with the removal (it is then freed at module exit).  A device
+ * plugged in later is a new device and ids=/addrs= apply to it again.
+ */
+struct gpupt_mark {
+	struct list_head node;
+	struct pci_dev *pdev;
+};
+
+static LIST_HEAD(gpupt_marks);
+static DEFINE_SPINLOCK(gpupt_marks_lock);
+
+void gpupt_stats_inc(enum gpupt_stats_attr which)
+{
+	if (which > GPUPT_STATS_A_UNSPEC && which < __GPUPT_STATS_A_MAX)
+		atomic64_inc(&gpupt_stats[which]);
+}
+
+u64 gpupt_stats_read(enum gpupt_stats_attr which)
+{
+	if (which > GPUPT_STATS_A_UNSPEC && which < __GPUPT_STATS_A_MAX)
+		return atomic64_read(&gpupt_stats[which]);
+	return 0;
+}
+
+void gpupt_generation_bump(void)
+{
+	/* 0 means "no sequence" to genl_dump_check_consistent(): skip it. */
+	if (unlikely(!atomic_inc_return(&gpupt_gen)))
+		atomic_inc(&gpupt_gen);
+}
+
+u32 gpupt_generation(void)
+{
+	return atomic_read(&gpupt_gen);
+}
+
+static struct gpupt_mark *gpupt_mark_find(struct pci_dev *pdev)
+{
+	struct gpupt_mark *m;
+
+	lockdep_assert_held(&gpupt_marks_lock);
+	list_for_each_entry(m, &gpupt_marks, node)
+		if (m->pdev == pdev)
+			return m;
+	return NULL;
+}
+
+void gpupt_noretake_set(struct pci_dev *pdev)
+{
+	struct gpupt_mark *m = kzalloc(sizeof(*m), GFP_KERNEL);
+
+	spin_lock(&gpupt_marks_lock);
+	if (m && !gpupt_mark_find(pdev)) {
+		m->pdev = pci_dev_get(pdev);
+		list_add(&m->node, &gpupt_marks);
+		m = NULL;
+	}
+	spin_unlock(&gpupt_marks_lock);
+	kfree(m);
+}
+
+void gpupt_noretake_clear(struct pci_dev *pdev)
+{
+	struct gpupt_mark *m;
+
+	spin_lock(&gpupt_marks_lock);
+	m = gpupt_mark_find(pdev);
+	if (m)
+		list_del(&m->node);
+	spin_unlock(&gpupt_marks_lock);
+	if (m) {
+		pci_dev_put(m->pdev);
+		kfree(m);
+	}
+}
+
+bool gpupt_noretake(struct pci_dev *pdev)
+{
+	bool ret;
+
+	spin_lock(&gpupt_marks_lock);
+	ret = gpupt_mark_find(pdev);
+	spin_unlock(&gpupt_marks_lock);
+	return ret;
+}
+
+static int gpupt_bus_notify(struct notifier_block *nb, unsigned long action,
+			    void *data)
+{
+	struct device *dev = data;
+
+	switch (action) {
+	case BUS_NOTIFY_DEL_DEVICE:
+		gpupt_noretake_clear(to_pci_dev(dev));
+		fallthrough;
+	case BUS_NOTIFY_ADD_DEVICE:
+	case BUS_NOTIFY_BOUND_DRIVER:
+	case BUS_NOTIFY_UNBOUND_DRIVER:
+		gpupt_generation_bump();
+		break;
+	}
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block gpupt_bus_nb = {
+	.notifier_call = gpupt_bus_notify,
+};
+
+int gpupt_state_init(void)
+{
+	int err;
+
+	gpupt_wq = alloc_workqueue("gpupt", WQ_UNBOUND, 0);
+	if (!gpupt_wq)
+		return -ENOMEM;
+	err = bus_register_notifier(&pci_bus_type, &gpupt_bus_nb);
+	if (err)
+		destroy_workqueue(gpupt_wq);
+	return err;
+}
+
+void gpupt_state_exit(void)
+{
+	struct gpupt_mark *m, *tmp;
+
+	bus_unregister_notifier(&pci_bus_type, &gpupt_bus_nb);
+	destroy_workqueue(gpupt_wq);
+	list_for_each_entry_safe(m, tmp, &gpupt_marks, node) {
+		list_del(&m->node);
+		pci_dev_put(m->pdev);
+		kfree(m);
+	}
+}
