@@ -23,12 +23,19 @@ mount -t tmpfs tmpfs /dev/shm
 ln -sf /proc/self/mounts /etc/mtab
 echo rig-guest >/proc/sys/kernel/hostname
 
-# The module tree the rig prepared on the host (depmod'ed, with gpupt.ko in
-# extra/) replaces the guest's /lib/modules/KVER, so modprobe gpupt works and
-# request_module() (which runs /sbin/modprobe in this root) finds it.
+# The module tree the rig prepared on the host (depmod'ed, gpupt.ko in
+# extra/, everything else symlinks to the real tree) becomes the guest's
+# /lib/modules/KVER, so modprobe gpupt works and request_module() (which runs
+# /sbin/modprobe in this root) finds it.  When the host's root has that tree,
+# only the index files and extra/ are copied over it (a bind mount would
+# make the symlinks point at themselves).
 if [ -n "$RIG_MODDIR" ]; then
-	mkdir -p "/lib/modules/$RIG_KVER"
-	mount --bind "$RIG_MODDIR" "/lib/modules/$RIG_KVER"
+	if [ -d "/lib/modules/$RIG_KVER/kernel" ]; then
+		cp -r "$RIG_MODDIR"/modules.* "$RIG_MODDIR/extra" "/lib/modules/$RIG_KVER/"
+	else
+		mkdir -p /lib/modules
+		ln -sfn "$RIG_MODDIR" "/lib/modules/$RIG_KVER"
+	fi
 fi
 [ -x "$RIG_GPTCTL" ] && ln -sf "$RIG_GPTCTL" /usr/local/sbin/gptctl
 

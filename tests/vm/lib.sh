@@ -653,24 +653,27 @@ t_skip() { T_NUM=$((T_NUM + 1)); T_SKIPPED=$((T_SKIPPED + 1)); echo "ok $T_NUM -
 # t_check DESC CMD [ARGS...]: one TAP check; passes when CMD returns 0.
 # CMD's stdout (assert_* diagnostics) is shown as '#' lines.
 t_check() {
-	local desc=$1 out rc t0
+	local desc=$1 rc t0 out
 	shift
 	t0=$(rig_now)
-	out=$("$@" 2>&1); rc=$?
+	# not in a $(...) subshell: VM_LAST_* must survive for the diagnostics
+	out=$(mktemp)
+	"$@" >"$out" 2>&1; rc=$?
 	rig_log "$desc: rc=$rc in $((($(rig_now) - t0) / 1000)) ms"
 	if [ $rc = 0 ]; then
 		t_ok "$desc"
-		[ "$RIG_VERBOSE" = 1 ] && [ -n "$out" ] && printf '%s\n' "$out" | sed 's/^/#   /'
+		[ "$RIG_VERBOSE" = 1 ] && [ -s "$out" ] && sed 's/^/#   /' "$out"
 	else
-		if [ -n "$out" ]; then
-			T_NUM=$((T_NUM + 1)); T_FAILED=$((T_FAILED + 1))
-			echo "not ok $T_NUM - $desc"
-			printf '%s\n' "$out" | head -40 | sed 's/^#   /#   /; /^#/!s/^/#   /'
-			vm_fail_diag
+		T_NUM=$((T_NUM + 1)); T_FAILED=$((T_FAILED + 1))
+		echo "not ok $T_NUM - $desc"
+		if [ -s "$out" ]; then
+			head -40 "$out" | sed '/^#/!s/^/#   /'
 		else
-			t_fail "$desc" "command failed (rc=$rc): $*"
+			echo "#   command failed (rc=$rc): $*"
 		fi
+		vm_fail_diag
 	fi
+	rm -f "$out"
 	return $rc
 }
 
