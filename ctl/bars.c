@@ -238,15 +238,18 @@ void bars_to_port(const struct bars_reply *r, struct mmio_port *port)
 
 /* ---- printing ---- */
 
-static const char *bar_type(const struct bar_info *b, char *buf, size_t len)
+static const char *bar_type(const struct bar_info *b, bool rom, char *buf,
+			    size_t len)
 {
-	if (b->flags & GPUPT_BAR_F_IO)
+	if (rom)
+		snprintf(buf, len, "rom%s",
+			 b->flags & GPUPT_BAR_F_ROM_SHADOW ? " (shadow copy)" : "");
+	else if (b->flags & GPUPT_BAR_F_IO)
 		snprintf(buf, len, "io");
 	else
-		snprintf(buf, len, "mem%s%s%s",
+		snprintf(buf, len, "mem%s%s",
 			 b->flags & GPUPT_BAR_F_MEM64 ? "64" : "32",
-			 b->flags & GPUPT_BAR_F_PREFETCH ? " pref" : "",
-			 b->flags & GPUPT_BAR_F_ROM_SHADOW ? " shadow" : "");
+			 b->flags & GPUPT_BAR_F_PREFETCH ? " pref" : "");
 	return buf;
 }
 
@@ -303,7 +306,7 @@ static void print_bar_row(const struct bar_info *b, bool rom)
 	print_uint("start", "0x%016llx  ", b->start);
 	print_uint("size", NULL, b->size);
 	print_text("%-18s ", mmio_size_str(b->size, sz));
-	print_text("%-17s ", bar_type(b, type, sizeof(type)));
+	print_text("%-17s ", bar_type(b, rom, type, sizeof(type)));
 	if (rom) {
 		print_bool("shadow", NULL, b->flags & GPUPT_BAR_F_ROM_SHADOW);
 	} else {

@@ -66,9 +66,11 @@ compare_bars() {
 		fi
 		n=$((n + 1))
 		if [ "$i" = 6 ]; then
-			want="$((s)) $((e - s + 1)) true $(( (f & 0x2) != 0 ))"
+			# (a shadow copy at 0xc0000 is not in the resource tree:
+			# "assigned" is checked against /proc/iomem below)
+			want="$((s)) $((e - s + 1)) $(( (f & 0x2) != 0 ))"
 			got=$(jq -r --arg d "$d" '.[] | select(.address == $d) | .rom |
-				"\(.start) \(.size) \(.assigned) \(if .shadow then 1 else 0 end)"' "$JSON")
+				"\(.start) \(.size) \(if .shadow then 1 else 0 end)"' "$JSON")
 		else
 			want="$((s)) $((e - s + 1)) $(( (f & 0x100) != 0 )) $(( (f & 0x100000) != 0 )) $(( (f & 0x2000) != 0 )) true"
 			got=$(jq -r --arg d "$d" --argjson i "$i" '.[] | select(.address == $d) |
