@@ -639,15 +639,11 @@ struct mp_dep_ctx {
 	bool found;
 };
 
-static int mp_softdep_one(const char *cmd, const char *module,
-			  const char *rest, void *arg)
+bool softdep_has_pre(const char *rest, const char *dep)
 {
-	struct mp_dep_ctx *c = arg;
 	const char *p = rest;
 	bool pre = false;
 
-	if (strcmp(cmd, "softdep") || !mod_eq(module, c->module))
-		return 0;
 	while (*p) {
 		size_t n;
 		char w[128];
@@ -664,11 +660,22 @@ static int mp_softdep_one(const char *cmd, const char *module,
 				pre = true;
 			else if (!strcmp(w, "post:"))
 				pre = false;
-			else if (pre && mod_eq(w, c->dep))
-				c->found = true;
+			else if (pre && mod_eq(w, dep))
+				return true;
 		}
 		p += n;
 	}
+	return false;
+}
+
+static int mp_softdep_one(const char *cmd, const char *module,
+			  const char *rest, void *arg)
+{
+	struct mp_dep_ctx *c = arg;
+
+	if (!strcmp(cmd, "softdep") && mod_eq(module, c->module) &&
+	    softdep_has_pre(rest, c->dep))
+		c->found = true;
 	return 0;
 }
 
@@ -736,4 +743,39 @@ char *modules_list_add(const char *text, const char *mod)
 		sb_str(&b, "\n");
 	}
 	return sb_done(&b);
+}
+
+/* ---- /proc/iomem ---- */
+
+int iomem_find(const char *text, uint64_t start, uint64_t end,
+	       const char *const *names, char *buf, size_t len)
+{
+	const char *p = text;
+
+	while (*p) {
+		size_t n = strcspn(p, "\n"), i;
+		unsigned long long s, e;
+		char name[128];
+		int pos = 0;
+
+		if (n < 256) {
+			char line[256];
+
+			memcpy(line, p, n);
+			line[n] = 0;
+			if (sscanf(line, " %llx-%llx : %n", &s, &e, &pos) == 2 &&
+			    pos && s <= end && e >= start && s <= e) {
+				snprintf(name, sizeof(name), "%s", line + pos);
+				for (i = 0; names[i]; i++)
+					if (!strcmp(name, names[i])) {
+						snprintf(buf, len, "%s", name);
+						return 1;
+					}
+			}
+		}
+		p += n;
+		if (*p)
+			p++;
+	}
+	return 0;
 }

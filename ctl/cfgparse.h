@@ -84,6 +84,9 @@ int modprobe_option(const char *text, const char *module, const char *key,
 bool modprobe_softdep_pre(const char *text, const char *module,
 			  const char *dep);
 
+/* The REST of one softdep line ("pre: a b post: c"): is dep in pre:? */
+bool softdep_has_pre(const char *rest, const char *dep);
+
 /* "blacklist MODULE" present? */
 bool modprobe_blacklisted(const char *text, const char *module);
 
@@ -93,5 +96,14 @@ bool modprobe_blacklisted(const char *text, const char *module);
  */
 bool modules_list_has(const char *text, const char *mod);
 char *modules_list_add(const char *text, const char *mod);
+
+/*
+ * /proc/iomem ("  start-end : name", hex, nested by indentation): the name
+ * of the first entry overlapping [start, end] whose name is one of names
+ * (NULL-terminated), copied to buf.  1 found, 0 not.  Root sees the real
+ * addresses; others see zeros, which match nothing useful.
+ */
+int iomem_find(const char *text, uint64_t start, uint64_t end,
+	       const char *const *names, char *buf, size_t len);
 
 #endif /* GPTCTL_CFGPARSE_H */

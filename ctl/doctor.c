@@ -1,0 +1,853 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gptctl [-j] doctor [ADDR...]: one PASS/WARN/FAIL line per check, each
+ * with its remedy.  JSON: [{"check", "status", "detail", "remedy"}], plus
+ * "device" on per-device checks.  Exit 1 if any check FAILs.
+ *
+ * Most facts come from sysfs and procfs, so doctor works before gpupt is
+ * loaded; when it is loaded, the device list comes from its DEV_GET dump
+ * (GPUs plus whatever ids=/addrs= matched).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cfgparse.h"
+#include "gptctl.h"
+#include "nl.h"
+#include "print.h"
+#include "setup.h"
+#include "sysfile.h"
+
+#define MAX_DEVS	64
+#define TEXT_MAX	(4u << 20)
+
+enum status { PASS, WARN, FAIL };
+
+static const char *const status_name[] = { "PASS", "WARN", "FAIL" };
+
+struct doctor {
+	unsigned int fails, warns;
+	char *modprobe;		/* every modprobe.d file, concatenated */
+	char *cmdline;		/* /proc/cmdline */
+	char *iomem;		/* /proc/iomem */
+};
+
+static void report(struct doctor *d, const char *check,
+		   const struct gpupt_addr *dev, enum status st,
+		   const char *remedy, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+
+static void report(struct doctor *d, const char *check,
+		   const struct gpupt_addr *dev, enum status st,
+		   const char *remedy, const char *fmt, ...)
+{
+	char detail[1024], name[GPUPT_ADDR_STRLEN];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	if (st == FAIL)
+		d->fails++;
+	else if (st == WARN)
+		d->warns++;
+
+	open_json_object(NULL);
+	print_string("status", "%-4s  ", status_name[st]);
+	print_string("check", "%-20s", check);
+	if (dev) {
+		addr_format(dev, name);
+		print_string("device", " %s", name);
+	}
+	print_string("detail", "  %s\n", detail);
+	if (st == PASS || !remedy)
+		print_null("remedy", NULL);
+	else
+		print_string("remedy", "      remedy: %s\n", remedy);
+	close_json_object();
+}
+
+/* Read a text file whole; NULL if unreadable. */
+static char *slurp(const char *path)
+{
+	uint8_t *buf;
+	size_t len;
+
+	if (file_read_all(path, TEXT_MAX, &buf, &len))
+		return NULL;
+	return (char *)buf;
+}
+
+/* Every *.conf of the modprobe.d directories, in one string. */
+static char *modprobe_all(void)
+{
+	static const char *const dirs[] = {
+		"/etc/modprobe.d", "/run/modprobe.d", "/usr/lib/modprobe.d",
+		"/lib/modprobe.d", NULL,
+	};
+	char *all = strdup(""), *n, path[PATH_MAX];
+	struct dirent *e;
+	int i;
+
+	for (i = 0; all && dirs[i]; i++) {
+		DIR *dir = opendir(dirs[i]);
+
+		if (!dir)
+			continue;
+		while (all && (e = readdir(dir))) {
+			size_t l = strlen(e->d_name);
+			char *t;
+
+			if (l < 6 || strcmp(e->d_name + l - 5, ".conf"))
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", dirs[i], e->d_name);
+			t = slurp(path);
+			if (!t)
+				continue;
+			if (asprintf(&n, "%s%s\n", all, t) < 0)
+				n = NULL;
+			free(t);
+			free(all);
+			all = n;
+		}
+		closedir(dir);
+	}
+	return all;
+}
+
+static unsigned int count_dir(const char *path)
+{
+	unsigned int n = 0;
+	struct dirent *e;
+	DIR *dir;
+
+	dir = opendir(path);
+	if (!dir)
+		return 0;
+	while ((e = readdir(dir)))
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(dir);
+	return n;
+}
+
+/* Run argv, capture stdout (up to TEXT_MAX).  NULL on failure. */
+static char *capture(char *const argv[])
+{
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	int fds[2], status;
+	pid_t pid;
+
+	if (pipe(fds))
+		return NULL;
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return NULL;
+	}
+	if (!pid) {
+		int devnull = open("/dev/null", O_WRONLY);
+
+		dup2(fds[1], STDOUT_FILENO);
+		if (devnull >= 0)
+			dup2(devnull, STDERR_FILENO);
+		close(fds[0]);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	close(fds[1]);
+	for (;;) {
+		ssize_t r;
+
+		if (len + 4096 + 1 > cap) {
+			char *nb;
+
+			cap = cap ? cap * 2 : 65536;
+			nb = cap <= TEXT_MAX ? realloc(buf, cap) : NULL;
+			if (!nb)
+				break;
+			buf = nb;
+		}
+		r = read(fds[0], buf + len, 4096);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+	}
+	close(fds[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!buf || !WIFEXITED(status) || WEXITSTATUS(status)) {
+		free(buf);
+		return NULL;
+	}
+	buf[len] = 0;
+	return buf;
+}
+
+/* ---- IOMMU ---- */
+
+static void check_iommu(struct doctor *d)
+{
+	bool dmar = file_exists("/sys/firmware/acpi/tables/DMAR");
+	bool ivrs = file_exists("/sys/firmware/acpi/tables/IVRS");
+	unsigned int groups = count_dir("/sys/kernel/iommu_groups");
+	const char *param = setup_iommu_param();
+	char remedy[256], *irq, type[32] = "";
+	FILE *f;
+
+	snprintf(remedy, sizeof(remedy),
+		 "enable VT-d / AMD-Vi (IOMMU) in the firmware setup and add %s=on to the kernel command line (gptctl cmdline)",
+		 param ? param : "intel_iommu");
+	if (groups)
+		report(d, "iommu", NULL, PASS, NULL,
+		       "%s table present, %u IOMMU groups",
+		       dmar ? "DMAR" : ivrs ? "IVRS" : "no DMAR/IVRS", groups);
+	else if (!dmar && !ivrs)
+		report(d, "iommu", NULL, FAIL, remedy,
+		       "no DMAR or IVRS ACPI table: the firmware exposes no IOMMU");
+	else
+		report(d, "iommu", NULL, FAIL, remedy,
+		       "%s table present but /sys/kernel/iommu_groups is empty: the IOMMU is off",
+		       dmar ? "DMAR" : "IVRS");
+
+	/* Remapped interrupt chips are named "IR-..." in /proc/interrupts. */
+	irq = slurp("/proc/interrupts");
+	if (!groups)
+		report(d, "irq_remapping", NULL, FAIL,
+		       "enable the IOMMU first",
+		       "no IOMMU, so no interrupt remapping");
+	else if (irq && strstr(irq, "IR-"))
+		report(d, "irq_remapping", NULL, PASS, NULL,
+		       "interrupts are remapped (IR- chips in /proc/interrupts)");
+	else
+		report(d, "irq_remapping", NULL, WARN,
+		       "enable x2APIC / interrupt remapping in the firmware; vfio then needs no allow_unsafe_interrupts",
+		       "interrupt remapping is off: vfio refuses devices unless vfio_iommu_type1.allow_unsafe_interrupts=1");
+	free(irq);
+
+	/* Passthrough: the default domain type of the first group. */
+	if (groups) {
+		f = fopen("/sys/kernel/iommu_groups/0/type", "re");
+		if (f) {
+			if (!fgets(type, sizeof(type), f))
+				type[0] = 0;
+			fclose(f);
+			type[strcspn(type, "\n")] = 0;
+		}
+		if (!strcmp(type, "identity"))
+			report(d, "iommu_passthrough", NULL, PASS, NULL,
+			       "host devices use identity mapping (iommu=pt)");
+		else
+			report(d, "iommu_passthrough", NULL, WARN,
+			       "add iommu=pt to the kernel command line (gptctl cmdline)",
+			       "host devices use DMA translation (domain type %s): slower host I/O",
+			       *type ? type : "unknown");
+	}
+}
+
+/* ---- modules ---- */
+
+/* Loaded, built in, or in this kernel's module tree? */
+static bool module_available(const char *release, const char *mod,
+			     const char *file)
+{
+	char path[PATH_MAX], pat[64], *deps;
+	bool found = false;
+	int i;
+
+	snprintf(path, sizeof(path), "/sys/module/%s", mod);
+	if (file_exists(path))
+		return true;
+	for (i = 0; i < 2 && !found; i++) {
+		snprintf(path, sizeof(path), "/lib/modules/%s/%s", release,
+			 i ? "modules.builtin" : "modules.dep");
+		deps = slurp(path);
+		if (!deps)
+			continue;
+		snprintf(pat, sizeof(pat), "/%s.ko", file);
+		found = strstr(deps, pat) != NULL;
+		free(deps);
+	}
+	return found;
+}
+
+static void check_modules(struct doctor *d, const char *release)
+{
+	static const char *const mods[][2] = {
+		{ "vfio", "vfio" },
+		{ "vfio_pci", "vfio-pci" },
+		{ "vfio_iommu_type1", "vfio_iommu_type1" },
+	};
+	char missing[128] = "";
+	size_t i;
+
+	for (i = 0; i < sizeof(mods) / sizeof(mods[0]); i++)
+		if (!module_available(release, mods[i][0], mods[i][1]))
+			snprintf(missing + strlen(missing),
+				 sizeof(missing) - strlen(missing), "%s%s",
+				 *missing ? ", " : "", mods[i][1]);
+	if (*missing)
+		report(d, "vfio_modules", NULL, FAIL,
+		       "install a kernel with VFIO (CONFIG_VFIO_PCI) or its modules package",
+		       "missing for %s: %s", release, missing);
+	else
+		report(d, "vfio_modules", NULL, PASS, NULL,
+		       "vfio, vfio-pci and vfio_iommu_type1 are available");
+
+	if (file_exists("/sys/module/gpupt"))
+		report(d, "gpupt_module", NULL, PASS, NULL, "gpupt is loaded");
+	else if (module_available(release, "gpupt", "gpupt"))
+		report(d, "gpupt_module", NULL, WARN,
+		       "modprobe gpupt, or gptctl setup to load it at boot",
+		       "gpupt is installed for %s but not loaded", release);
+	else
+		report(d, "gpupt_module", NULL, FAIL,
+		       "make dkms-install (builds gpupt for every installed kernel)",
+		       "gpupt is not installed for %s", release);
+}
+
+/* ---- per device ---- */
+
+struct devinfo {
+	struct gpupt_addr addr;
+	uint16_t vendor, device;
+	uint32_t class_code;
+};
+
+static bool is_bridge(uint32_t class_code)
+{
+	uint32_t c = class_code >> 8;
+
+	return c == 0x0600 || c == 0x0604 || c == 0x0609;
+}
+
+static bool same_slot(const struct gpupt_addr *a, const struct gpupt_addr *b)
+{
+	return a->domain == b->domain && a->bus == b->bus &&
+	       (a->devfn >> 3) == (b->devfn >> 3);
+}
+
+static int devinfo_read(const struct gpupt_addr *a, struct devinfo *di)
+{
+	uint64_t v, dv, c;
+
+	if (pci_attr_u64(a, "vendor", &v) || pci_attr_u64(a, "device", &dv) ||
+	    pci_attr_u64(a, "class", &c))
+		return -ENODEV;
+	di->addr = *a;
+	di->vendor = (uint16_t)v;
+	di->device = (uint16_t)dv;
+	di->class_code = (uint32_t)c;
+	return 0;
+}
+
+static void check_group(struct doctor *d, const struct devinfo *di)
+{
+	char path[PATH_MAX], link[256], others[768] = "", drv[64];
+	const char *g;
+	struct dirent *e;
+	unsigned int n = 0;
+	ssize_t len;
+	DIR *dir;
+
+	pci_sysfs_path(&di->addr, "iommu_group", path, sizeof(path));
+	len = readlink(path, link, sizeof(link) - 1);
+	if (len < 0) {
+		report(d, "iommu_group", &di->addr, FAIL,
+		       "enable the IOMMU (see the iommu check)",
+		       "no IOMMU group");
+		return;
+	}
+	link[len] = 0;
+	g = strrchr(link, '/');
+	g = g ? g + 1 : link;
+	snprintf(path, sizeof(path), "/sys/kernel/iommu_groups/%s/devices", g);
+	dir = opendir(path);
+	while (dir && (e = readdir(dir))) {
+		struct gpupt_addr o;
+		struct devinfo od;
+
+		if (e->d_name[0] == '.' || addr_parse(e->d_name, &o) ||
+		    same_slot(&o, &di->addr) || devinfo_read(&o, &od) ||
+		    is_bridge(od.class_code))
+			continue;
+		if (pci_driver(&o, drv, sizeof(drv)))
+			snprintf(drv, sizeof(drv), "no driver");
+		snprintf(others + strlen(others), sizeof(others) - strlen(others),
+			 "%s%s [%04x:%04x] (%s)", n ? ", " : "", e->d_name,
+			 od.vendor, od.device, drv);
+		n++;
+	}
+	if (dir)
+		closedir(dir);
+	if (n)
+		report(d, "iommu_group", &di->addr, FAIL,
+		       "move the card to a slot whose group it does not share (a CPU root port with ACS), or pass every device of the group to the same VM; the ACS override patch trades isolation away",
+		       "group %s is shared with %s", g, others);
+	else
+		report(d, "iommu_group", &di->addr, PASS, NULL,
+		       "group %s holds only this card's functions (and bridges)", g);
+}
+
+/* PCIe extended capability id in a config space dump, or 0. */
+static unsigned int ext_cap(const uint8_t *cfg, size_t len, uint16_t id)
+{
+	unsigned int pos = 0x100, hops = 0;
+
+	while (pos >= 0x100 && pos + 4 <= len && hops++ < 512) {
+		uint32_t h = (uint32_t)cfg[pos] | (uint32_t)cfg[pos + 1] << 8 |
+			     (uint32_t)cfg[pos + 2] << 16 |
+			     (uint32_t)cfg[pos + 3] << 24;
+
+		if (!h || h == 0xffffffff)
+			return 0;
+		if ((h & 0xffff) == id)
+			return pos;
+		pos = (h >> 20) & 0xffc;
+	}
+	return 0;
+}
+
+#define PCI_EXT_CAP_ID_ACS	0x0d
+#define ACS_CTRL_NEEDED		0x1d	/* SV | RR | CR | UF */
+
+static void check_acs(struct doctor *d, const struct devinfo *di)
+{
+	char path[PATH_MAX], real[PATH_MAX], *p, missing[512] = "";
+	unsigned int ports = 0;
+
+	pci_sysfs_path(&di->addr, NULL, path, sizeof(path));
+	if (!realpath(path, real)) {
+		report(d, "acs", &di->addr, WARN, NULL, "cannot resolve %s", path);
+		return;
+	}
+	/* Walk up: /sys/devices/pci0000:00/0000:00:1c.0/0000:01:00.0 */
+	while ((p = strrchr(real, '/')) && p > real) {
+		struct gpupt_addr up;
+		uint8_t *cfg;
+		size_t len;
+		unsigned int pos;
+		char cpath[PATH_MAX + 8];
+
+		*p = 0;
+		p = strrchr(real, '/');
+		if (!p || addr_parse(p + 1, &up))
+			break;
+		ports++;
+		snprintf(cpath, sizeof(cpath), "%s/config", real);
+		if (file_read_all(cpath, 4096, &cfg, &len))
+			continue;
+		if (len <= 0x100) {
+			free(cfg);
+			report(d, "acs", &di->addr, WARN,
+			       "run gptctl doctor as root",
+			       "cannot read extended config space (needs root)");
+			return;
+		}
+		pos = ext_cap(cfg, len, PCI_EXT_CAP_ID_ACS);
+		if (!pos || pos + 8 > len ||
+		    ((cfg[pos + 6] | cfg[pos + 7] << 8) & ACS_CTRL_NEEDED) !=
+		    ACS_CTRL_NEEDED)
+			snprintf(missing + strlen(missing),
+				 sizeof(missing) - strlen(missing), "%s%s%s",
+				 *missing ? ", " : "", p + 1,
+				 pos ? " (ACS off)" : "");
+		free(cfg);
+	}
+	if (!ports)
+		report(d, "acs", &di->addr, PASS, NULL,
+		       "on a root bus: no bridge between it and the root complex");
+	else if (*missing)
+		report(d, "acs", &di->addr, WARN,
+		       "isolation then rests on the IOMMU group check; prefer a slot below ports with ACS",
+		       "bridges on its path without ACS: %s", missing);
+	else
+		report(d, "acs", &di->addr, PASS, NULL,
+		       "every bridge on its path (%u) has ACS enabled", ports);
+}
+
+static void check_boot_vga(struct doctor *d, const struct devinfo *di)
+{
+	uint64_t boot = 0;
+
+	pci_attr_u64(&di->addr, "boot_vga", &boot);
+	if (boot == 1)
+		report(d, "boot_vga", &di->addr, WARN,
+		       "give the guest a clean ROM image (romfile=, see gptctl rom dump/check), or make another GPU the boot device in the firmware setup",
+		       "the boot VGA device: the firmware ran and shadowed its ROM, and the kernel's copy is that modified shadow");
+	else
+		report(d, "boot_vga", &di->addr, PASS, NULL,
+		       "not the boot VGA device");
+}
+
+static void check_bars(struct doctor *d, const struct devinfo *di)
+{
+	static const char *const fbs[] = {
+		"efifb", "BOOTFB", "vesafb", "simplefb", "simple-framebuffer",
+		"bochs-drm", NULL,
+	};
+	char path[PATH_MAX], unassigned[256] = "", held[256] = "", who[64];
+	char *res, *p;
+	unsigned int i;
+
+	pci_sysfs_path(&di->addr, "resource", path, sizeof(path));
+	res = slurp(path);
+	if (!res) {
+		report(d, "bars", &di->addr, WARN, NULL, "cannot read %s", path);
+		return;
+	}
+	for (i = 0, p = res; i < 7 && *p; i++) {
+		unsigned long long s, e, fl;
+
+		if (sscanf(p, "%llx %llx %llx", &s, &e, &fl) == 3 && fl) {
+			const char *name = i == 6 ? "ROM" : "BAR";
+
+			if (!s && i != 6)
+				snprintf(unassigned + strlen(unassigned),
+					 sizeof(unassigned) - strlen(unassigned),
+					 "%s%s%u (%llu MiB)", *unassigned ? ", " : "",
+					 name, i, (e + 1) >> 20);
+			else if (s && d->iomem &&
+				 iomem_find(d->iomem, s, e, fbs, who, sizeof(who)))
+				snprintf(held + strlen(held),
+					 sizeof(held) - strlen(held),
+					 "%s%s%u by %s", *held ? ", " : "", name,
+					 i, who);
+		}
+		p += strcspn(p, "\n");
+		if (*p)
+			p++;
+	}
+	free(res);
+	if (*unassigned)
+		report(d, "bars", &di->addr, FAIL,
+		       "enable Above 4G Decoding in the firmware, or boot with pci=realloc; gptctl bars shows the bridge windows",
+		       "unassigned: %s", unassigned);
+	else if (*held)
+		report(d, "bars", &di->addr, WARN,
+		       "boot with video=efifb:off (or initcall_blacklist=sysfb_init) so no framebuffer claims the BAR",
+		       "claimed by a framebuffer: %s", held);
+	else
+		report(d, "bars", &di->addr, PASS, NULL, "all BARs assigned, none claimed by a framebuffer");
+}
+
+static void check_reset(struct doctor *d, const struct devinfo *di)
+{
+	char methods[128] = "";
+	bool has_attr;
+	char path[PATH_MAX];
+
+	has_attr = !pci_attr_str(&di->addr, "reset_method", methods,
+				 sizeof(methods));
+	pci_sysfs_path(&di->addr, "reset", path, sizeof(path));
+	if (has_attr && *methods)
+		report(d, "reset", &di->addr, PASS, NULL, "reset methods: %s", methods);
+	else if (!has_attr && file_exists(path))
+		report(d, "reset", &di->addr, PASS, NULL, "the device can be reset");
+	else
+		report(d, "reset", &di->addr, WARN,
+		       "the device needs a bus reset (a slot of its own) or vendor-reset; otherwise it may not work in a second VM start",
+		       "no reset method");
+}
+
+/* Would a host driver take it at boot?  And is it held? */
+static void check_driver(struct doctor *d, const struct devinfo *di)
+{
+	char drv[64], name[GPUPT_ADDR_STRLEN], ids[1024] = "", addrs[1024] = "";
+	char modalias[256], id[16], remedy[512], nosoft[256] = "";
+	bool bound, listed = false;
+	struct gpupt_addr av[CFG_MAX_LIST];
+	struct pci_id iv[CFG_MAX_LIST];
+	const char *bad;
+	size_t n, i;
+
+	addr_format(&di->addr, name);
+	bound = !pci_driver(&di->addr, drv, sizeof(drv));
+	if (modprobe_option(d->modprobe, "gpupt", "ids", ids, sizeof(ids)) &&
+	    !idlist_parse(ids, iv, CFG_MAX_LIST, &n, &bad))
+		for (i = 0; i < n; i++)
+			listed |= iv[i].vendor == di->vendor &&
+				  iv[i].device == di->device;
+	if (modprobe_option(d->modprobe, "gpupt", "addrs", addrs, sizeof(addrs)) &&
+	    !addrlist_parse(addrs, av, CFG_MAX_LIST, &n, &bad))
+		for (i = 0; i < n; i++)
+			listed |= addr_equal(&av[i], &di->addr);
+	if (cmdline_get(d->cmdline, "gpupt.ids", ids, sizeof(ids)) &&
+	    !idlist_parse(ids, iv, CFG_MAX_LIST, &n, &bad))
+		for (i = 0; i < n; i++)
+			listed |= iv[i].vendor == di->vendor &&
+				  iv[i].device == di->device;
+
+	/* The drivers whose alias matches: each needs "softdep X pre: gpupt". */
+	if (!pci_attr_str(&di->addr, "modalias", modalias, sizeof(modalias))) {
+		char *argv[] = { "modprobe", "-R", modalias, NULL };
+		char *mods = capture(argv), *p, *save = NULL;
+
+		for (p = mods ? strtok_r(mods, "\n", &save) : NULL; p;
+		     p = strtok_r(NULL, "\n", &save)) {
+			if (!strcmp(p, "gpupt") || strstr(p, "vfio"))
+				continue;
+			if (!modprobe_softdep_pre(d->modprobe, p, "gpupt"))
+				snprintf(nosoft + strlen(nosoft),
+					 sizeof(nosoft) - strlen(nosoft), "%s%s",
+					 *nosoft ? ", " : "", p);
+		}
+		free(mods);
+	}
+
+	snprintf(id, sizeof(id), "%04x:%04x", di->vendor, di->device);
+	snprintf(remedy, sizeof(remedy), "gptctl setup --ids %s (or --addrs %s)",
+		 id, name);
+	if (!listed)
+		report(d, "boot_claim", &di->addr, (di->class_code >> 16) == 3 ? WARN : FAIL,
+		       remedy, "%s [%s] is not in gpupt's ids=/addrs= (modprobe.d or the command line): not held at boot",
+		       name, id);
+	else if (*nosoft)
+		report(d, "boot_claim", &di->addr, FAIL,
+		       "add \"softdep DRIVER pre: gpupt\" for each to " SETUP_MODPROBE_CONF " and regenerate the initramfs",
+		       "listed, but these drivers would load without gpupt first: %s", nosoft);
+	else
+		report(d, "boot_claim", &di->addr, PASS, NULL,
+		       "listed in gpupt's ids=/addrs=, and every matching host driver has a softdep on gpupt");
+
+	if (!bound)
+		report(d, "driver", &di->addr, WARN,
+		       "gptctl claim ADDR", "no driver bound");
+	else if (!strcmp(drv, "gpupt") || driver_is_vfio(drv))
+		report(d, "driver", &di->addr, PASS, NULL, "bound to %s", drv);
+	else
+		report(d, "driver", &di->addr, WARN,
+		       "gptctl claim --force ADDR now, and gptctl setup so it is held at boot",
+		       "bound to the host driver %s", drv);
+}
+
+/* ---- boot chain ---- */
+
+static void check_initramfs(struct doctor *d, const char *release)
+{
+	char img[PATH_MAX], *list = NULL;
+	bool dracut = false;
+
+	snprintf(img, sizeof(img), "/boot/initrd.img-%s", release);
+	if (!file_exists(img)) {
+		snprintf(img, sizeof(img), "/boot/initramfs-%s.img", release);
+		dracut = true;
+	}
+	if (!file_exists(img)) {
+		report(d, "initramfs", NULL, WARN, NULL,
+		       "no initramfs found for %s", release);
+		return;
+	}
+	if (!dracut) {
+		char *argv[] = { "lsinitramfs", img, NULL };
+
+		list = capture(argv);
+	} else {
+		char *argv[] = { "lsinitrd", img, NULL };
+
+		list = capture(argv);
+	}
+	if (!list)
+		report(d, "initramfs", NULL, WARN,
+		       "run as root, or install initramfs-tools / dracut",
+		       "cannot list %s", img);
+	else if (!strstr(list, "/gpupt.ko"))
+		report(d, "initramfs", NULL, FAIL,
+		       "gptctl setup --ids LIST (adds gpupt to the initramfs and regenerates it)",
+		       "%s does not contain gpupt.ko: a host driver in the initramfs can take the GPU first",
+		       img);
+	else if (!strstr(list, "modprobe.d/gpupt.conf"))
+		report(d, "initramfs", NULL, FAIL,
+		       "gptctl setup --ids LIST, or regenerate the initramfs",
+		       "%s contains gpupt.ko but not its options (modprobe.d/gpupt.conf)",
+		       img);
+	else
+		report(d, "initramfs", NULL, PASS, NULL,
+		       "%s contains gpupt.ko and its options", img);
+	free(list);
+}
+
+static void check_secure_boot(struct doctor *d)
+{
+	static const char sb[] =
+		"/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c";
+	static const char magic[] = "~Module signature appended~\n";
+	char *argv[] = { "modinfo", "-n", "gpupt", NULL };
+	char *path;
+	uint8_t *buf;
+	size_t len;
+	bool on;
+
+	if (file_read_all(sb, 64, &buf, &len)) {
+		report(d, "secure_boot", NULL, PASS, NULL,
+		       file_exists("/sys/firmware/efi") ?
+		       "Secure Boot state unknown (no SecureBoot variable)" :
+		       "not booted through UEFI: no Secure Boot");
+		return;
+	}
+	on = len >= 5 && buf[4] == 1;
+	free(buf);
+	if (!on) {
+		report(d, "secure_boot", NULL, PASS, NULL, "Secure Boot is off");
+		return;
+	}
+	path = capture(argv);
+	if (path)
+		path[strcspn(path, "\n")] = 0;
+	if (!path || file_read_all(path, 64u << 20, &buf, &len)) {
+		report(d, "secure_boot", NULL, FAIL,
+		       "make dkms-install, then enrol DKMS's key (mokutil --import /var/lib/dkms/mok.pub)",
+		       "Secure Boot is on and gpupt.ko was not found");
+		free(path);
+		return;
+	}
+	if (len >= sizeof(magic) - 1 &&
+	    !memcmp(buf + len - (sizeof(magic) - 1), magic, sizeof(magic) - 1))
+		report(d, "secure_boot", NULL, PASS, NULL,
+		       "Secure Boot is on and %s is signed", path);
+	else
+		report(d, "secure_boot", NULL, FAIL,
+		       "sign it: DKMS signs with /var/lib/dkms/mok.key when present; enrol the key with mokutil --import /var/lib/dkms/mok.pub",
+		       "Secure Boot is on and %s is not signed: the kernel refuses to load it",
+		       path);
+	free(buf);
+	free(path);
+}
+
+/* ---- the device list ---- */
+
+static int cmp_dev(const void *a, const void *b)
+{
+	return addr_cmp(&((const struct devinfo *)a)->addr,
+			&((const struct devinfo *)b)->addr);
+}
+
+/* GPUs (display class) from sysfs, plus what gpupt reports if loaded. */
+static size_t collect_devices(struct devinfo *out, size_t max)
+{
+	struct gpupt_nl *nl;
+	struct devrec *recs;
+	struct dirent *e;
+	size_t n = 0, nr, i, j;
+	DIR *dir;
+
+	dir = opendir(SYSFS_PCI_DEVICES);
+	while (dir && (e = readdir(dir)) && n < max) {
+		struct gpupt_addr a;
+
+		if (!addr_parse(e->d_name, &a) && !devinfo_read(&a, &out[n]) &&
+		    (out[n].class_code >> 16) == 0x03)
+			n++;
+	}
+	if (dir)
+		closedir(dir);
+
+	if (file_exists("/sys/module/gpupt") && !gpupt_nl_open(&nl)) {
+		if (!gpupt_dev_dump(nl, &recs, &nr)) {
+			for (i = 0; i < nr && n < max; i++) {
+				if (!(recs[i].state & (GPUPT_DEV_S_HELD | GPUPT_DEV_S_MATCHED)) ||
+				    recs[i].state & GPUPT_DEV_S_BRIDGE)
+					continue;
+				for (j = 0; j < n; j++)
+					if (addr_equal(&out[j].addr, &recs[i].addr))
+						break;
+				if (j == n && !devinfo_read(&recs[i].addr, &out[n]))
+					n++;
+			}
+			devrec_free_array(recs, nr);
+		}
+		gpupt_close(nl);
+	}
+	qsort(out, n, sizeof(*out), cmp_dev);
+	return n;
+}
+
+int cmd_doctor(int argc, char **argv)
+{
+	static const struct option opts[] = { { NULL, 0, NULL, 0 } };
+	struct devinfo *devs;
+	struct doctor d = { 0 };
+	struct utsname u;
+	size_t n = 0, i;
+	int ret;
+
+	if (cmd_getopt(argc, argv, "", opts) != -1)
+		return EXIT_USAGE;
+	devs = calloc(MAX_DEVS, sizeof(*devs));
+	if (!devs) {
+		errmsg("out of memory");
+		return EXIT_FAIL;
+	}
+	for (i = (size_t)optind; i < (size_t)argc && n < MAX_DEVS; i++) {
+		struct gpupt_addr a;
+
+		ret = addr_arg(argv[i], &a);
+		if (ret) {
+			free(devs);
+			return ret;
+		}
+		if (devinfo_read(&a, &devs[n])) {
+			errmsg("no PCI function at %s", argv[i]);
+			free(devs);
+			return EXIT_FAIL;
+		}
+		n++;
+	}
+	if (optind == argc)
+		n = collect_devices(devs, MAX_DEVS);
+	uname(&u);
+	d.modprobe = modprobe_all();
+	d.cmdline = slurp("/proc/cmdline");
+	d.iomem = slurp("/proc/iomem");
+	if (!d.modprobe)
+		d.modprobe = strdup("");
+	if (!d.cmdline)
+		d.cmdline = strdup("");
+
+	print_begin(gopts.json);
+	open_json_array(NULL);
+	if (d.modprobe && d.cmdline) {
+		check_iommu(&d);
+		check_modules(&d, u.release);
+		for (i = 0; i < n; i++) {
+			check_group(&d, &devs[i]);
+			check_acs(&d, &devs[i]);
+			if ((devs[i].class_code >> 16) == 0x03)
+				check_boot_vga(&d, &devs[i]);
+			check_bars(&d, &devs[i]);
+			check_reset(&d, &devs[i]);
+			check_driver(&d, &devs[i]);
+		}
+		if (!n)
+			report(&d, "devices", NULL, WARN,
+			       "name the device: gptctl doctor ADDR",
+			       "no GPU (display class device) found");
+		check_initramfs(&d, u.release);
+		check_secure_boot(&d);
+		print_text("%u FAIL, %u WARN\n", d.fails, d.warns);
+	}
+	close_json_array();
+	print_end();
+
+	ret = !d.modprobe || !d.cmdline ? EXIT_FAIL :
+	      d.fails ? EXIT_FAIL : EXIT_OK;
+	free(d.modprobe);
+	free(d.cmdline);
+	free(d.iomem);
+	free(devs);
+	return ret;
+}

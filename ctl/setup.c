@@ -1,0 +1,777 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gptctl setup --ids LIST [--addrs LIST] [--dry-run] [--undo]
+ *              [--apply-cmdline] [--root DIR]
+ *
+ * Writes the boot integration so that gpupt holds the listed GPUs from the
+ * initramfs on:
+ *   /etc/modprobe.d/gpupt.conf       options gpupt ids=... + softdeps
+ *   /etc/initramfs-tools/modules     "gpupt" (initramfs-tools hosts), or
+ *   /etc/dracut.conf.d/gpupt.conf    force_drivers + the options (dracut)
+ *   /etc/default/grub                GRUB_CMDLINE_LINUX (--apply-cmdline)
+ * then regenerates the initramfs (and the GRUB config).  Every file it
+ * changes is first copied to /var/lib/gpupt/backup with a manifest line;
+ * --undo puts every file back byte for byte (or removes what setup
+ * created).  The first backup of a file is kept across repeated runs, so
+ * --undo always returns to the state before the first setup.
+ *
+ * --root DIR applies everything under DIR (a scratch root for tests, or a
+ * mounted system) and runs no commands.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cfgparse.h"
+#include "gptctl.h"
+#include "print.h"
+#include "setup.h"
+#include "sysfile.h"
+
+#define CFG_FILE_MAX	(1u << 20)
+#define MAX_CHANGES	8
+
+/* The dracut snippet; dkms/dracut/gpupt.conf is the same text. */
+static const char dracut_conf[] =
+	"# Written by gptctl setup: load gpupt early in the initramfs, with its\n"
+	"# options and softdeps, so it holds its GPUs before a host driver can.\n"
+	"force_drivers+=\" gpupt \"\n"
+	"install_items+=\" " SETUP_MODPROBE_CONF " \"\n";
+
+enum initramfs_kind { INITRAMFS_NONE, INITRAMFS_TOOLS, INITRAMFS_DRACUT };
+
+struct change {
+	char path[PATH_MAX];	/* absolute, as on the target system */
+	bool existed;
+	mode_t mode;
+	char *old;		/* NULL when the file did not exist */
+	size_t oldlen;
+	char *new;		/* NULL: remove the file (undo) */
+};
+
+struct setup {
+	const char *root;	/* "" for / */
+	bool dry_run;
+	unsigned int n;
+	struct change c[MAX_CHANGES];
+};
+
+static void rooted(const struct setup *s, const char *path, char *buf,
+		   size_t len)
+{
+	snprintf(buf, len, "%s%s", s->root, path);
+}
+
+static bool rooted_exists(const struct setup *s, const char *path)
+{
+	char p[PATH_MAX];
+
+	rooted(s, path, p, sizeof(p));
+	return file_exists(p);
+}
+
+/* Read the current state of path into a new change.  -errno. */
+static int change_load(struct setup *s, const char *path, struct change **out)
+{
+	struct change *c;
+	char p[PATH_MAX];
+	struct stat st;
+	uint8_t *buf;
+	size_t len;
+	int err;
+
+	if (s->n == MAX_CHANGES)
+		return -E2BIG;
+	c = &s->c[s->n];
+	memset(c, 0, sizeof(*c));
+	snprintf(c->path, sizeof(c->path), "%s", path);
+	rooted(s, path, p, sizeof(p));
+	c->mode = 0644;
+	err = file_read_all(p, CFG_FILE_MAX, &buf, &len);
+	if (err && err != -ENOENT)
+		return err;
+	if (!err) {
+		c->existed = true;
+		c->old = (char *)buf;
+		c->oldlen = len;
+		if (!stat(p, &st))
+			c->mode = st.st_mode & 07777;
+	}
+	s->n++;
+	*out = c;
+	return 0;
+}
+
+static bool change_is_noop(const struct change *c)
+{
+	if (!c->new)
+		return !c->existed;
+	return c->existed && strlen(c->new) == c->oldlen &&
+	       !memcmp(c->new, c->old, c->oldlen);
+}
+
+static void setup_free(struct setup *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->n; i++) {
+		free(s->c[i].old);
+		free(s->c[i].new);
+	}
+}
+
+/* mkdir -p for the parent directories of path. */
+static int mkdirs_for(const char *path)
+{
+	char p[PATH_MAX], *q;
+
+	snprintf(p, sizeof(p), "%s", path);
+	for (q = p + 1; (q = strchr(q, '/')); q++) {
+		*q = 0;
+		if (mkdir(p, 0755) && errno != EEXIST)
+			return -errno;
+		*q = '/';
+	}
+	return 0;
+}
+
+/* Write via a temporary file and rename, with the given mode. */
+static int write_atomic(const char *path, const void *buf, size_t len,
+			mode_t mode)
+{
+	char tmp[PATH_MAX];
+	int err;
+
+	err = mkdirs_for(path);
+	if (err)
+		return err;
+	snprintf(tmp, sizeof(tmp), "%s.gptctl-tmp", path);
+	err = file_write_all(tmp, buf, len);
+	if (!err && chmod(tmp, mode))
+		err = -errno;
+	if (!err && rename(tmp, path))
+		err = -errno;
+	if (err)
+		unlink(tmp);
+	return err;
+}
+
+/* Run argv with stdout sent to stderr (stdout is for data).  Exit status. */
+static int run_cmd(char *const argv[])
+{
+	pid_t pid;
+	int status;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (!pid) {
+		dup2(STDERR_FILENO, STDOUT_FILENO);
+		execvp(argv[0], argv);
+		fprintf(stderr, "%s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+static bool have_cmd(const char *name)
+{
+	static const char *const dirs[] = {
+		"/usr/sbin", "/sbin", "/usr/bin", "/bin", NULL,
+	};
+	char p[PATH_MAX];
+	int i;
+
+	for (i = 0; dirs[i]; i++) {
+		snprintf(p, sizeof(p), "%s/%s", dirs[i], name);
+		if (!access(p, X_OK))
+			return true;
+	}
+	return false;
+}
+
+/* diff -u of one change, for --dry-run. */
+static void print_diff(const struct change *c)
+{
+	char a[] = "/tmp/gptctl-old-XXXXXX", b[] = "/tmp/gptctl-new-XXXXXX";
+	char la[PATH_MAX + 4], lb[PATH_MAX + 4];
+	int fa, fb;
+
+	fa = mkstemp(a);
+	fb = mkstemp(b);
+	if (fa < 0 || fb < 0)
+		goto out;
+	close(fa);
+	close(fb);
+	fa = fb = -1;
+	if (file_write_all(a, c->old ? c->old : "", c->oldlen) ||
+	    file_write_all(b, c->new ? c->new : "", c->new ? strlen(c->new) : 0))
+		goto out;
+	snprintf(la, sizeof(la), "a%s", c->path);
+	snprintf(lb, sizeof(lb), "b%s", c->path);
+	{
+		char *argv[] = {
+			"diff", "-u", "--label", c->existed ? la : "/dev/null",
+			"--label", c->new ? lb : "/dev/null", a, b, NULL,
+		};
+		pid_t pid;
+		int st;
+
+		fflush(stdout);
+		pid = fork();
+		if (pid == 0) {
+			execvp("diff", argv);
+			_exit(127);
+		}
+		if (pid > 0)
+			waitpid(pid, &st, 0);
+	}
+out:
+	if (fa >= 0)
+		close(fa);
+	if (fb >= 0)
+		close(fb);
+	unlink(a);
+	unlink(b);
+}
+
+/* ---- backups ---- */
+
+/*
+ * Manifest lines: "EXISTED MODE PATH\n", EXISTED 1 or 0, MODE octal, and
+ * the saved content in the file named by the line's index (0, 1, ...).
+ */
+static int manifest_read(const struct setup *s, char **text)
+{
+	char p[PATH_MAX];
+	uint8_t *buf;
+	size_t len;
+	int err;
+
+	rooted(s, SETUP_BACKUP_DIR "/manifest", p, sizeof(p));
+	err = file_read_all(p, CFG_FILE_MAX, &buf, &len);
+	if (err)
+		return err;
+	*text = (char *)buf;
+	return 0;
+}
+
+/* Is path in the manifest already? */
+static bool manifest_has(const char *manifest, const char *path)
+{
+	const char *p = manifest;
+
+	while (p && *p) {
+		const char *nl = strchr(p, '\n'), *sp;
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+
+		sp = memchr(p, ' ', n);
+		sp = sp ? memchr(sp + 1, ' ', n - (size_t)(sp + 1 - p)) : NULL;
+		if (sp && (size_t)(p + n - sp - 1) == strlen(path) &&
+		    !strncmp(sp + 1, path, strlen(path)))
+			return true;
+		p = nl ? nl + 1 : NULL;
+	}
+	return false;
+}
+
+static unsigned int manifest_lines(const char *manifest)
+{
+	unsigned int n = 0;
+
+	for (; manifest && *manifest; manifest++)
+		n += *manifest == '\n';
+	return n;
+}
+
+/* Save c's current state unless an earlier run did.  -errno. */
+static int backup(const struct setup *s, const struct change *c)
+{
+	char dir[PATH_MAX / 2], p[PATH_MAX], line[PATH_MAX + 32];
+	char *manifest = NULL, *nm;
+	unsigned int idx;
+	int err;
+
+	err = manifest_read(s, &manifest);
+	if (err && err != -ENOENT)
+		return err;
+	if (manifest && manifest_has(manifest, c->path)) {
+		free(manifest);
+		return 0;
+	}
+	idx = manifest_lines(manifest);
+	rooted(s, SETUP_BACKUP_DIR, dir, sizeof(dir));
+	snprintf(p, sizeof(p), "%s/%u", dir, idx);
+	err = mkdirs_for(p);
+	if (!err && mkdir(dir, 0700) && errno != EEXIST)
+		err = -errno;
+	if (!err && c->existed)
+		err = write_atomic(p, c->old, c->oldlen, 0600);
+	snprintf(line, sizeof(line), "%d %04o %s\n", c->existed,
+		 (unsigned int)c->mode, c->path);
+	if (!err && asprintf(&nm, "%s%s", manifest ? manifest : "", line) < 0)
+		err = -ENOMEM;
+	if (!err) {
+		snprintf(p, sizeof(p), "%s/manifest", dir);
+		err = write_atomic(p, nm, strlen(nm), 0600);
+		free(nm);
+	}
+	free(manifest);
+	return err;
+}
+
+/* ---- the files ---- */
+
+static int softdep_collect(const char *cmd, const char *module,
+			   const char *rest, void *arg)
+{
+	char **list = arg, *n;
+
+	if (strcmp(cmd, "softdep") || !softdep_has_pre(rest, "gpupt"))
+		return 0;
+	if (asprintf(&n, "%s%s%s", *list ? *list : "", *list ? " " : "",
+		     module) < 0)
+		return -ENOMEM;
+	free(*list);
+	*list = n;
+	return 0;
+}
+
+static char *render_modprobe_conf(const char *old, const char *ids,
+				  const char *addrs)
+{
+	char *user = NULL, *out = NULL, *deps = NULL, *n;
+	const char *p;
+	int i;
+
+	/* Keep the user's softdep list if they edited it. */
+	if (old && modprobe_foreach(old, softdep_collect, &user) < 0)
+		goto fail;
+	if (!user) {
+		for (i = 0; setup_default_softdeps[i]; i++) {
+			if (asprintf(&n, "%s%s%s", user ? user : "",
+				     user ? " " : "", setup_default_softdeps[i]) < 0)
+				goto fail;
+			free(user);
+			user = n;
+		}
+	}
+	for (p = user; *p;) {
+		size_t len = strcspn(p, " ");
+
+		if (asprintf(&n, "%ssoftdep %.*s pre: gpupt\n", deps ? deps : "",
+			     (int)len, p) < 0)
+			goto fail;
+		free(deps);
+		deps = n;
+		p += len;
+		while (*p == ' ')
+			p++;
+	}
+	if (asprintf(&out,
+		     "# Written by gptctl setup; gptctl setup --undo restores the previous state.\n"
+		     "# gpupt holds these devices from the moment it loads, so no host driver\n"
+		     "# can take them.\n"
+		     "options gpupt%s%s%s%s\n"
+		     "\n"
+		     "# Load gpupt before the drivers that would otherwise take these devices.\n"
+		     "# Edit this list to suit the host: gptctl setup keeps it when it runs again.\n"
+		     "%s",
+		     ids ? " ids=" : "", ids ? ids : "",
+		     addrs ? " addrs=" : "", addrs ? addrs : "", deps) < 0)
+		out = NULL;
+fail:
+	free(user);
+	free(deps);
+	return out;
+}
+
+static enum initramfs_kind initramfs_detect(const struct setup *s)
+{
+	if (rooted_exists(s, "/etc/initramfs-tools"))
+		return INITRAMFS_TOOLS;
+	if (rooted_exists(s, "/etc/dracut.conf") ||
+	    rooted_exists(s, "/etc/dracut.conf.d"))
+		return INITRAMFS_DRACUT;
+	return INITRAMFS_NONE;
+}
+
+static const char *initramfs_name(enum initramfs_kind k)
+{
+	switch (k) {
+	case INITRAMFS_TOOLS:	return "initramfs-tools";
+	case INITRAMFS_DRACUT:	return "dracut";
+	default:		return NULL;
+	}
+}
+
+static int regenerate_initramfs(enum initramfs_kind k)
+{
+	char *itools[] = { "update-initramfs", "-u", "-k", "all", NULL };
+	char *dracut[] = { "dracut", "--regenerate-all", "--force", NULL };
+
+	if (k == INITRAMFS_TOOLS)
+		return run_cmd(itools);
+	if (k == INITRAMFS_DRACUT)
+		return run_cmd(dracut);
+	return 0;
+}
+
+static int update_bootloader(void)
+{
+	char *update_grub[] = { "update-grub", NULL };
+	char *mk2[] = { "grub2-mkconfig", "-o", "/boot/grub2/grub.cfg", NULL };
+	char *mk[] = { "grub-mkconfig", "-o", "/boot/grub/grub.cfg", NULL };
+
+	if (have_cmd("update-grub"))
+		return run_cmd(update_grub);
+	if (have_cmd("grub2-mkconfig"))
+		return run_cmd(mk2);
+	if (have_cmd("grub-mkconfig"))
+		return run_cmd(mk);
+	errmsg("no update-grub, grub2-mkconfig or grub-mkconfig: update the bootloader configuration yourself");
+	return 1;
+}
+
+/* Apply (or, dry, show) every change.  Returns EXIT_*. */
+static int apply(struct setup *s, bool backups)
+{
+	unsigned int i;
+	int err;
+
+	open_json_array("files");
+	for (i = 0; i < s->n; i++) {
+		struct change *c = &s->c[i];
+		const char *action = change_is_noop(c) ? "unchanged" :
+				     !c->new ? "remove" :
+				     c->existed ? "modify" : "create";
+		char p[PATH_MAX];
+
+		open_json_object(NULL);
+		print_string("path", "%-32s ", c->path);
+		print_string("action", "%s\n", action);
+		close_json_object();
+		if (change_is_noop(c))
+			continue;
+		if (s->dry_run) {
+			if (!is_json())
+				print_diff(c);
+			continue;
+		}
+		if (backups) {
+			err = backup(s, c);
+			if (err) {
+				close_json_array();
+				errmsg("backing up %s: %s", c->path, strerror(-err));
+				return EXIT_FAIL;
+			}
+		}
+		rooted(s, c->path, p, sizeof(p));
+		if (c->new)
+			err = write_atomic(p, c->new, strlen(c->new), c->mode);
+		else
+			err = unlink(p) ? -errno : 0;
+		if (err) {
+			close_json_array();
+			errmsg("%s: %s", p, strerror(-err));
+			return EXIT_FAIL;
+		}
+	}
+	close_json_array();
+	return EXIT_OK;
+}
+
+static bool touched(const struct setup *s, const char *path)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->n; i++)
+		if (!strcmp(s->c[i].path, path) && !change_is_noop(&s->c[i]))
+			return true;
+	return false;
+}
+
+/* After apply(): regenerate what the changes need, unless --root/dry. */
+static int regenerate(const struct setup *s, enum initramfs_kind k,
+		      bool grub)
+{
+	int ret = EXIT_OK, rc;
+
+	if (s->dry_run)
+		return EXIT_OK;
+	if (*s->root) {
+		print_text("--root: not regenerating the initramfs or the bootloader configuration\n");
+		return EXIT_OK;
+	}
+	if (k != INITRAMFS_NONE) {
+		rc = regenerate_initramfs(k);
+		print_bool("initramfs_regenerated", NULL, rc == 0);
+		if (rc) {
+			errmsg("regenerating the initramfs (%s) failed (%d)",
+			       initramfs_name(k), rc);
+			ret = EXIT_FAIL;
+		}
+	}
+	if (grub) {
+		rc = update_bootloader();
+		print_bool("bootloader_updated", NULL, rc == 0);
+		if (rc)
+			ret = EXIT_FAIL;
+	}
+	return ret;
+}
+
+static int setup_undo(struct setup *s)
+{
+	char *manifest = NULL, *p, *nl, dir[PATH_MAX / 2], bk[PATH_MAX];
+	unsigned int idx = 0, i;
+	bool grub;
+	int err, ret;
+
+	err = manifest_read(s, &manifest);
+	if (err == -ENOENT) {
+		errmsg("nothing to undo: no %s%s/manifest", s->root,
+		       SETUP_BACKUP_DIR);
+		return EXIT_FAIL;
+	}
+	if (err) {
+		errmsg("%s%s/manifest: %s", s->root, SETUP_BACKUP_DIR,
+		       strerror(-err));
+		return EXIT_FAIL;
+	}
+	rooted(s, SETUP_BACKUP_DIR, dir, sizeof(dir));
+	for (p = manifest; *p; p = nl + 1, idx++) {
+		unsigned int mode;
+		int existed, pos = 0;
+		struct change *c;
+		uint8_t *buf;
+		size_t len;
+
+		nl = strchr(p, '\n');
+		if (!nl)
+			break;
+		*nl = 0;
+		if (sscanf(p, "%d %o %n", &existed, &mode, &pos) != 2 || !pos ||
+		    p[pos] != '/') {
+			errmsg("%s/manifest: bad line '%s'", dir, p);
+			free(manifest);
+			return EXIT_FAIL;
+		}
+		err = change_load(s, p + pos, &c);
+		if (err) {
+			errmsg("%s: %s", p + pos, strerror(-err));
+			free(manifest);
+			return EXIT_FAIL;
+		}
+		c->mode = (mode_t)mode;
+		if (existed) {
+			snprintf(bk, sizeof(bk), "%s/%u", dir, idx);
+			err = file_read_all(bk, CFG_FILE_MAX, &buf, &len);
+			if (err) {
+				errmsg("%s: %s", bk, strerror(-err));
+				free(manifest);
+				return EXIT_FAIL;
+			}
+			if (strlen((char *)buf) != len) {
+				errmsg("%s: holds NUL bytes; restore %s by hand",
+				       bk, c->path);
+				free(buf);
+				free(manifest);
+				return EXIT_FAIL;
+			}
+			c->new = (char *)buf;
+		}
+	}
+	free(manifest);
+
+	print_begin(gopts.json);
+	open_json_object(NULL);
+	print_bool("dry_run", NULL, s->dry_run);
+	ret = apply(s, false);
+	if (ret == EXIT_OK && !s->dry_run) {
+		/* Everything is back: drop the backups. */
+		for (i = 0; i < idx; i++) {
+			snprintf(bk, sizeof(bk), "%s/%u", dir, i);
+			unlink(bk);
+		}
+		snprintf(bk, sizeof(bk), "%s/manifest", dir);
+		unlink(bk);
+		rmdir(dir);
+		rooted(s, "/var/lib/gpupt", bk, sizeof(bk));
+		rmdir(bk);	/* only if empty: setup created it */
+	}
+	grub = touched(s, SETUP_GRUB_DEFAULT);
+	if (ret == EXIT_OK)
+		ret = regenerate(s, initramfs_detect(s), grub);
+	close_json_object();
+	print_end();
+	return ret;
+}
+
+int cmd_setup(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "ids", required_argument, NULL, 'i' },
+		{ "addrs", required_argument, NULL, 'a' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "undo", no_argument, NULL, 'u' },
+		{ "apply-cmdline", no_argument, NULL, 'c' },
+		{ "root", required_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *ids_arg = NULL, *addrs_arg = NULL, *why;
+	bool undo = false, apply_cmdline = false;
+	char *ids = NULL, *addrs = NULL, *words = NULL, root[PATH_MAX];
+	struct setup s = { .root = "" };
+	enum initramfs_kind kind;
+	struct change *c;
+	int ch, ret, err;
+
+	while ((ch = cmd_getopt(argc, argv, "", opts)) != -1) {
+		switch (ch) {
+		case 'i':
+			ids_arg = optarg;
+			break;
+		case 'a':
+			addrs_arg = optarg;
+			break;
+		case 'n':
+			s.dry_run = true;
+			break;
+		case 'u':
+			undo = true;
+			break;
+		case 'c':
+			apply_cmdline = true;
+			break;
+		case 'r':
+			if (!realpath(optarg, root)) {
+				errmsg("--root %s: %s", optarg, strerror(errno));
+				return EXIT_FAIL;
+			}
+			s.root = strcmp(root, "/") ? root : "";
+			break;
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc)
+		return usage_error("setup: unexpected argument '%s'", argv[optind]);
+	if (!s.dry_run && geteuid() && !*s.root) {
+		errmsg("setup writes under /etc: run it as root (or try --dry-run)");
+		return EXIT_FAIL;
+	}
+	if (undo) {
+		if (ids_arg || addrs_arg || apply_cmdline)
+			return usage_error("--undo takes no --ids, --addrs or --apply-cmdline");
+		ret = setup_undo(&s);
+		setup_free(&s);
+		return ret;
+	}
+	ret = setup_parse_lists(ids_arg, addrs_arg, &ids, &addrs);
+	if (ret)
+		return ret;
+	words = setup_cmdline_words(ids, addrs);
+	if (!words)
+		goto oom;
+
+	/* 1. modprobe options and softdeps. */
+	err = change_load(&s, SETUP_MODPROBE_CONF, &c);
+	if (err)
+		goto ioerr;
+	c->new = render_modprobe_conf(c->old, ids, addrs);
+	if (!c->new)
+		goto oom;
+
+	/* 2. the initramfs inclusion. */
+	kind = initramfs_detect(&s);
+	if (kind == INITRAMFS_TOOLS) {
+		err = change_load(&s, SETUP_ITOOLS_MODULES, &c);
+		if (err)
+			goto ioerr;
+		c->new = modules_list_add(c->old ? c->old : "", "gpupt");
+		if (!c->new)
+			goto oom;
+	} else if (kind == INITRAMFS_DRACUT) {
+		err = change_load(&s, SETUP_DRACUT_CONF, &c);
+		if (err)
+			goto ioerr;
+		c->new = strdup(dracut_conf);
+		if (!c->new)
+			goto oom;
+	} else {
+		errmsg("warning: neither initramfs-tools nor dracut found: gpupt loads from the root file system, after the initramfs, which may be too late");
+	}
+
+	/* 3. the kernel command line, only when asked. */
+	if (apply_cmdline) {
+		err = change_load(&s, SETUP_GRUB_DEFAULT, &c);
+		if (err)
+			goto ioerr;
+		if (!c->existed) {
+			errmsg("--apply-cmdline: no %s%s (not a GRUB system?); add these words to the kernel command line yourself: %s",
+			       s.root, SETUP_GRUB_DEFAULT, words);
+			ret = EXIT_FAIL;
+			goto out;
+		}
+		if (strlen(c->old) != c->oldlen) {
+			errmsg("%s: holds NUL bytes; not editing it", SETUP_GRUB_DEFAULT);
+			ret = EXIT_FAIL;
+			goto out;
+		}
+		err = grub_set_cmdline(c->old, words, &c->new, &why);
+		if (err == -EINVAL) {
+			errmsg("%s: %s; add these words yourself: %s",
+			       SETUP_GRUB_DEFAULT, why, words);
+			ret = EXIT_FAIL;
+			goto out;
+		}
+		if (err)
+			goto oom;
+	}
+
+	print_begin(gopts.json);
+	open_json_object(NULL);
+	print_bool("dry_run", NULL, s.dry_run);
+	if (initramfs_name(kind))
+		print_string("initramfs", NULL, initramfs_name(kind));
+	else
+		print_null("initramfs", NULL);
+	ret = apply(&s, true);
+	if (ret == EXIT_OK)
+		ret = regenerate(&s, kind, touched(&s, SETUP_GRUB_DEFAULT));
+	if (apply_cmdline)
+		print_string("cmdline", "kernel command line (in " SETUP_GRUB_DEFAULT "): %s\n", words);
+	else
+		print_string("cmdline", "add to the kernel command line: %s\n", words);
+	if (!s.dry_run && ret == EXIT_OK)
+		print_text("then reboot; gptctl doctor checks the result\n");
+	close_json_object();
+	print_end();
+	goto out;
+
+oom:
+	errmsg("out of memory");
+	ret = EXIT_FAIL;
+	goto out;
+ioerr:
+	errmsg("%s%s: %s", s.root, s.n < MAX_CHANGES ? s.c[s.n].path : "",
+	       strerror(-err));
+	ret = EXIT_FAIL;
+out:
+	free(words);
+	free(ids);
+	free(addrs);
+	setup_free(&s);
+	return ret;
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Shared by setup.c, cmdline.c and doctor.c: the --ids/--addrs options, the
+ * kernel command line words, and the boot integration files setup writes.
+ */
+#ifndef GPTCTL_SETUP_H
+#define GPTCTL_SETUP_H
+
+#include <stdbool.h>
+
+#define SETUP_MODPROBE_CONF	"/etc/modprobe.d/gpupt.conf"
+#define SETUP_ITOOLS_MODULES	"/etc/initramfs-tools/modules"
+#define SETUP_DRACUT_CONF	"/etc/dracut.conf.d/gpupt.conf"
+#define SETUP_GRUB_DEFAULT	"/etc/default/grub"
+#define SETUP_BACKUP_DIR	"/var/lib/gpupt/backup"
+
+/*
+ * The drivers gpupt loads before (softdep ... pre: gpupt) unless the user's
+ * existing gpupt.conf lists others.  NULL-terminated.
+ */
+extern const char *const setup_default_softdeps[];
+
+/*
+ * Validate --ids/--addrs (either may be NULL, not both) into canonical
+ * comma lists (malloc'd, NULL when the option was not given).  Prints the
+ * error and returns EXIT_USAGE, or EXIT_OK.
+ */
+int setup_parse_lists(const char *ids, const char *addrs, char **ids_out,
+		      char **addrs_out);
+
+/*
+ * The command line words, space separated, malloc'd: the IOMMU switch for
+ * this CPU's vendor, iommu=pt, gpupt.ids=..., gpupt.addrs=...  NULL on
+ * allocation failure.
+ */
+char *setup_cmdline_words(const char *ids, const char *addrs);
+
+/* "intel_iommu", "amd_iommu" or NULL (unknown vendor), from /proc/cpuinfo. */
+const char *setup_iommu_param(void);
+
+#endif /* GPTCTL_SETUP_H */
