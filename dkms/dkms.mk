@@ -1,0 +1,76 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# DKMS and install targets, included by the top-level Makefile
+# (`include dkms/dkms.mk`).  It uses the top-level KVER (the running
+# kernel if its headers are installed, else the newest /lib/modules/*/build).
+#
+#   make dkms-install [KVER=...]   copy kmod/ and include/ to
+#                                  /usr/src/gpupt-$(VERSION), then dkms add,
+#                                  build and install for KVER
+#   make dkms-uninstall            dkms remove --all, drop /usr/src/gpupt-*
+#   DKMS_TREE=DIR                  both: use DIR instead of /usr/src,
+#                                  /var/lib/dkms and /lib/modules (tests)
+#   make install [DESTDIR=] [PREFIX=/usr]
+#                                  gptctl, man pages, bash completion, the
+#                                  initramfs-tools hook, example snippets
+#   make uninstall [DESTDIR=] [PREFIX=/usr]
+
+GPUPT_VERSION := $(shell cat $(dir $(lastword $(MAKEFILE_LIST)))../VERSION 2>/dev/null)
+DKMS_NAME := gpupt
+# Tests install into a scratch tree so they never shadow the gpupt.ko the
+# VM rig loads: DKMS_TREE=/tmp/x (sources, DKMS state and modules there).
+ifneq ($(DKMS_TREE),)
+DKMS_SOURCETREE := $(DKMS_TREE)/src
+DKMS := dkms --sourcetree $(DKMS_TREE)/src --dkmstree $(DKMS_TREE)/dkms \
+	--installtree $(DKMS_TREE)/modules
+else
+DKMS_SOURCETREE ?= /usr/src
+DKMS ?= dkms
+endif
+DKMS_SRC := $(DKMS_SOURCETREE)/$(DKMS_NAME)-$(GPUPT_VERSION)
+
+PREFIX ?= /usr
+MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ITOOLS_HOOKDIR ?= $(PREFIX)/share/initramfs-tools/hooks
+EXAMPLEDIR ?= $(PREFIX)/share/doc/gpupt/examples
+
+dkms-install:
+	@if [ -z "$(GPUPT_VERSION)" ]; then echo "dkms-install: no VERSION file" >&2; exit 1; fi
+	@if [ -z "$(KVER)" ] || [ ! -d /lib/modules/$(KVER)/build ]; then \
+		echo "dkms-install: no headers for kernel '$(KVER)': install linux-headers-$(KVER) or pass KVER=" >&2; exit 1; fi
+	@command -v dkms >/dev/null || { echo "dkms-install: dkms is not installed (apt-get install dkms)" >&2; exit 1; }
+	-$(DKMS) remove -m $(DKMS_NAME) -v $(GPUPT_VERSION) --all >/dev/null 2>&1
+	rm -rf $(DKMS_SRC)
+	mkdir -p $(DKMS_SRC) $(if $(DKMS_TREE),$(DKMS_TREE)/dkms $(DKMS_TREE)/modules/$(KVER))
+	tar -C $(CURDIR) --exclude='*.o' --exclude='*.ko' --exclude='*.mod' \
+		--exclude='*.mod.c' --exclude='.*.cmd' --exclude='*.d' \
+		--exclude=modules.order --exclude=Module.symvers \
+		-cf - kmod include | tar -C $(DKMS_SRC) -xf -
+	sed 's/^PACKAGE_VERSION=.*/PACKAGE_VERSION="$(GPUPT_VERSION)"/' \
+		dkms/dkms.conf >$(DKMS_SRC)/dkms.conf
+	$(DKMS) add -m $(DKMS_NAME) -v $(GPUPT_VERSION)
+	$(DKMS) build -m $(DKMS_NAME) -v $(GPUPT_VERSION) -k $(KVER)
+	$(DKMS) install -m $(DKMS_NAME) -v $(GPUPT_VERSION) -k $(KVER)
+	$(DKMS) status -m $(DKMS_NAME)
+
+dkms-uninstall:
+	-$(DKMS) remove -m $(DKMS_NAME) -v $(GPUPT_VERSION) --all
+	rm -rf $(DKMS_SRC)
+
+install: ctl
+	$(MAKE) -C ctl install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
+	install -D -m 0644 man/gptctl.8 $(DESTDIR)$(MANDIR)/man8/gptctl.8
+	install -D -m 0644 man/gpupt.4 $(DESTDIR)$(MANDIR)/man4/gpupt.4
+	install -D -m 0644 completion/gptctl $(DESTDIR)$(BASHCOMPDIR)/gptctl
+	install -D -m 0755 dkms/initramfs-tools/hooks/gpupt $(DESTDIR)$(ITOOLS_HOOKDIR)/gpupt
+	install -D -m 0644 dkms/modprobe.d/gpupt.conf $(DESTDIR)$(EXAMPLEDIR)/modprobe.d-gpupt.conf
+	install -D -m 0644 dkms/dracut/gpupt.conf $(DESTDIR)$(EXAMPLEDIR)/dracut.conf.d-gpupt.conf
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/sbin/gptctl $(DESTDIR)$(MANDIR)/man8/gptctl.8 \
+		$(DESTDIR)$(MANDIR)/man4/gpupt.4 $(DESTDIR)$(BASHCOMPDIR)/gptctl \
+		$(DESTDIR)$(ITOOLS_HOOKDIR)/gpupt
+	rm -rf $(DESTDIR)$(EXAMPLEDIR)
+
+.PHONY: dkms-install dkms-uninstall install uninstall
