@@ -37,7 +37,7 @@ if [ -n "$RIG_MODDIR" ]; then
 		ln -sfn "$RIG_MODDIR" "/lib/modules/$RIG_KVER"
 	fi
 fi
-[ -x "$RIG_GPTCTL" ] && ln -sf "$RIG_GPTCTL" /usr/local/sbin/gptctl
+[ -x "$RIG_GPTCTL" ] && ln -sf "$RIG_GPTCTL" /usr/local/bin/gptctl	# on every user's PATH
 
 port=
 for n in /sys/class/virtio-ports/*/name; do

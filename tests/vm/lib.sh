@@ -651,39 +651,42 @@ t_fail() {
 t_skip() { T_NUM=$((T_NUM + 1)); T_SKIPPED=$((T_SKIPPED + 1)); echo "ok $T_NUM - $1 # SKIP ${2:-}"; }
 
 # t_check DESC CMD [ARGS...]: one TAP check; passes when CMD returns 0.
-# CMD's stdout (assert_* diagnostics) is shown as '#' lines.
+# CMD's output (assert_* diagnostics) is shown as '#' lines on failure.
+# CMD runs in this shell (use eval '...' for compound checks; never exit or
+# return in it).  Local names start with _t_ so eval'ed code sees the
+# test's own variables.
 t_check() {
-	local desc=$1 rc t0 out
+	local _t_desc=$1 _t_rc _t_t0 _t_out
 	shift
-	t0=$(rig_now)
+	_t_t0=$(rig_now)
 	# not in a $(...) subshell: VM_LAST_* must survive for the diagnostics
-	out=$(mktemp)
-	"$@" >"$out" 2>&1; rc=$?
-	rig_log "$desc: rc=$rc in $((($(rig_now) - t0) / 1000)) ms"
-	if [ $rc = 0 ]; then
-		t_ok "$desc"
-		[ "$RIG_VERBOSE" = 1 ] && [ -s "$out" ] && sed 's/^/#   /' "$out"
+	_t_out=$(mktemp)
+	"$@" >"$_t_out" 2>&1; _t_rc=$?
+	rig_log "$_t_desc: rc=$_t_rc in $((($(rig_now) - _t_t0) / 1000)) ms"
+	if [ $_t_rc = 0 ]; then
+		t_ok "$_t_desc"
+		[ "$RIG_VERBOSE" = 1 ] && [ -s "$_t_out" ] && sed 's/^/#   /' "$_t_out"
 	else
 		T_NUM=$((T_NUM + 1)); T_FAILED=$((T_FAILED + 1))
-		echo "not ok $T_NUM - $desc"
-		if [ -s "$out" ]; then
-			head -40 "$out" | sed '/^#/!s/^/#   /'
+		echo "not ok $T_NUM - $_t_desc"
+		if [ -s "$_t_out" ]; then
+			head -40 "$_t_out" | sed '/^#/!s/^/#   /'
 		else
-			echo "#   command failed (rc=$rc): $*"
+			echo "#   command failed (rc=$_t_rc): $*"
 		fi
 		vm_fail_diag
 	fi
-	rm -f "$out"
-	return $rc
+	rm -f "$_t_out"
+	return $_t_rc
 }
 
 # t_check_rc RC DESC CMD [ARGS...]: passes when CMD returns exactly RC.
 t_check_rc() {
-	local want=$1 desc=$2 rc
+	local _t_want=$1 _t_desc=$2 _t_rc
 	shift 2
-	"$@" >/dev/null 2>&1; rc=$?
-	if [ "$rc" = "$want" ]; then t_ok "$desc"; return 0; fi
-	t_fail "$desc" "expected exit status $want, got $rc: $*"
+	"$@" >/dev/null 2>&1; _t_rc=$?
+	if [ "$_t_rc" = "$_t_want" ]; then t_ok "$_t_desc"; return 0; fi
+	t_fail "$_t_desc" "expected exit status $_t_want, got $_t_rc: $*"
 	return 1
 }
 
