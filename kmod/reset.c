@@ -299,7 +299,14 @@ static int gpupt_plan_method(struct gpupt_rdev *r)
 	n = gpupt_reset_methods(pdev, m, ARRAY_SIZE(m));
 	switch (r->method) {
 	case GPUPT_RESET_AUTO:
-		if (n)
+		/*
+		 * The kernel's order, except that its function-level "bus"
+		 * method only works for a function alone on its bus, and is
+		 * offered even to function 0 of a multifunction slot (probed
+		 * before function 1 was found).  A bus-type first choice
+		 * becomes our bus reset, which covers every function.
+		 */
+		if (n && m[0] != GPUPT_RESET_BUS && m[0] != GPUPT_RESET_CXL_BUS)
 			return 0;
 		if (!pci_probe_reset_slot(pdev->slot) ||
 		    !pci_probe_reset_bus(pdev->bus)) {
@@ -614,7 +621,7 @@ static void gpupt_reset_failed(struct gpupt_rdev *r, int rc, const char *what)
 {
 	if (r->msg[0])
 		return;
-	snprintf(r->msg, sizeof(r->msg), "%s: %s reset failed (error %d)",
+	snprintf(r->msg, sizeof(r->msg), "%s: %s reset failed: error %d",
 		 pci_name(r->pdev), what, rc);
 }
 

@@ -42,8 +42,8 @@ t_check "RAL0 takes a new value written through BAR0" eval '
 	assert_eq 0x0BADC0DE "$(ral0)" "RAL0 after the write"'
 
 t_check "gptctl -j reset --method bus reports ok" eval '
-	out=$(vm_run "gptctl -j reset '$D' --method bus") &&
-	assert_match "^\[\{\"address\":\"'$D'\",\"method\":\"bus\",\"ok\":true,\"duration_ms\":[0-9]+,\"duration_us\":[0-9]+,\"error\":null\}\]$" "$out" "gptctl output"'
+	res=$(vm_run "gptctl -j reset '$D' --method bus") &&
+	assert_match "^\[\{\"address\":\"'$D'\",\"method\":\"bus\",\"ok\":true,\"duration_ms\":[0-9]+,\"duration_us\":[0-9]+,\"error\":null\}\]$" "$res" "gptctl output"'
 
 t_check "RAL0 is back at its power-on value" eval 'assert_eq "$POWERON" "$(ral0)" "RAL0 after the reset"'
 t_check "command register and BARs are restored" eval 'assert_eq "$CFG_BEFORE" "$(cfg)" "config space"'

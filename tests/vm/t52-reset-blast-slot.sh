@@ -28,37 +28,37 @@ t_check "snd_hda_intel binds the audio function" eval '
 	vm_driver_is 0000:01:00.1 snd_hda_intel'
 
 t_check "a bus reset of 01:00.0 is refused, naming 01:00.1 and snd_hda_intel" eval '
-	vm_run "gptctl reset 01:00.0 --method bus"; rc=$?
+	vm_run "gptctl reset 01:00.0 --method bus"; code=$?
 	err=$(cat "$VM_LAST_ERR")
-	assert_eq 1 "$rc" "exit status" &&
+	assert_eq 1 "$code" "exit status" &&
 	assert_contains "0000:01:00.1 is bound to snd_hda_intel" "$err" "stderr" &&
 	assert_contains "Device or resource busy" "$err" "stderr"'
 t_check "nothing was reset" eval 'assert_eq 0 "$(vm_run "dmesg | grep -c \"reset (\" || true")" "resets in dmesg"'
 t_check "--force does not take a device from a host driver" eval '
-	vm_run "gptctl reset 01:00.0 --method bus --force"; rc=$?
-	assert_eq 1 "$rc" "exit status" &&
+	vm_run "gptctl reset 01:00.0 --method bus --force"; code=$?
+	assert_eq 1 "$code" "exit status" &&
 	assert_contains "snd_hda_intel" "$(cat "$VM_LAST_ERR")" "stderr"'
 
 t_check "the dry-run plan lists both functions and the blocker" eval '
-	out=$(vm_run "gptctl -j reset 01:00.0 --method bus --dry-run") &&
-	assert_contains "\"address\":\"0000:01:00.0\",\"method\":\"bus\"" "$out" "plan" &&
-	assert_contains "\"affected\":[{\"address\":\"0000:01:00.0\",\"driver\":\"gpupt\"},{\"address\":\"0000:01:00.1\",\"driver\":\"snd_hda_intel\"}]" "$out" "plan" &&
-	assert_contains "\"blocker\":\"0000:01:00.1 is bound to snd_hda_intel\"" "$out" "plan"'
+	res=$(vm_run "gptctl -j reset 01:00.0 --method bus --dry-run") &&
+	assert_contains "\"address\":\"0000:01:00.0\",\"method\":\"bus\"" "$res" "plan" &&
+	assert_contains "\"affected\":[{\"address\":\"0000:01:00.0\",\"driver\":\"gpupt\"},{\"address\":\"0000:01:00.1\",\"driver\":\"snd_hda_intel\"}]" "$res" "plan" &&
+	assert_contains "\"blocker\":\"0000:01:00.1 is bound to snd_hda_intel\"" "$res" "plan"'
 
 t_check "unbound from its driver, the audio function still blocks without --force" eval '
 	vm_run "echo 0000:01:00.1 >/sys/bus/pci/drivers/snd_hda_intel/unbind" &&
-	{ vm_run "gptctl reset 01:00.0 --method bus"; rc=$?; } ;
-	assert_eq 1 "$rc" "exit status" &&
+	{ vm_run "gptctl reset 01:00.0 --method bus"; code=$?; } ;
+	assert_eq 1 "$code" "exit status" &&
 	assert_contains "0000:01:00.1 has no driver" "$(cat "$VM_LAST_ERR")" "stderr"'
 t_check "--force lets a driverless function through; both are reported" eval '
-	out=$(vm_run "gptctl -j reset 01:00.0 --method bus --force") &&
-	assert_match "^\[\{\"address\":\"0000:01:00.0\",\"method\":\"bus\",\"ok\":true,.*\},\{\"address\":\"0000:01:00.1\",\"method\":\"bus\",\"ok\":true,.*\}\]$" "$out" "result"'
+	res=$(vm_run "gptctl -j reset 01:00.0 --method bus --force") &&
+	assert_match "^\[\{\"address\":\"0000:01:00.0\",\"method\":\"bus\",\"ok\":true,.*\},\{\"address\":\"0000:01:00.1\",\"method\":\"bus\",\"ok\":true,.*\}\]$" "$res" "result"'
 
 t_check "gptctl claim 01:00.1 gives the audio function to gpupt" eval '
 	vm_run "gptctl claim 01:00.1" >/dev/null && vm_driver_is 0000:01:00.1 gpupt'
 t_check "held by gpupt, both functions go through one bus reset" eval '
-	out=$(vm_run "gptctl -j reset 01:00.0 01:00.1 --method bus") &&
-	assert_match "^\[\{\"address\":\"0000:01:00.0\",\"method\":\"bus\",\"ok\":true,\"duration_ms\":[0-9]+,\"duration_us\":([0-9]+),\"error\":null\},\{\"address\":\"0000:01:00.1\",\"method\":\"bus\",\"ok\":true,\"duration_ms\":[0-9]+,\"duration_us\":([0-9]+),\"error\":null\}\]$" "$out" "result" &&
+	res=$(vm_run "gptctl -j reset 01:00.0 01:00.1 --method bus") &&
+	assert_match "^\[\{\"address\":\"0000:01:00.0\",\"method\":\"bus\",\"ok\":true,\"duration_ms\":[0-9]+,\"duration_us\":([0-9]+),\"error\":null\},\{\"address\":\"0000:01:00.1\",\"method\":\"bus\",\"ok\":true,\"duration_ms\":[0-9]+,\"duration_us\":([0-9]+),\"error\":null\}\]$" "$res" "result" &&
 	assert_eq "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}" "both durations (one reset)" &&
 	assert_eq 4 "$(vm_run "dmesg | grep -c \"reset (bus)\"")" "resets in dmesg (2 forced + 2)"'
 t_done
