@@ -107,6 +107,8 @@ int gpupt_nl_open(struct gpupt_nl **out)
 		free(nl);
 		return -ENOMEM;
 	}
+	/* Replies to requests naming many groups can exceed a page. */
+	nl_socket_enable_msg_peek(nl->sk);
 	err = genl_connect(nl->sk);
 	if (err) {
 		err = nlerr_to_errno(err);

@@ -27,14 +27,16 @@ h_group() {
 	vm_run "g=\$(readlink /sys/bus/pci/devices/$1/iommu_group) && echo \${g##*/}"
 }
 
-# h_gptctl ARGS: runs gptctl in the guest; stdout on stdout, stderr kept in
-# H_ERR (a host file), exit status returned.
-H_ERR=
+# h_gptctl ARGS: runs gptctl in the guest, in this shell (no command
+# substitution, so the results survive): H_OUT (stdout), H_ERR (stderr),
+# H_RC (exit status, also returned).  Prints nothing.
+H_OUT= H_ERR= H_RC=
 h_gptctl() {
-	local rc
-	vm_run "gptctl $*"; rc=$?
+	local tmp=$RIG_CACHE/run/h_gptctl.$$.out
+	vm_run "gptctl $*" >"$tmp"; H_RC=$?
+	H_OUT=$(cat "$tmp"); rm -f "$tmp"
 	H_ERR=$(cat "$VM_LAST_ERR" 2>/dev/null)
-	return $rc
+	return $H_RC
 }
 
 # h_failprobe_ko: builds tests/vm/failprobe for the rig's kernel (cached),

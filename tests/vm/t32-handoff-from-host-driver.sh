@@ -25,7 +25,7 @@ t_check "the host drivers own the GPU and its audio" \
 	h_drivers_are "bochs-drm snd_hda_intel" $GPU $AUD
 GROUP=$(h_group $GPU)
 
-OUT=$(h_gptctl handoff $GPU); RC=$?
+h_gptctl handoff $GPU; OUT=$H_OUT RC=$H_RC
 t_check "handoff without --force is refused (exit 1)" assert_eq 1 "$RC" "exit status"
 t_check "the refusal names the host driver and says busy" eval '
 	assert_match "bochs-drm|snd_hda_intel" "$H_ERR" "stderr" &&
@@ -35,14 +35,14 @@ t_check "nothing moved" h_drivers_are "bochs-drm snd_hda_intel" $GPU $AUD
 t_check "no driver_override was left behind" \
 	eval 'assert_eq "(null) (null) " "$(h_overrides $GPU $AUD)" "driver_override"'
 
-OUT=$(h_gptctl -j handoff --dry-run $GPU); RC=$?
+h_gptctl -j handoff --dry-run $GPU; OUT=$H_OUT RC=$H_RC
 t_check "handoff --dry-run exits 1 (the plan would be refused)" assert_eq 1 "$RC" "exit status (stderr: $H_ERR)"
 t_check "the plan lists both functions, their drivers and blockers" eval '
 	assert_eq "$GPU bochs-drm vfio-pci true|$AUD snd_hda_intel vfio-pci true" \
 		"$(jq -r "[.[].devices[] | \"\(.address) \(.from) \(.to) \(.blocker != null)\"] | join(\"|\")" <<<"$OUT")" "dry-run JSON"'
 t_check "the dry run changed nothing" h_drivers_are "bochs-drm snd_hda_intel" $GPU $AUD
 
-OUT=$(h_gptctl -j handoff --force $GPU); RC=$?
+h_gptctl -j handoff --force $GPU; OUT=$H_OUT RC=$H_RC
 t_check "handoff --force exits 0" assert_eq 0 "$RC" "exit status (stderr: $H_ERR)"
 t_check "both functions are on vfio-pci" h_drivers_are "vfio-pci vfio-pci" $GPU $AUD
 t_check "the reply lists what was taken from which driver" eval '

@@ -36,7 +36,7 @@ OVR=$(h_overrides $GPU $AUD)
 
 # Case A: gpupt -> failprobe_vfio_pci, 01:00.1 refuses
 vm_run_q 'dmesg -C'
-OUT=$(h_gptctl handoff --driver failprobe_vfio_pci $GPU); RC=$?
+h_gptctl handoff --driver failprobe_vfio_pci $GPU; OUT=$H_OUT RC=$H_RC
 t_check "A: handoff fails with exit 1" assert_eq 1 "$RC" "exit status"
 t_check "A: the error names the function that failed ($AUD)" eval '
 	assert_contains "$AUD" "$H_ERR" "stderr" && assert_contains "kernel says:" "$H_ERR" "stderr"'
@@ -52,7 +52,7 @@ t_check "B: release to the host drivers" eval '
 	h_drivers_are "bochs-drm snd_hda_intel" $GPU $AUD'
 OVR=$(h_overrides $GPU $AUD)
 vm_run_q 'dmesg -C'
-OUT=$(h_gptctl handoff --force --driver failprobe_vfio_pci $GPU); RC=$?
+h_gptctl handoff --force --driver failprobe_vfio_pci $GPU; OUT=$H_OUT RC=$H_RC
 t_check "B: handoff --force fails with exit 1" assert_eq 1 "$RC" "exit status"
 t_check "B: the error names $AUD" assert_contains "$AUD" "$H_ERR" "stderr"
 t_check "B: 01:00.0 really moved first (kernel log)" \

@@ -31,7 +31,7 @@ STATE=$(vm_pci_state)
 
 for cmd in reclaim release; do
 	T0=$(rig_now)
-	OUT=$(h_gptctl $cmd $AUD); RC=$?
+	h_gptctl $cmd $AUD; OUT=$H_OUT RC=$H_RC
 	MS=$((($(rig_now) - T0) / 1000))
 	t_check "$cmd is refused with exit 1 in ${MS} ms (< 2000)" eval '
 		assert_eq 1 "$RC" "exit status" && [ "$MS" -lt 2000 ]'

@@ -23,12 +23,12 @@ STATE=$(vm_pci_state)
 t_check "start gptctl monitor -j" vm_run '
 	(gptctl monitor -j >/tmp/events 2>/tmp/monitor.err </dev/null &) ; sleep 1'
 
-OUT=$(h_gptctl -j handoff $GPU); RC=$?
+h_gptctl -j handoff $GPU; OUT=$H_OUT RC=$H_RC
 t_check "handoff again exits 0" assert_eq 0 "$RC" "exit status (stderr: $H_ERR)"
 t_check "the reply shows vfio-pci -> vfio-pci for both" eval '
 	assert_eq "$GPU:vfio-pci>vfio-pci $AUD:vfio-pci>vfio-pci" \
 		"$(jq -r "[.[].devices[] | \"\(.address):\(.from)>\(.to)\"] | join(\" \")" <<<"$OUT")" "handoff JSON"'
-OUT=$(h_gptctl -j handoff $AUD); RC=$?
+h_gptctl -j handoff $AUD; OUT=$H_OUT RC=$H_RC
 t_check "handoff by the other function of the group exits 0 too" assert_eq 0 "$RC" "exit status (stderr: $H_ERR)"
 t_check "nothing changed (drivers, overrides, groups)" eval 'assert_eq "$STATE" "$(vm_pci_state)" "PCI state"'
 t_check "no event was sent" eval 'vm_run_q "sleep 0.5"; assert_eq "" "$(vm_run "cat /tmp/events")" "events"'
@@ -36,7 +36,7 @@ t_check "no event was sent" eval 'vm_run_q "sleep 0.5"; assert_eq "" "$(vm_run "
 t_check "reclaim moves it back" eval 'h_gptctl reclaim $GPU >/dev/null && h_drivers_are "gpupt gpupt" $GPU $AUD'
 STATE=$(vm_pci_state)
 vm_run_q ': >/tmp/events'
-OUT=$(h_gptctl reclaim $GPU); RC=$?
+h_gptctl reclaim $GPU; OUT=$H_OUT RC=$H_RC
 t_check "reclaim again exits 0 and changes nothing" eval '
 	assert_eq 0 "$RC" "exit status (stderr: $H_ERR)" && assert_eq "$STATE" "$(vm_pci_state)" "PCI state"'
 t_check "no event for the second reclaim" eval 'vm_run_q "sleep 0.5"; assert_eq "" "$(vm_run "cat /tmp/events")" "events"'
