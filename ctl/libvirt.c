@@ -125,7 +125,7 @@ int cmd_libvirt(int argc, char **argv)
 			fprintf(sn[ns].f, "    <address domain='0x%04x' bus='0x%02x' slot='0x%02x' function='0x%x'/>\n",
 				h->domain, h->bus, h->devfn >> 3, fn);
 			fprintf(sn[ns].f, "  </source>\n");
-			if (j == 0 && romfile) {
+			if (j == 0 && romfile && (s->fn[j].dev.class >> 16) == 0x03) {
 				fprintf(sn[ns].f, "  <rom file='");
 				xml_attr(sn[ns].f, romfile);
 				fprintf(sn[ns].f, "'/>\n");

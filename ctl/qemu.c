@@ -117,14 +117,14 @@ static int build_args(const struct vm_plan *p, const struct vm_opts *o,
 			const struct bars_reply *r = &s->fn[j];
 			unsigned int fn = r->dev.addr.devfn & 7;
 			bool f0 = j == 0;
+			bool rom = f0 && romfile && (r->dev.class >> 16) == 0x03;
 
 			add_arg(b, "-device");
 			add_arg(b, "vfio-pci,host=%s,id=gpupt%u%s%.0u,bus=gpupt-rp%u,addr=00.%u%s%s%s%s",
 				vm_fn_addr(r, a), i, fn ? "-" : "", fn, i, fn,
 				f0 ? ",multifunction=on" : "",
 				f0 && o->x_vga && i == 0 ? ",x-vga=on" : "",
-				f0 && romfile ? ",romfile=" : "",
-				f0 && romfile ? romfile : "");
+				rom ? ",romfile=" : "", rom ? romfile : "");
 		}
 	}
 	if (o->x_vga) {

@@ -185,6 +185,17 @@ int vm_plan_build(int argc, char **argv, bool allow_x_vga,
 		return ret;
 	}
 
+	if (opts->romfile) {
+		bool gpu = false;
+
+		for (unsigned int i = 0; i < p->nslots; i++)
+			gpu |= (p->slot[i].fn[0].dev.class >> 16) == 0x03;
+		if (!gpu) {
+			free(ports);
+			vm_plan_free(p);
+			return usage_error("--romfile: none of these slots has a display controller at function 0");
+		}
+	}
 	for (unsigned int i = 0; i < p->nslots; i++) {
 		for (unsigned int j = 0; j < p->slot[i].nfn; j++)
 			bars_to_port(&p->slot[i].fn[j], &ports[i]);
@@ -260,14 +271,14 @@ void vm_plan_explain(const struct vm_plan *p, const char *physbits_fix,
 		    m->min_phys_bits, m->phys_bits,
 		    m->phys_bits == MMIO_QEMU_PHYS_BITS && !p->guest.phys_bits ?
 		    " (QEMU's default)" : "", physbits_fix);
-		if (p->host_phys_bits && mmio_dynamic_window(p->host_phys_bits) < m->aperture &&
-		    p->host_phys_bits < m->min_phys_bits)
-			SAY("This host has only %u physical address bits: even with the host's width these BARs do not fit one guest; pass fewer GPUs per guest.",
+		if (p->host_phys_bits &&
+		    (p->host_phys_bits >= m->min_phys_bits ||
+		     mmio_dynamic_window(p->host_phys_bits) >= m->aperture))
+			SAY("This host has %u physical address bits, enough for it.",
 			    p->host_phys_bits);
 		else if (p->host_phys_bits)
-			SAY("This host has %u physical address bits: OVMF then uses a %s window.",
-			    p->host_phys_bits,
-			    mmio_size_str(mmio_dynamic_window(p->host_phys_bits), s3));
+			SAY("This host has only %u physical address bits: these BARs cannot all be mapped in one guest here; pass fewer GPUs per guest.",
+			    p->host_phys_bits);
 	}
 }
 

@@ -30,7 +30,8 @@ struct vm_plan {
 };
 
 /*
- * Options shared by qemu and libvirt: --romfile FILE, --phys-bits N,
+ * Options shared by qemu and libvirt: --romfile FILE (for function 0 of
+ * every slot whose function 0 is a display controller), --phys-bits N,
  * --hide-kvm.  x_vga only for qemu.
  */
 struct vm_opts {
