@@ -8,7 +8,10 @@
  * work (a B200; 262144 did not), and the others follow from OVMF's rules
  * as quoted at the top of ctl/mmio.c, worked by hand in each case.
  *
- * Build: cc -I include/uapi -I ctl ctl/mmio.c tests/unit/mmio_test.c
+ * Also the BAR findings of gptctl bars (ctl/bars.c): each problem comes
+ * with the remedy the issue names.
+ *
+ * Built by tests/unit/Makefile against ctl/libgptctl.a.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -17,6 +20,7 @@
 
 #include <linux/gpupt.h>
 
+#include "bars.h"
 #include "mmio.h"
 
 static int failures, checks;
@@ -242,6 +246,74 @@ static void test_helpers(void)
 	}
 }
 
+#define CHECK_STR(what, got, want) do {					\
+	checks++;							\
+	if (!(got) || !strstr((got), (want))) {				\
+		failures++;						\
+		fprintf(stderr, "FAIL %s:%d %s: '%s' lacks '%s'\n",	\
+			__FILE__, __LINE__, what, (got) ? (got) : "(null)", want); \
+	}								\
+} while (0)
+
+static void bar(struct bars_reply *r, int i, uint64_t size, uint32_t flags)
+{
+	r->bar[i].present = true;
+	r->bar[i].index = (uint8_t)i;
+	r->bar[i].size = size;
+	r->bar[i].flags = flags;
+}
+
+static void test_findings(void)
+{
+	struct bars_reply r;
+	struct bar_finding f[8];
+	struct mmio_port port = { 0 };
+	unsigned int n;
+
+	/* a host with Above 4G Decoding off: BAR2 left unassigned */
+	memset(&r, 0, sizeof(r));
+	bar(&r, 0, 64 * MMIO_MiB, M32 | GPUPT_BAR_F_ASSIGNED);
+	bar(&r, 2, 256 * MMIO_GiB, P64);
+	bar(&r, GPUPT_BAR_ROM, 128 * MMIO_KiB, M32);	/* unassigned ROM: fine */
+	n = bars_findings(&r, f, 8);
+	CHECK_EQ("unassigned: one finding", n, 1);
+	CHECK_EQ("unassigned: BAR 2", f[0].bar, 2);
+	CHECK_STR("unassigned problem", f[0].problem, "BAR 2 (256 GiB, 64-bit) is not assigned");
+	CHECK_STR("unassigned remedy", f[0].remedy,
+		  "enable Above 4G Decoding / Resizable BAR in the firmware setup, or boot with pci=realloc");
+
+	/* framebuffers, by holder */
+	memset(&r, 0, sizeof(r));
+	bar(&r, 0, 16 * MMIO_MiB, M32 | GPUPT_BAR_F_PREFETCH | GPUPT_BAR_F_ASSIGNED);
+	bar(&r, 1, 16 * MMIO_MiB, M32 | GPUPT_BAR_F_ASSIGNED);
+	bar(&r, 3, 32 * MMIO_MiB, P64 | GPUPT_BAR_F_ASSIGNED);
+	r.bar[0].n_reserved = 1;
+	strcpy(r.bar[0].reserved_by[0], "efifb");
+	r.bar[1].n_reserved = 1;
+	strcpy(r.bar[1].reserved_by[0], "nvidia");
+	r.bar[3].n_reserved = 1;
+	strcpy(r.bar[3].reserved_by[0], "BOOTFB");
+	n = bars_findings(&r, f, 8);
+	CHECK_EQ("fb: three findings", n, 3);
+	CHECK_STR("efifb problem", f[0].problem, "BAR 0 is reserved by efifb");
+	CHECK_STR("efifb remedy", f[0].remedy, "boot with video=efifb:off");
+	CHECK_STR("driver remedy", f[1].remedy, "nvidia");
+	CHECK_STR("BOOTFB remedy", f[2].remedy, "boot with initcall_blacklist=sysfb_init");
+	CHECK_STR("vesafb", bars_fb_remedy("vesafb"), "video=vesafb:off");
+	CHECK_STR("simpledrm", bars_fb_remedy("simpledrm"), "initcall_blacklist=sysfb_init");
+	CHECK_EQ("a driver is no framebuffer", bars_fb_remedy("nvidia") == NULL, 1);
+
+	/* the guest sees the ROM as a 32-bit BAR; I/O BARs are not MMIO */
+	memset(&r, 0, sizeof(r));
+	bar(&r, 0, 16 * MMIO_MiB, M32);
+	bar(&r, 1, 128 * MMIO_GiB, P64);
+	bar(&r, 4, 128, IO);
+	bar(&r, GPUPT_BAR_ROM, 512 * MMIO_KiB, M32 | GPUPT_BAR_F_ROM_SHADOW);
+	bars_to_port(&r, &port);
+	CHECK_EQ("port bars", port.nbars, 3);
+	CHECK_EQ("rom flags", port.bar[2].flags, M32);
+}
+
 int main(void)
 {
 	test_one_b200();
@@ -253,6 +325,7 @@ int main(void)
 	test_mixed();
 	test_errors();
 	test_helpers();
+	test_findings();
 	printf("mmio_test: %d checks, %d failures\n", checks, failures);
 	return failures ? 1 : 0;
 }
