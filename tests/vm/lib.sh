@@ -288,6 +288,8 @@ vm_boot() {
 	VM_CONSOLE=$RIG_LOGDIR/$RIG_NAME.$VM_SEQ.console.log
 	: >"$VM_CONSOLE"
 	mkdir -p "$VM_RUN/share/cmd" "$VM_RUN/share/out"
+	VM_LAST_OUT=$VM_RUN/last.out VM_LAST_ERR=$VM_RUN/last.err
+	: >"$VM_RUN/last.cmd"
 	if [ -z "$initrd" ]; then
 		base=$(rig_initramfs) || exit 1
 		initrd=$base
@@ -382,23 +384,30 @@ vm_stop() {
 }
 
 # vm_run CMD...: runs "$*" as a bash fragment in the guest (as root, cwd
-# /root, stdin /dev/null).  Guest stdout goes to stdout, guest stderr is kept
-# in $VM_LAST_ERR (and echoed to stderr with RIG_VERBOSE=1).  Returns the
-# fragment's exit status; 124 on timeout (RIG_TIMEOUT, or VM_TIMEOUT=N for
-# one call), 125 if the VM is gone.
+# /root, stdin /dev/null).  Guest stdout goes to stdout; guest stderr is kept
+# in the file $VM_LAST_ERR (and echoed to stderr with RIG_VERBOSE=1).
+# Returns the fragment's exit status; 124 on timeout (RIG_TIMEOUT, or
+# VM_TIMEOUT=N for one call), 125 if the VM is gone.  $VM_LAST_OUT and
+# $VM_LAST_ERR are fixed paths (symlinks to the last call's files), so they
+# are right even after out=$(vm_run ...); so are the files $VM_RUN/last.cmd
+# and $VM_RUN/last.rc that the failure diagnostics print.
 vm_run() {
 	local id line rc timeout=${VM_TIMEOUT:-$RIG_TIMEOUT}
 	VM_LAST_CMD="$*"
 	vm_alive || { VM_LAST_RC=125; echo "vm_run: the VM is not running" >&2; return 125; }
 	VM_CMDSEQ=$((${VM_CMDSEQ:-0} + 1))
-	id=c$VM_CMDSEQ
+	id=c${BASHPID}_$VM_CMDSEQ
 	printf '%s\n' "$*" >"$VM_RUN/share/cmd/$id"
-	VM_LAST_OUT=$VM_RUN/share/out/$id.out
-	VM_LAST_ERR=$VM_RUN/share/out/$id.err
+	if [ -z "${VM_NO_LAST:-}" ]; then
+		printf '%s\n' "$*" >"$VM_RUN/last.cmd"
+		ln -sfn "share/out/$id.out" "$VM_RUN/last.out"
+		ln -sfn "share/out/$id.err" "$VM_RUN/last.err"
+	fi
 	echo "$id" >&"$VM_AGENT_W"
 	while :; do
 		if ! vm_read_agent line "$timeout"; then
 			VM_LAST_RC=124
+			[ -z "${VM_NO_LAST:-}" ] && echo 124 >"$VM_RUN/last.rc"
 			echo "vm_run: no answer within ${timeout}s: $*" >&2
 			return 124
 		fi
@@ -407,8 +416,9 @@ vm_run() {
 	done
 	rc=${line##* }
 	VM_LAST_RC=$rc
-	cat "$VM_LAST_OUT"
-	[ "$RIG_VERBOSE" = 1 ] && cat "$VM_LAST_ERR" >&2
+	[ -z "${VM_NO_LAST:-}" ] && echo "$rc" >"$VM_RUN/last.rc"
+	cat "$VM_RUN/share/out/$id.out"
+	[ "$RIG_VERBOSE" = 1 ] && cat "$VM_RUN/share/out/$id.err" >&2
 	return "$rc"
 }
 
@@ -518,7 +528,7 @@ vm_console_lines() { wc -l <"$VM_CONSOLE"; }
 # loglevel < RIG_LOGLEVEL) next to the console log.
 vm_save_dmesg() {
 	vm_alive || return 0
-	VM_TIMEOUT=30 vm_run "dmesg" >"${VM_CONSOLE%.console.log}.dmesg" 2>/dev/null
+	VM_NO_LAST=1 VM_TIMEOUT=30 vm_run "dmesg" >"${VM_CONSOLE%.console.log}.dmesg" 2>/dev/null
 	return 0
 }
 
@@ -624,16 +634,17 @@ assert_contains() {	# NEEDLE HAYSTACK [WHAT]
 # output, the PCI state and the console tail.
 vm_fail_diag() {
 	[ $# -gt 0 ] && echo "#   $*"
-	if [ -n "$VM_LAST_CMD" ]; then
-		echo "#   last guest command (rc=$VM_LAST_RC): $(printf '%s' "$VM_LAST_CMD" | head -3 | tr '\n' ' ')"
+	if [ -n "$VM_RUN" ] && [ -s "$VM_RUN/last.cmd" ]; then
+		echo "#   last guest command (rc=$(cat "$VM_RUN/last.rc" 2>/dev/null)): $(head -3 "$VM_RUN/last.cmd" | tr '\n' ' ')"
 		[ -s "$VM_LAST_OUT" ] && { echo "#   stdout:"; head -30 "$VM_LAST_OUT" | sed 's/^/#     /'; }
 		[ -s "$VM_LAST_ERR" ] && { echo "#   stderr:"; head -30 "$VM_LAST_ERR" | sed 's/^/#     /'; }
 	fi
 	if vm_alive && [ "${VM_IN_DIAG:-0}" = 0 ]; then
-		local VM_IN_DIAG=1 saved_cmd=$VM_LAST_CMD saved_rc=$VM_LAST_RC saved_out=$VM_LAST_OUT saved_err=$VM_LAST_ERR
+		local VM_IN_DIAG=1
 		echo "#   guest PCI state:"
-		VM_TIMEOUT=30 vm_pci_state 2>/dev/null | sed 's/^/#     /'
-		VM_LAST_CMD=$saved_cmd VM_LAST_RC=$saved_rc VM_LAST_OUT=$saved_out VM_LAST_ERR=$saved_err
+		# VM_NO_LAST: the last.* files keep describing the failed command
+		VM_NO_LAST=1 VM_TIMEOUT=30 vm_pci_state 2>/dev/null |
+			grep -Ev '^0000:00:(00|18|19|1a|1f)\.' | sed 's/^/#     /'
 	fi
 	if [ -n "${VM_CONSOLE:-}" ] && [ -f "$VM_CONSOLE" ]; then
 		echo "#   console tail (${VM_CONSOLE#"$RIG_TOP"/}):"
