@@ -13,7 +13,8 @@ set -u
 RIG_NAME=demo
 . "$(dirname "$0")/vm/lib.sh"
 
-bold=$(tput bold 2>/dev/null || true) norm=$(tput sgr0 2>/dev/null || true)
+bold= norm=
+[ -t 1 ] && { bold=$(tput bold 2>/dev/null) norm=$(tput sgr0 2>/dev/null); }
 say() { printf '\n%s== %s%s\n' "$bold" "$*" "$norm"; }
 # shell CMD: prints "host# CMD" and runs it in the guest, showing stdout and stderr
 shell() {
