@@ -7,6 +7,7 @@
 #   make check           deps + build + unit tests + VM suite, one summary line
 #   make check-slow      the slow VM tests (tests/vm/t*-slow.sh)
 #   make bench           the benchmarks (tests/bench/*.sh)
+#   make fuzz            the libFuzzer harnesses, FUZZ_SECONDS (300) each
 #   make stress          the VM suite with the long variants (GPUPT_STRESS=1)
 #   make demo            boot a VM with two GPUs and walk through gpupt
 #   make clean
@@ -22,14 +23,14 @@ DEBIAN_PACKAGES := \
 	linux-image-amd64 linux-headers-amd64 sparse \
 	libnl-3-dev libnl-genl-3-dev libpci-dev libjson-c-dev pciutils \
 	qemu-system-x86 ovmf seabios ipxe-qemu busybox-static socat jq \
-	driverctl libvirt-clients clang valgrind dkms initramfs-tools debootstrap
+	driverctl libvirt-clients clang libclang-rt-14-dev valgrind dkms initramfs-tools debootstrap
 # build-essential..zstd: builds, the rig's initramfs (cpio, decompressing .ko.xz/.zst)
 # linux-*, sparse: gpupt.ko against Debian 6.1, sparse C=2
 # lib*-dev, pciutils: gptctl (libnl, libpci, json-c), lspci in the guest
 # qemu-system-x86..busybox-static: the VM rig (ovmf: OVMF tests; seabios/ipxe-qemu: ROM tests)
 # socat: a nested QEMU's monitor inside the guest; jq: gptctl JSON in the tests
 # driverctl: handoff benchmark baseline; libvirt-clients: virt-xml-validate
-# clang: libFuzzer harnesses; valgrind: gptctl leak checks; dkms, initramfs-tools: DKMS tests
+# clang, libclang-rt-14-dev: libFuzzer harnesses (ASan/UBSan runtime); valgrind: gptctl leak checks; dkms, initramfs-tools: DKMS tests
 # debootstrap: the sid chroot of make check-kernels
 
 KVER ?= $(shell if [ -d /lib/modules/$$(uname -r)/build ]; then uname -r; \
@@ -78,6 +79,9 @@ bench: deps
 		[ -x "$$b" ] || continue; n=$$((n + 1)); echo "== $$b"; "$$b"; done; \
 	[ $$n -gt 0 ] || echo "bench: nothing there yet (no tests/bench/*.sh)"
 
+fuzz: deps
+	tests/fuzz/run.sh $(or $(FUZZ_SECONDS),300)
+
 demo: deps
 	$(MAKE) all
 	tests/demo.sh
@@ -87,4 +91,4 @@ clean:
 	-$(CLOCK) $(MAKE) -C ctl clean
 	rm -rf build
 
-.PHONY: all kmod ctl deps check check-slow stress bench demo clean
+.PHONY: all kmod ctl deps check check-slow stress bench fuzz demo clean
