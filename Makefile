@@ -10,6 +10,8 @@
 #   make fuzz            the libFuzzer harnesses, FUZZ_SECONDS (300) each
 #   make stress          the VM suite with the long variants (GPUPT_STRESS=1)
 #   make demo            boot a VM with two GPUs and walk through gpupt
+#   make check-kernels   build + core VM tests on every kernel of tests/kernels/matrix
+#   make dkms-install, make install   see dkms/dkms.mk
 #   make clean
 #
 # The default kernel is the running kernel's if its headers are installed,
@@ -82,6 +84,9 @@ bench: deps
 fuzz: deps
 	tests/fuzz/run.sh $(or $(FUZZ_SECONDS),300)
 
+check-kernels: deps
+	tests/kernels/check.sh
+
 demo: deps
 	$(MAKE) all
 	tests/demo.sh
@@ -91,4 +96,7 @@ clean:
 	-$(CLOCK) $(MAKE) -C ctl clean
 	rm -rf build
 
-.PHONY: all kmod ctl deps check check-slow stress bench fuzz demo clean
+.PHONY: all kmod ctl deps check check-slow stress bench fuzz check-kernels demo clean
+
+# dkms-install, dkms-uninstall, install, uninstall (ROMSETUP's)
+-include dkms/dkms.mk
