@@ -100,3 +100,4 @@ clean:
 
 # dkms-install, dkms-uninstall, install, uninstall (ROMSETUP's)
 -include dkms/dkms.mk
+-include mk/debug.mk
