@@ -457,6 +457,13 @@ static int event_handler(struct nl_msg *msg, void *arg)
 	return NL_SKIP;
 }
 
+static int no_seq_check(struct nl_msg *msg, void *arg)
+{
+	(void)msg;
+	(void)arg;
+	return NL_OK;
+}
+
 int gpupt_events_recv(struct gpupt_nl *nl, gpupt_reply_cb cb, void *arg)
 {
 	struct evt_ctx ctx = { .nl = nl, .cb = cb, .arg = arg };
@@ -466,6 +473,8 @@ int gpupt_events_recv(struct gpupt_nl *nl, gpupt_reply_cb cb, void *arg)
 	ncb = nl_cb_alloc(NL_CB_DEFAULT);
 	if (!ncb)
 		return -ENOMEM;
+	/* Notifications carry sequence number 0: no sequence check. */
+	nl_cb_set(ncb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, no_seq_check, NULL);
 	nl_cb_set(ncb, NL_CB_VALID, NL_CB_CUSTOM, event_handler, &ctx);
 	err = nl_recvmsgs(nl->sk, ncb);
 	nl_cb_put(ncb);

@@ -26,7 +26,7 @@ GROUP=$(h_group $GPU)
 PID=$(vm_nested_start n1 "-device vfio-pci,host=$GPU,addr=05.0,multifunction=on -device vfio-pci,host=$AUD,addr=05.1")
 t_check "a nested qemu holds /dev/vfio/$GROUP (pid $PID)" eval '
 	assert_match "^[0-9]+$" "$PID" "nested pid" &&
-	vm_run "ls -l /proc/$PID/fd | grep -q /dev/vfio/$GROUP"'
+	vm_run "for i in \$(seq 100); do ls -l /proc/$PID/fd | grep -q /dev/vfio/$GROUP && exit 0; sleep 0.1; done; exit 1"'
 STATE=$(vm_pci_state)
 
 for cmd in reclaim release; do

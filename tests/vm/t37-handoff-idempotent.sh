@@ -34,6 +34,8 @@ t_check "nothing changed (drivers, overrides, groups)" eval 'assert_eq "$STATE" 
 t_check "no event was sent" eval 'vm_run_q "sleep 0.5"; assert_eq "" "$(vm_run "cat /tmp/events")" "events"'
 
 t_check "reclaim moves it back" eval 'h_gptctl reclaim $GPU >/dev/null && h_drivers_are "gpupt gpupt" $GPU $AUD'
+t_check "the monitor saw that reclaim (2 events): it is listening" eval '
+	vm_run_q "sleep 0.5"; assert_eq "reclaim reclaim" "$(vm_run "cat /tmp/events" | jq -r .event | tr "\n" " " | sed "s/ $//")" "events"'
 STATE=$(vm_pci_state)
 vm_run_q ': >/tmp/events'
 h_gptctl reclaim $GPU; OUT=$H_OUT RC=$H_RC
