@@ -1,0 +1,1583 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nlfuzz: a fuzzer for the gpupt generic netlink family, run against the
+ * real module inside the VM rig (tests/vm/t71-nlfuzz.sh).
+ *
+ *   nlfuzz -a ADDR[,ADDR...] [-n COUNT] [-s SEED] [-S STATEFILE] [-u] [-v]
+ *
+ * It talks raw netlink (no libnl), because most of what it sends is what
+ * libnl would refuse to build: random commands, attribute types, lengths
+ * and nesting, truncated headers, bad nlmsg_len, out-of-range addresses
+ * and flag bits, deep recursive nests.  A share of the messages is well
+ * formed, so the handlers run and really move devices.
+ *
+ * Safety: only the functions given with -a are ever named.  Every message
+ * is checked before it is sent (a superset of how the kernel could parse
+ * it): if any nest in it could name an existing PCI function that is not
+ * in -a, the message is regenerated.  Only one kernel-visible message goes
+ * in each datagram, and its type is the gpupt family or a control type.
+ *
+ * State tracking: after every message the driver and driver_override of
+ * each -a function are read from sysfs and compared with what the
+ * accepted commands should have done (CLAIM and RECLAIM put the function
+ * on gpupt, HANDOFF on its target, UNCLAIM and RELEASE on the native
+ * driver the reply names or none; a dry run, a reset and every rejected
+ * command change nothing).  The reply of every accepted mutating command
+ * is checked against the same expectation.
+ *
+ * Every message is followed by a ping (STATS_GET with an ACK), so the
+ * fuzzer knows when the kernel is done with a message even when nothing
+ * answers it (a truncated header is dropped silently) and proves, message
+ * by message, that the module still answers.
+ *
+ * Output: counts of messages sent, rejected by policy (the netlink and
+ * genetlink core: header, command, permission and attribute policy),
+ * rejected by a gpupt handler, accepted, and ignored (not a request, or
+ * dropped by the netlink core without an answer).  Exit status 0 when
+ * every check held, 1 when one failed, 2 on a usage or setup error.
+ *
+ * -u: the caller has no CAP_NET_ADMIN; no mutating command may succeed.
+ *
+ * Copyright (C) 2026 The gpupt authors.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+#include <dirent.h>
+#include <stddef.h>
+
+#include <linux/genetlink.h>
+#include <linux/netlink.h>
+#include <linux/gpupt.h>
+
+#ifndef NETLINK_EXT_ACK
+#define NETLINK_EXT_ACK 11
+#endif
+#ifndef NETLINK_CAP_ACK
+#define NETLINK_CAP_ACK 10
+#endif
+
+#define MAXMSG		8192
+#define RXBUF		(128 * 1024)
+#define MAXDEV		32
+#define MAXEXIST	1024
+#define NAMELEN		64
+
+/* ------------------------------------------------------------------ */
+/* randomness                                                          */
+/* ------------------------------------------------------------------ */
+static uint64_t rng;
+
+static uint64_t rnd(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+static unsigned int rn(unsigned int n)
+{
+	return n ? (unsigned int)(rnd() % n) : 0;
+}
+
+static int chance(unsigned int pct)
+{
+	return rn(100) < pct;
+}
+
+/* ------------------------------------------------------------------ */
+/* devices                                                             */
+/* ------------------------------------------------------------------ */
+struct fdev {
+	char name[16];			/* 0000:01:00.0 */
+	uint32_t domain;
+	uint8_t bus, devfn;
+	char drv[NAMELEN];		/* expected driver, "" = none */
+	char ovr[NAMELEN];		/* expected driver_override, "" = none */
+};
+
+static struct fdev devs[MAXDEV];
+static unsigned int ndevs;
+static uint64_t exist[MAXEXIST];	/* every function in sysfs */
+static unsigned int nexist;
+
+static uint64_t addr_key(uint32_t domain, uint8_t bus, uint8_t devfn)
+{
+	return (uint64_t)domain << 16 | (unsigned int)bus << 8 | devfn;
+}
+
+static int parse_addr(const char *s, uint32_t *domain, uint8_t *bus,
+		      uint8_t *devfn)
+{
+	unsigned int d, b, sl, f;
+	char end;
+
+	if (sscanf(s, "%x:%x:%x.%x%c", &d, &b, &sl, &f, &end) != 4 ||
+	    b > 0xff || sl > 0x1f || f > 7)
+		return -1;
+	*domain = d;
+	*bus = b;
+	*devfn = sl << 3 | f;
+	return 0;
+}
+
+static struct fdev *dev_find(uint32_t domain, uint8_t bus, uint8_t devfn)
+{
+	unsigned int i;
+
+	for (i = 0; i < ndevs; i++)
+		if (devs[i].domain == domain && devs[i].bus == bus &&
+		    devs[i].devfn == devfn)
+			return &devs[i];
+	return NULL;
+}
+
+static int exists(uint32_t domain, uint8_t bus, uint8_t devfn)
+{
+	uint64_t k = addr_key(domain, bus, devfn);
+	unsigned int i;
+
+	for (i = 0; i < nexist; i++)
+		if (exist[i] == k)
+			return 1;
+	return 0;
+}
+
+static void scan_sysfs(void)
+{
+	DIR *d = opendir("/sys/bus/pci/devices");
+	struct dirent *e;
+	uint32_t dom;
+	uint8_t bus, devfn;
+
+	if (!d) {
+		perror("nlfuzz: /sys/bus/pci/devices");
+		exit(2);
+	}
+	while ((e = readdir(d)))
+		if (!parse_addr(e->d_name, &dom, &bus, &devfn) &&
+		    nexist < MAXEXIST)
+			exist[nexist++] = addr_key(dom, bus, devfn);
+	closedir(d);
+}
+
+/* sysfs driver and driver_override of @d ("" for none). */
+static void sysfs_state(const struct fdev *d, char *drv, char *ovr)
+{
+	char path[128], link[256];
+	ssize_t n;
+	FILE *f;
+	char *p;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", d->name);
+	n = readlink(path, link, sizeof(link) - 1);
+	*drv = 0;
+	if (n > 0) {
+		link[n] = 0;
+		p = strrchr(link, '/');
+		snprintf(drv, NAMELEN, "%.*s", NAMELEN - 1, p ? p + 1 : link);
+	}
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override",
+		 d->name);
+	*ovr = 0;
+	f = fopen(path, "r");
+	if (f) {
+		if (fgets(link, sizeof(link), f)) {
+			link[strcspn(link, "\n")] = 0;
+			if (strcmp(link, "(null)"))
+				snprintf(ovr, NAMELEN, "%.*s", NAMELEN - 1, link);
+		}
+		fclose(f);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* message building                                                    */
+/* ------------------------------------------------------------------ */
+struct msg {
+	uint8_t d[MAXMSG];
+	size_t len;		/* bytes built */
+	size_t sendlen;		/* bytes sent (may differ: truncation) */
+	int wellformed;		/* built by the grammar, not mutated */
+};
+
+static void put(struct msg *m, const void *p, size_t n)
+{
+	if (m->len + n > MAXMSG)
+		return;
+	memcpy(m->d + m->len, p, n);
+	m->len += n;
+}
+
+static void pad(struct msg *m)
+{
+	static const uint8_t z[4];
+
+	put(m, z, NLA_ALIGN(m->len) - m->len);
+}
+
+static void put_attr(struct msg *m, uint16_t type, const void *p, size_t n)
+{
+	struct nlattr a = { .nla_len = (uint16_t)(NLA_HDRLEN + n),
+			    .nla_type = type };
+
+	if (m->len + NLA_ALIGN(NLA_HDRLEN + n) > MAXMSG)
+		return;
+	put(m, &a, sizeof(a));
+	put(m, p, n);
+	pad(m);
+}
+
+static void put_u8(struct msg *m, uint16_t t, uint8_t v) { put_attr(m, t, &v, 1); }
+static void put_u16(struct msg *m, uint16_t t, uint16_t v) { put_attr(m, t, &v, 2); }
+static void put_u32(struct msg *m, uint16_t t, uint32_t v) { put_attr(m, t, &v, 4); }
+static void put_u64(struct msg *m, uint16_t t, uint64_t v) { put_attr(m, t, &v, 8); }
+
+static void put_str(struct msg *m, uint16_t t, const char *s)
+{
+	put_attr(m, t, s, strlen(s) + 1);
+}
+
+static size_t nest_begin(struct msg *m, uint16_t type)
+{
+	size_t off = m->len;
+
+	if (m->len + NLA_HDRLEN + 64 > MAXMSG)
+		return SIZE_MAX;
+	put_attr(m, type | NLA_F_NESTED, NULL, 0);
+	return off;
+}
+
+static void nest_end(struct msg *m, size_t off)
+{
+	struct nlattr *a;
+
+	if (off == SIZE_MAX)
+		return;
+	a = (struct nlattr *)(m->d + off);
+	a->nla_len = (uint16_t)(m->len - off);
+}
+
+/* An address for a request. */
+static void gen_addr_vals(uint32_t *dom, uint8_t *bus, uint8_t *devfn)
+{
+	unsigned int r = rn(100);
+
+	if (r < 65 && ndevs) {
+		const struct fdev *d = &devs[rn(ndevs)];
+
+		*dom = d->domain;
+		*bus = d->bus;
+		*devfn = d->devfn;
+		return;
+	}
+	if (r < 85) {		/* well formed, but no such function */
+		*dom = 0;
+		*bus = (uint8_t)(0x40 + rn(0xbf));
+		*devfn = (uint8_t)rn(256);
+		return;
+	}
+	/* out of range */
+	switch (rn(5)) {
+	case 0: *dom = 0xffffffffu; break;
+	case 1: *dom = 0x80000000u + rn(1000); break;
+	case 2: *dom = 0x10000; break;
+	case 3: *dom = 1 + rn(0xfffe); break;
+	default: *dom = (uint32_t)rnd(); break;
+	}
+	*bus = chance(50) ? 0xff : (uint8_t)rn(256);
+	*devfn = chance(50) ? 0xff : (uint8_t)rn(256);
+}
+
+/* A well-formed GPUPT_A_DEVICE-style nest (policy-valid). */
+static void gen_addr_nest(struct msg *m, uint16_t type)
+{
+	size_t n = nest_begin(m, type);
+	uint32_t dom;
+	uint8_t bus, devfn;
+	int order = rn(3);
+
+	gen_addr_vals(&dom, &bus, &devfn);
+	if (order == 0) {
+		put_u32(m, GPUPT_DEV_A_DOMAIN, dom);
+		put_u8(m, GPUPT_DEV_A_BUS, bus);
+		put_u8(m, GPUPT_DEV_A_DEVFN, devfn);
+	} else if (order == 1) {
+		put_u8(m, GPUPT_DEV_A_DEVFN, devfn);
+		put_u8(m, GPUPT_DEV_A_BUS, bus);
+		put_u32(m, GPUPT_DEV_A_DOMAIN, dom);
+	} else {
+		/* missing or record fields: still policy-valid */
+		if (chance(70))
+			put_u32(m, GPUPT_DEV_A_DOMAIN, dom);
+		if (chance(70))
+			put_u8(m, GPUPT_DEV_A_BUS, bus);
+		if (chance(70))
+			put_u8(m, GPUPT_DEV_A_DEVFN, devfn);
+		if (chance(30))
+			put_u16(m, GPUPT_DEV_A_VENDOR, (uint16_t)rnd());
+		if (chance(30))
+			put_u32(m, GPUPT_DEV_A_CLASS, 0x030000);
+		if (chance(20))
+			put_str(m, GPUPT_DEV_A_DRIVER, "gpupt");
+		if (chance(20))
+			put_u32(m, GPUPT_DEV_A_STATE, GPUPT_DEV_S_HELD);
+	}
+	nest_end(m, n);
+}
+
+static const char *const driver_names[] = {
+	"vfio-pci", "vfio-pci", "vfio-pci", "gpupt", "", "snd_hda_intel",
+	"bochs-drm", "-vfio-pci", "vfio-pci ", "a_vfio_pci",
+	"nosuch-vfio-pci", "0123456789012345678901234567vfio_pci",
+	"vfio_pci", "../vfio-pci", "vfio-pci\nx",
+};
+
+static uint32_t gen_flags(void)
+{
+	if (chance(10))
+		return (uint32_t)rnd();
+	if (chance(10))
+		return 1u << rn(32);
+	return rn(__GPUPT_F_ALL + 1);
+}
+
+/* Extra attributes that pass the policy and that the handlers ignore. */
+static void gen_extra_valid(struct msg *m)
+{
+	size_t n;
+
+	switch (rn(5)) {
+	case 0:
+		put_u32(m, GPUPT_A_GENERATION, (uint32_t)rnd());
+		break;
+	case 1:
+		put_u32(m, GPUPT_A_IOMMU_GROUP, rn(64));
+		break;
+	case 2:
+		n = nest_begin(m, GPUPT_A_STATS);
+		put_u64(m, GPUPT_STATS_A_CLAIMS, rnd());
+		nest_end(m, n);
+		break;
+	case 3:
+		n = nest_begin(m, GPUPT_A_BAR);
+		put_u8(m, GPUPT_BAR_A_INDEX, (uint8_t)rn(7));
+		put_u64(m, GPUPT_BAR_A_START, rnd());
+		nest_end(m, n);
+		break;
+	default:
+		n = nest_begin(m, GPUPT_A_BRIDGE);
+		put_u8(m, GPUPT_DEV_A_BUS, 0);
+		nest_end(m, n);
+		break;
+	}
+}
+
+static void gen_devices(struct msg *m, unsigned int max)
+{
+	size_t n = nest_begin(m, GPUPT_A_DEVICES);
+	unsigned int i, k = rn(max + 1);
+
+	for (i = 0; i < k; i++)
+		gen_addr_nest(m, chance(90) ? GPUPT_A_DEVICE : (uint16_t)rn(20));
+	nest_end(m, n);
+}
+
+/* The grammar: a request the policy accepts. */
+static void gen_wellformed(struct msg *m, uint8_t cmd, uint16_t *nlflags)
+{
+	switch (cmd) {
+	case GPUPT_CMD_DEV_GET:
+		if (chance(30))
+			*nlflags |= NLM_F_DUMP;
+		else
+			gen_addr_nest(m, GPUPT_A_DEVICE);
+		break;
+	case GPUPT_CMD_BARS_GET:
+		gen_addr_nest(m, GPUPT_A_DEVICE);
+		break;
+	case GPUPT_CMD_CLAIM:
+	case GPUPT_CMD_UNCLAIM:
+		gen_addr_nest(m, GPUPT_A_DEVICE);
+		if (chance(cmd == GPUPT_CMD_CLAIM ? 50 : 10))
+			put_u32(m, GPUPT_A_FLAGS, chance(80) ?
+				GPUPT_F_FORCE : rn(__GPUPT_F_ALL + 1));
+		break;
+	case GPUPT_CMD_HANDOFF:
+	case GPUPT_CMD_RECLAIM:
+	case GPUPT_CMD_RELEASE:
+		if (chance(60))
+			gen_addr_nest(m, GPUPT_A_DEVICE);
+		else
+			gen_devices(m, 4);
+		if (chance(50))
+			put_u32(m, GPUPT_A_FLAGS, rn(__GPUPT_F_ALL + 1));
+		if (cmd == GPUPT_CMD_HANDOFF ? chance(30) : chance(3))
+			put_str(m, GPUPT_A_DRIVER,
+				driver_names[rn(sizeof(driver_names) /
+						sizeof(driver_names[0]))]);
+		break;
+	case GPUPT_CMD_RESET:
+		/* a real bus reset costs ~150 ms under TCG: mostly dry runs */
+		if (chance(85))
+			gen_devices(m, 3);
+		if (chance(60))
+			put_u8(m, GPUPT_A_RESET_METHOD, (uint8_t)rn(GPUPT_RESET_MAX + 1));
+		put_u32(m, GPUPT_A_FLAGS, chance(70) ? GPUPT_F_DRY_RUN :
+			rn(__GPUPT_F_ALL + 1));
+		break;
+	default:
+		break;
+	}
+	if (chance(15))
+		gen_extra_valid(m);
+}
+
+/* Random attributes: any type, length and nesting. */
+static void gen_random_attrs(struct msg *m, unsigned int depth, unsigned int maxn)
+{
+	static const char *const strs[] = {
+		"vfio-pci", "gpupt", "", "%s%n%x", "snd_hda_intel",
+		"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123",
+	};
+	unsigned int i, k = rn(maxn + 1);
+	uint8_t junk[96];
+	size_t n;
+
+	for (i = 0; i < k && m->len < MAXMSG - 256; i++) {
+		uint16_t type;
+
+		if (chance(85))
+			type = (uint16_t)rn(GPUPT_DEV_A_MAX + 3);
+		else
+			type = (uint16_t)rnd();
+		if (chance(5))
+			type |= NLA_F_NET_BYTEORDER;
+		switch (rn(10)) {
+		case 0: put_u8(m, type, (uint8_t)rnd()); break;
+		case 1: put_u16(m, type, (uint16_t)rnd()); break;
+		case 2: put_u32(m, type, chance(50) ? gen_flags() : (uint32_t)rnd()); break;
+		case 3: put_u64(m, type, rnd()); break;
+		case 4:
+			if (chance(70)) {
+				put_str(m, type, strs[rn(sizeof(strs) / sizeof(strs[0]))]);
+			} else {	/* no NUL, or embedded NUL */
+				n = rn(sizeof(junk));
+				memset(junk, 'A' + rn(26), sizeof(junk));
+				if (n && chance(50))
+					junk[rn(n)] = 0;
+				put_attr(m, type, junk, n);
+			}
+			break;
+		case 5:
+		case 6:
+			if (depth < 14) {
+				size_t o = nest_begin(m, chance(85) ? type & ~NLA_F_NESTED : type);
+
+				if (o != SIZE_MAX && !chance(85))
+					((struct nlattr *)(m->d + o))->nla_type &= ~NLA_F_NESTED;
+				if (chance(30))
+					gen_addr_nest(m, (uint16_t)rn(4));
+				gen_random_attrs(m, depth + 1, depth > 4 ? 2 : 4);
+				nest_end(m, o);
+			}
+			break;
+		case 7:
+			n = rn(sizeof(junk));
+			for (size_t j = 0; j < n; j++)
+				junk[j] = (uint8_t)rnd();
+			put_attr(m, type, junk, n);
+			break;
+		case 8:
+			put_attr(m, type, NULL, 0);
+			break;
+		default:
+			gen_addr_nest(m, type);
+			break;
+		}
+	}
+}
+
+/* A deep chain of DEVICE { AFFECTED [ { AFFECTED [ ... ] } ] }. */
+static void gen_deep(struct msg *m)
+{
+	unsigned int depth = 2 + rn(16), i;
+	size_t offs[20];
+
+	offs[0] = nest_begin(m, GPUPT_A_DEVICE);
+	for (i = 1; i < depth; i++)
+		offs[i] = nest_begin(m, i & 1 ? GPUPT_DEV_A_AFFECTED : GPUPT_A_DEVICE);
+	put_u8(m, GPUPT_DEV_A_BUS, (uint8_t)rnd());
+	while (i--)
+		nest_end(m, offs[i]);
+}
+
+static void mutate(struct msg *m)
+{
+	unsigned int i, k;
+
+	if (m->len <= NLMSG_HDRLEN + GENL_HDRLEN)
+		return;
+	switch (rn(5)) {
+	case 0:		/* flip bytes in the genl header and attributes */
+		k = 1 + rn(4);
+		for (i = 0; i < k; i++)
+			m->d[NLMSG_HDRLEN + rn(m->len - NLMSG_HDRLEN)] ^= (uint8_t)(1 + rn(255));
+		break;
+	case 1: {	/* a bad nla_len */
+		size_t off = NLMSG_HDRLEN + GENL_HDRLEN +
+			     4 * rn((m->len - NLMSG_HDRLEN - GENL_HDRLEN) / 4);
+		uint16_t v = chance(50) ? (uint16_t)rnd() : (uint16_t)rn(12);
+
+		if (off + 2 <= m->len)
+			memcpy(m->d + off, &v, 2);
+		break;
+	}
+	case 2:		/* cut the attributes short */
+		m->len = NLMSG_HDRLEN + GENL_HDRLEN +
+			 rn(m->len - NLMSG_HDRLEN - GENL_HDRLEN);
+		break;
+	case 3:		/* trailing garbage */
+		k = rn(12);
+		for (i = 0; i < k && m->len < MAXMSG; i++)
+			m->d[m->len++] = (uint8_t)rnd();
+		break;
+	default:	/* genl header: cmd, version, reserved */
+		m->d[NLMSG_HDRLEN + rn(GENL_HDRLEN)] = (uint8_t)rnd();
+		break;
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* safety guard                                                        */
+/* ------------------------------------------------------------------ */
+#define CAND 8
+
+/*
+ * Could any attribute list in p[0..len), at any depth, name an existing
+ * function not in -a?  Every nest is scanned as a possible address with
+ * every combination of the values its DOMAIN/BUS/DEVFN-typed children
+ * could give, whatever their lengths: a superset of what the kernel reads.
+ */
+static int list_unsafe(const uint8_t *p, size_t len, unsigned int depth)
+{
+	uint32_t dom[CAND];
+	uint8_t bus[CAND], devfn[CAND];
+	unsigned int nd = 0, nb = 0, nf = 0, a, b, c;
+	int overflow = 0;
+
+	while (len >= NLA_HDRLEN) {
+		struct nlattr at;
+		size_t alen, plen;
+		const uint8_t *pl;
+
+		memcpy(&at, p, sizeof(at));
+		alen = at.nla_len;
+		if (alen < NLA_HDRLEN || alen > len)
+			break;
+		pl = p + NLA_HDRLEN;
+		plen = alen - NLA_HDRLEN;
+		switch (at.nla_type & NLA_TYPE_MASK) {
+		case GPUPT_DEV_A_DOMAIN:
+			if (plen >= 4) {
+				if (nd < CAND)
+					memcpy(&dom[nd++], pl, 4);
+				else
+					overflow = 1;
+			}
+			break;
+		case GPUPT_DEV_A_BUS:
+			if (plen >= 1) {
+				if (nb < CAND)
+					bus[nb++] = pl[0];
+				else
+					overflow = 1;
+			}
+			break;
+		case GPUPT_DEV_A_DEVFN:
+			if (plen >= 1) {
+				if (nf < CAND)
+					devfn[nf++] = pl[0];
+				else
+					overflow = 1;
+			}
+			break;
+		}
+		if (plen >= NLA_HDRLEN && depth < 32 &&
+		    list_unsafe(pl, plen, depth + 1))
+			return 1;
+		if (NLA_ALIGN(alen) >= len)
+			break;
+		p += NLA_ALIGN(alen);
+		len -= NLA_ALIGN(alen);
+	}
+	if (overflow)
+		return 1;
+	for (a = 0; a < nd; a++)
+		for (b = 0; b < nb; b++)
+			for (c = 0; c < nf; c++)
+				if (exists(dom[a], bus[b], devfn[c]) &&
+				    !dev_find(dom[a], bus[b], devfn[c]))
+					return 1;
+	return 0;
+}
+
+static int msg_unsafe(const struct msg *m)
+{
+	size_t off = NLMSG_HDRLEN + GENL_HDRLEN;
+
+	if (m->sendlen <= off)
+		return 0;
+	return list_unsafe(m->d + off, m->sendlen - off, 0);
+}
+
+/* ------------------------------------------------------------------ */
+/* netlink                                                             */
+/* ------------------------------------------------------------------ */
+static int nlfd;
+static uint16_t family;
+static uint32_t seqno = 1000;
+static uint8_t rxbuf[RXBUF];
+
+static int nl_open(void)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	struct timeval tv = { .tv_sec = 60 };
+	int one = 1, rcv = 4 << 20;
+
+	nlfd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+	if (nlfd < 0 || bind(nlfd, (struct sockaddr *)&sa, sizeof(sa)))
+		return -errno;
+	setsockopt(nlfd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
+	setsockopt(nlfd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
+	setsockopt(nlfd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+	setsockopt(nlfd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	return 0;
+}
+
+static void hdr(struct msg *m, uint16_t type, uint16_t flags, uint8_t cmd,
+		uint32_t seq)
+{
+	struct nlmsghdr *n = (struct nlmsghdr *)m->d;
+	struct genlmsghdr *g = (struct genlmsghdr *)(m->d + NLMSG_HDRLEN);
+
+	memset(m->d, 0, NLMSG_HDRLEN + GENL_HDRLEN);
+	n->nlmsg_type = type;
+	n->nlmsg_flags = flags;
+	n->nlmsg_seq = seq;
+	g->cmd = cmd;
+	g->version = GPUPT_GENL_VERSION;
+	m->len = NLMSG_HDRLEN + GENL_HDRLEN;
+	m->wellformed = 0;
+}
+
+static void finish(struct msg *m)
+{
+	((struct nlmsghdr *)m->d)->nlmsg_len = (uint32_t)m->len;
+	m->sendlen = m->len;
+}
+
+static int nl_send(const struct msg *m)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+
+	if (sendto(nlfd, m->d, m->sendlen, 0, (struct sockaddr *)&sa,
+		   sizeof(sa)) < 0)
+		return -errno;
+	return 0;
+}
+
+/* Extended ACK TLVs of an NLMSG_ERROR (or NLMSG_DONE) message. */
+static void ack_msg(const struct nlmsghdr *n, size_t off, char *out, size_t len)
+{
+	const uint8_t *p = (const uint8_t *)n + off;
+	size_t rem = n->nlmsg_len > off ? n->nlmsg_len - off : 0;
+
+	*out = 0;
+	if (!(n->nlmsg_flags & NLM_F_ACK_TLVS))
+		return;
+	while (rem >= NLA_HDRLEN) {
+		const struct nlattr *a = (const struct nlattr *)p;
+
+		if (a->nla_len < NLA_HDRLEN || a->nla_len > rem)
+			break;
+		if ((a->nla_type & NLA_TYPE_MASK) == NLMSGERR_ATTR_MSG) {
+			size_t sl = a->nla_len - NLA_HDRLEN;
+
+			if (sl >= len)
+				sl = len - 1;
+			memcpy(out, p + NLA_HDRLEN, sl);
+			out[sl] = 0;
+		}
+		if ((size_t)NLA_ALIGN(a->nla_len) >= rem)
+			break;
+		p += NLA_ALIGN(a->nla_len);
+		rem -= NLA_ALIGN(a->nla_len);
+	}
+}
+
+struct outcome {
+	int acked;		/* NLMSG_ERROR seen */
+	int err;		/* its error (<= 0) */
+	char ext[256];		/* its extack message */
+	int replies;		/* family messages */
+	int done;		/* NLMSG_DONE seen */
+	int multi;		/* NLM_F_MULTI parts seen */
+	uint8_t reply[16384];	/* the first reply message */
+	size_t replylen;
+	int dump_intr;
+};
+
+static uint32_t ping_seq;
+static unsigned long stray;
+
+/* Handle one received message; returns 1 when the ping completed. */
+static int rx_one(const struct nlmsghdr *n, uint32_t fseq, struct outcome *o)
+{
+	if (n->nlmsg_seq == ping_seq) {
+		if (n->nlmsg_type == NLMSG_ERROR) {
+			const struct nlmsgerr *e = NLMSG_DATA(n);
+
+			if (e->error) {
+				fprintf(stderr, "nlfuzz: FAIL: ping (STATS_GET) failed: %s\n",
+					strerror(-e->error));
+				exit(1);
+			}
+			return 1;
+		}
+		return 0;
+	}
+	if (n->nlmsg_seq != fseq) {
+		stray++;
+		return 0;
+	}
+	if (n->nlmsg_type == NLMSG_ERROR) {
+		const struct nlmsgerr *e = NLMSG_DATA(n);
+		size_t off = NLMSG_HDRLEN + sizeof(*e);
+
+		if (!(n->nlmsg_flags & NLM_F_CAPPED))
+			off = NLMSG_HDRLEN + sizeof(int) + e->msg.nlmsg_len;
+		if (!o->acked || (o->err == 0 && e->error)) {
+			o->err = e->error;
+			ack_msg(n, NLMSG_ALIGN(off), o->ext, sizeof(o->ext));
+		}
+		o->acked = 1;
+	} else if (n->nlmsg_type == NLMSG_DONE) {
+		int err = 0;
+
+		if (n->nlmsg_len >= NLMSG_HDRLEN + sizeof(int))
+			memcpy(&err, NLMSG_DATA(n), sizeof(int));
+		o->done = 1;
+		if (err && !o->err) {
+			o->err = err;
+			o->acked = 1;
+			ack_msg(n, NLMSG_HDRLEN + sizeof(int), o->ext, sizeof(o->ext));
+		}
+	} else if (n->nlmsg_type == family) {
+		if (n->nlmsg_flags & NLM_F_MULTI)
+			o->multi = 1;
+		if (n->nlmsg_flags & NLM_F_DUMP_INTR)
+			o->dump_intr = 1;
+		if (!o->replies && n->nlmsg_len <= sizeof(o->reply)) {
+			memcpy(o->reply, n, n->nlmsg_len);
+			o->replylen = n->nlmsg_len;
+		}
+		o->replies++;
+	}
+	return 0;
+}
+
+/* Receive until the ping is answered and any dump of @fseq is done. */
+static void rx_until_ping(uint32_t fseq, struct outcome *o)
+{
+	int ping_done = 0;
+
+	for (;;) {
+		ssize_t len = recv(nlfd, rxbuf, sizeof(rxbuf), MSG_TRUNC);
+		struct nlmsghdr *n;
+
+		if (len < 0) {
+			if (errno == EINTR)
+				continue;
+			fprintf(stderr, "nlfuzz: FAIL: no answer from the kernel: %s\n",
+				errno == EAGAIN ? "timed out after 60 s" : strerror(errno));
+			exit(1);
+		}
+		if ((size_t)len > sizeof(rxbuf)) {
+			fprintf(stderr, "nlfuzz: FAIL: reply of %zd bytes truncated\n", len);
+			exit(1);
+		}
+		for (n = (struct nlmsghdr *)rxbuf; NLMSG_OK(n, (size_t)len);
+		     n = NLMSG_NEXT(n, len))
+			ping_done |= rx_one(n, fseq, o);
+		if (ping_done && !(o->multi && !o->done))
+			return;
+	}
+}
+
+static void send_ping(void)
+{
+	static struct msg p;
+
+	ping_seq = ++seqno;
+	hdr(&p, family, NLM_F_REQUEST | NLM_F_ACK, GPUPT_CMD_STATS_GET, ping_seq);
+	finish(&p);
+	if (nl_send(&p)) {
+		fprintf(stderr, "nlfuzz: FAIL: cannot send the ping: %s\n", strerror(errno));
+		exit(1);
+	}
+}
+
+static int resolve_family(void)
+{
+	static struct msg m;
+	uint32_t seq = ++seqno;
+
+	hdr(&m, GENL_ID_CTRL, NLM_F_REQUEST | NLM_F_ACK, CTRL_CMD_GETFAMILY, seq);
+	put_str(&m, CTRL_ATTR_FAMILY_NAME, GPUPT_GENL_NAME);
+	finish(&m);
+	if (nl_send(&m))
+		return -errno;
+	for (;;) {
+		ssize_t len = recv(nlfd, rxbuf, sizeof(rxbuf), 0);
+		struct nlmsghdr *n;
+
+		if (len < 0)
+			return -errno;
+		for (n = (struct nlmsghdr *)rxbuf; NLMSG_OK(n, (size_t)len);
+		     n = NLMSG_NEXT(n, len)) {
+			if (n->nlmsg_seq != seq)
+				continue;
+			if (n->nlmsg_type == NLMSG_ERROR) {
+				const struct nlmsgerr *e = NLMSG_DATA(n);
+
+				if (e->error)
+					return e->error;
+				return family ? 0 : -ENOENT;
+			}
+			if (n->nlmsg_type == GENL_ID_CTRL) {
+				const uint8_t *p = (const uint8_t *)NLMSG_DATA(n) + GENL_HDRLEN;
+				size_t rem = n->nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN;
+
+				while (rem >= NLA_HDRLEN) {
+					const struct nlattr *a = (const struct nlattr *)p;
+
+					if (a->nla_len < NLA_HDRLEN || a->nla_len > rem)
+						break;
+					if (a->nla_type == CTRL_ATTR_FAMILY_ID)
+						memcpy(&family, p + NLA_HDRLEN, 2);
+					if ((size_t)NLA_ALIGN(a->nla_len) >= rem)
+						break;
+					p += NLA_ALIGN(a->nla_len);
+					rem -= NLA_ALIGN(a->nla_len);
+				}
+			}
+		}
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* parsing replies                                                     */
+/* ------------------------------------------------------------------ */
+struct attrs {
+	const struct nlattr *tb[64];
+};
+
+static void parse_attrs(const uint8_t *p, size_t rem, struct attrs *t)
+{
+	memset(t, 0, sizeof(*t));
+	while (rem >= NLA_HDRLEN) {
+		const struct nlattr *a = (const struct nlattr *)p;
+		unsigned int type = a->nla_type & NLA_TYPE_MASK;
+
+		if (a->nla_len < NLA_HDRLEN || a->nla_len > rem)
+			break;
+		if (type < 64)
+			t->tb[type] = a;
+		if ((size_t)NLA_ALIGN(a->nla_len) >= rem)
+			break;
+		p += NLA_ALIGN(a->nla_len);
+		rem -= NLA_ALIGN(a->nla_len);
+	}
+}
+
+static const uint8_t *nla_payload(const struct nlattr *a) { return (const uint8_t *)a + NLA_HDRLEN; }
+static size_t nla_plen(const struct nlattr *a) { return a->nla_len - NLA_HDRLEN; }
+
+static void nla_str(const struct nlattr *a, char *out)
+{
+	size_t n;
+
+	*out = 0;
+	if (!a)
+		return;
+	n = nla_plen(a);
+	if (n >= NAMELEN)
+		n = NAMELEN - 1;
+	memcpy(out, nla_payload(a), n);
+	out[n] = 0;
+}
+
+/* The top-level attributes of the request, as the kernel parsed them. */
+struct req {
+	uint8_t cmd;
+	uint32_t flags;
+	char driver[NAMELEN];
+	int has_driver;
+};
+
+static void parse_req(const struct msg *m, struct req *r)
+{
+	const struct nlmsghdr *n = (const struct nlmsghdr *)m->d;
+	size_t end = n->nlmsg_len < m->sendlen ? n->nlmsg_len : m->sendlen;
+	struct attrs t;
+
+	memset(r, 0, sizeof(*r));
+	r->cmd = m->d[NLMSG_HDRLEN];
+	if (end <= NLMSG_HDRLEN + GENL_HDRLEN)
+		return;
+	parse_attrs(m->d + NLMSG_HDRLEN + GENL_HDRLEN,
+		    end - NLMSG_HDRLEN - GENL_HDRLEN, &t);
+	if (t.tb[GPUPT_A_FLAGS] && nla_plen(t.tb[GPUPT_A_FLAGS]) == 4)
+		memcpy(&r->flags, nla_payload(t.tb[GPUPT_A_FLAGS]), 4);
+	if (t.tb[GPUPT_A_DRIVER]) {
+		r->has_driver = 1;
+		nla_str(t.tb[GPUPT_A_DRIVER], r->driver);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* checks and counters                                                 */
+/* ------------------------------------------------------------------ */
+static int unprivileged, verbose;
+static unsigned long n_sent, n_policy, n_handler, n_accepted, n_ignored;
+static unsigned long n_wellformed, n_guarded, n_mut_accepted, n_dry;
+static unsigned long acc_cmd[GPUPT_CMD_MAX + 1], n_eperm, n_intr;
+static unsigned long errno_count[256];
+static unsigned long failures;
+static char last_msg_hex[2 * MAXMSG + 1];
+
+struct extc {
+	char text[96];
+	int handler;
+	unsigned long count;
+};
+static struct extc extcs[256];
+static unsigned int nextcs;
+
+static const char *const core_msgs[] = {
+	"Unknown attribute type",
+	"invalid attribute length",
+	"NLA_F_NESTED is missing",
+	"NLA_F_NESTED not expected",
+	"Unsupported attribute",
+	"Attribute failed policy validation",
+	"integer out of range",
+	"reserved bit set",
+	"bytes leftover after parsing attributes",
+	"allowed policy recursion depth exceeded",
+	"Unknown attribute",
+	"Array element too short",
+	"Missing required attribute",
+	/* genetlink core */
+	"ambiguous or reserved bits set in nlmsg_flags",
+	"genlmsghdr.reserved field is not",
+};
+
+static int is_core_msg(const char *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < sizeof(core_msgs) / sizeof(core_msgs[0]); i++)
+		if (!strncmp(s, core_msgs[i], strlen(core_msgs[i])))
+			return 1;
+	return 0;
+}
+
+static void count_ext(const char *s, int handler)
+{
+	char norm[96];
+	unsigned int i, j = 0;
+
+	/* fold addresses and numbers so that messages group */
+	for (i = 0; s[i] && j < sizeof(norm) - 1; i++) {
+		if ((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f' &&
+		    i && s[i - 1] >= '0' && s[i - 1] <= '9')) {
+			if (!j || norm[j - 1] != '#')
+				norm[j++] = '#';
+			continue;
+		}
+		norm[j++] = s[i];
+	}
+	norm[j] = 0;
+	for (i = 0; i < nextcs; i++)
+		if (!strcmp(extcs[i].text, norm)) {
+			extcs[i].count++;
+			return;
+		}
+	if (nextcs < sizeof(extcs) / sizeof(extcs[0])) {
+		snprintf(extcs[nextcs].text, sizeof(extcs[nextcs].text), "%s", norm);
+		extcs[nextcs].handler = handler;
+		extcs[nextcs++].count = 1;
+	}
+}
+
+static void hexdump(const struct msg *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->sendlen && i < MAXMSG; i++)
+		sprintf(last_msg_hex + 2 * i, "%02x", m->d[i]);
+	last_msg_hex[2 * i] = 0;
+}
+
+static void fail(const struct msg *m, const char *fmt, ...)
+{
+	va_list ap;
+
+	failures++;
+	fprintf(stderr, "nlfuzz: FAIL (message %lu): ", n_sent);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	if (m) {
+		hexdump(m);
+		fprintf(stderr, "nlfuzz:   message (%zu bytes): %s\n", m->sendlen,
+			last_msg_hex);
+	}
+	if (failures >= 20) {
+		fprintf(stderr, "nlfuzz: too many failures, stopping\n");
+		exit(1);
+	}
+}
+
+static int is_mutating(uint8_t cmd)
+{
+	return cmd == GPUPT_CMD_CLAIM || cmd == GPUPT_CMD_UNCLAIM ||
+	       cmd == GPUPT_CMD_HANDOFF || cmd == GPUPT_CMD_RECLAIM ||
+	       cmd == GPUPT_CMD_RELEASE || cmd == GPUPT_CMD_RESET;
+}
+
+static int abi_errno(int e)
+{
+	switch (e) {
+	case EINVAL: case ENODEV: case EPERM: case EBUSY: case ENOENT:
+	case ENOTTY: case EIO: case E2BIG: case EOPNOTSUPP:
+		return 1;
+	}
+	return 0;
+}
+
+static int is_vfio_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	return !strcmp(s, "vfio-pci") ||
+	       (n >= 8 && (!strcmp(s + n - 8, "vfio_pci") || !strcmp(s + n - 8, "vfio-pci")));
+}
+
+/* One device record of an accepted mutating command's reply. */
+static void apply_record(const struct msg *m, const struct req *r,
+			 const struct nlattr *rec)
+{
+	struct attrs t;
+	uint32_t dom = 0;
+	uint8_t bus = 0, devfn = 0;
+	char drv[NAMELEN], to[NAMELEN], ovr[NAMELEN], want[NAMELEN];
+	char from[NAMELEN];
+	struct fdev *d;
+	int moved;
+	int dry = r->flags & GPUPT_F_DRY_RUN;
+
+	parse_attrs(nla_payload(rec), nla_plen(rec), &t);
+	if (!t.tb[GPUPT_DEV_A_DOMAIN] || !t.tb[GPUPT_DEV_A_BUS] ||
+	    !t.tb[GPUPT_DEV_A_DEVFN]) {
+		fail(m, "reply record without an address");
+		return;
+	}
+	memcpy(&dom, nla_payload(t.tb[GPUPT_DEV_A_DOMAIN]), 4);
+	bus = *nla_payload(t.tb[GPUPT_DEV_A_BUS]);
+	devfn = *nla_payload(t.tb[GPUPT_DEV_A_DEVFN]);
+	d = dev_find(dom, bus, devfn);
+	if (!d) {
+		fail(m, "reply names %04x:%02x:%02x.%d, which nlfuzz never named",
+		     dom, bus, devfn >> 3, devfn & 7);
+		return;
+	}
+	nla_str(t.tb[GPUPT_DEV_A_DRIVER], drv);
+	nla_str(t.tb[GPUPT_DEV_A_TO], to);
+	nla_str(t.tb[GPUPT_DEV_A_DRIVER_OVERRIDE], ovr);
+
+	if (dry || r->cmd == GPUPT_CMD_RESET) {
+		if (strcmp(drv, d->drv))
+			fail(m, "%s: a %s changed its driver from \"%s\" to \"%s\"",
+			     d->name, dry ? "dry run" : "reset", d->drv, drv);
+		return;
+	}
+	switch (r->cmd) {
+	case GPUPT_CMD_CLAIM:
+	case GPUPT_CMD_RECLAIM:
+		snprintf(want, sizeof(want), "%s", GPUPT_DRIVER_NAME);
+		break;
+	case GPUPT_CMD_HANDOFF:
+		snprintf(want, sizeof(want), "%s", r->has_driver ? r->driver : "vfio-pci");
+		break;
+	default:		/* UNCLAIM, RELEASE: the native driver or none */
+		if (!strcmp(drv, GPUPT_DRIVER_NAME) || is_vfio_name(drv))
+			fail(m, "%s: still on \"%s\" after %s", d->name, drv,
+			     r->cmd == GPUPT_CMD_UNCLAIM ? "UNCLAIM" : "RELEASE");
+		snprintf(want, sizeof(want), "%s", drv);
+		break;
+	}
+	nla_str(t.tb[GPUPT_DEV_A_FROM], from);
+	if (strcmp(drv, want))
+		fail(m, "%s: reply says driver \"%s\", the command puts it on \"%s\"",
+		     d->name, drv, want);
+	if (!t.tb[GPUPT_DEV_A_FROM])
+		fail(m, "%s: reply record without FROM", d->name);
+	if (strcmp(from, d->drv))
+		fail(m, "%s: reply FROM \"%s\", but it was on \"%s\"", d->name,
+		     from, d->drv);
+	moved = strcmp(from, want) || r->cmd == GPUPT_CMD_UNCLAIM ||
+		r->cmd == GPUPT_CMD_RELEASE;
+	if (moved && t.tb[GPUPT_DEV_A_TO] && strcmp(to, drv))
+		fail(m, "%s: reply TO \"%s\" but DRIVER \"%s\"", d->name, to, drv);
+	snprintf(d->drv, sizeof(d->drv), "%s", want);
+	/*
+	 * The override follows the move.  An operation whose result already
+	 * holds changes nothing (gpupt.h), except CLAIM, which makes a held
+	 * function's claim stick with driver_override "gpupt".
+	 */
+	if (r->cmd == GPUPT_CMD_UNCLAIM || r->cmd == GPUPT_CMD_RELEASE)
+		d->ovr[0] = 0;
+	else if (moved || r->cmd == GPUPT_CMD_CLAIM)
+		snprintf(d->ovr, sizeof(d->ovr), "%s", want);
+	if (strcmp(ovr, d->ovr))
+		fail(m, "%s: reply says driver_override \"%s\", expected \"%s\"",
+		     d->name, ovr, d->ovr);
+}
+
+static void apply_accepted(const struct msg *m, const struct outcome *o)
+{
+	const struct nlmsghdr *n = (const struct nlmsghdr *)o->reply;
+	const struct nlattr *a;
+	struct attrs t;
+	struct req r;
+
+	parse_req(m, &r);
+	if (!is_mutating(r.cmd))
+		return;
+	n_mut_accepted++;
+	if (r.flags & GPUPT_F_DRY_RUN)
+		n_dry++;
+	if (unprivileged)
+		fail(m, "command %u accepted without CAP_NET_ADMIN", r.cmd);
+	if (!o->replylen) {
+		fail(m, "accepted command %u sent no reply", r.cmd);
+		return;
+	}
+	parse_attrs(o->reply + NLMSG_HDRLEN + GENL_HDRLEN,
+		    n->nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN, &t);
+	if (t.tb[GPUPT_A_DEVICE])
+		apply_record(m, &r, t.tb[GPUPT_A_DEVICE]);
+	if (t.tb[GPUPT_A_DEVICES]) {
+		const uint8_t *p = nla_payload(t.tb[GPUPT_A_DEVICES]);
+		size_t rem = nla_plen(t.tb[GPUPT_A_DEVICES]);
+
+		while (rem >= NLA_HDRLEN) {
+			a = (const struct nlattr *)p;
+			if (a->nla_len < NLA_HDRLEN || a->nla_len > rem)
+				break;
+			apply_record(m, &r, a);
+			if ((size_t)NLA_ALIGN(a->nla_len) >= rem)
+				break;
+			p += NLA_ALIGN(a->nla_len);
+			rem -= NLA_ALIGN(a->nla_len);
+		}
+	}
+	if (!t.tb[GPUPT_A_DEVICE] && !t.tb[GPUPT_A_DEVICES] && r.cmd != GPUPT_CMD_RESET)
+		fail(m, "reply to command %u has no device record", r.cmd);
+}
+
+/* sysfs against the expected state of every -a function. */
+static void check_sysfs(const struct msg *m)
+{
+	char drv[NAMELEN], ovr[NAMELEN];
+	unsigned int i;
+
+	for (i = 0; i < ndevs; i++) {
+		sysfs_state(&devs[i], drv, ovr);
+		if (strcmp(drv, devs[i].drv) || strcmp(ovr, devs[i].ovr)) {
+			fail(m, "%s is on \"%s\" (override \"%s\"), the accepted commands put it on \"%s\" (override \"%s\")",
+			     devs[i].name, drv, ovr, devs[i].drv, devs[i].ovr);
+			/* resynchronise so that one fault is reported once */
+			snprintf(devs[i].drv, NAMELEN, "%s", drv);
+			snprintf(devs[i].ovr, NAMELEN, "%s", ovr);
+		}
+	}
+}
+
+static void classify(const struct msg *m, const struct outcome *o)
+{
+	const struct nlmsghdr *n = (const struct nlmsghdr *)m->d;
+	uint8_t cmd = m->d[NLMSG_HDRLEN];
+	int is_req = m->sendlen >= NLMSG_HDRLEN && n->nlmsg_type == family &&
+		     (n->nlmsg_flags & NLM_F_REQUEST) &&
+		     n->nlmsg_len >= NLMSG_HDRLEN && n->nlmsg_len <= m->sendlen;
+	int e = -o->err;
+
+	if (o->dump_intr)
+		n_intr++;
+	if (!is_req) {
+		n_ignored++;
+		if (o->replies)
+			fail(m, "the kernel answered a message it should have ignored");
+		return;
+	}
+	if (o->acked && o->err) {
+		int core = !o->ext[0] || is_core_msg(o->ext);
+
+		if (e > 0 && e < 256)
+			errno_count[e]++;
+		if (e == EPERM)
+			n_eperm++;
+		if (e == EALREADY)
+			fail(m, "EALREADY returned (the protocol says never)");
+		if (m->wellformed && !o->ext[0] && e != EPERM && e != EOPNOTSUPP)
+			fail(m, "well-formed command %u failed with %s and no extack message",
+			     cmd, strerror(e));
+		if (core) {
+			n_policy++;
+		} else {
+			n_handler++;
+			if (!abi_errno(e))
+				fail(m, "handler error %d (%s) is not in the protocol's list: %s",
+				     e, strerror(e), o->ext);
+		}
+		if (o->ext[0])
+			count_ext(o->ext, !core);
+		if (unprivileged && is_mutating(cmd) && e != EPERM &&
+		    n->nlmsg_len >= NLMSG_HDRLEN + GENL_HDRLEN && !core)
+			fail(m, "command %u without CAP_NET_ADMIN reached its handler (%s)",
+			     cmd, o->ext);
+		return;
+	}
+	if (o->acked || o->replies || o->done) {
+		n_accepted++;
+		if (cmd <= GPUPT_CMD_MAX)
+			acc_cmd[cmd]++;
+		apply_accepted(m, o);
+		return;
+	}
+	n_ignored++;
+	if ((n->nlmsg_flags & NLM_F_ACK) && n->nlmsg_len >= NLMSG_HDRLEN + GENL_HDRLEN)
+		fail(m, "no ACK for a request that asked for one");
+}
+
+/* ------------------------------------------------------------------ */
+/* one message                                                         */
+/* ------------------------------------------------------------------ */
+static uint8_t pick_cmd(void)
+{
+	unsigned int r = rn(100);
+
+	if (r < 86)
+		return (uint8_t)(1 + rn(GPUPT_CMD_STATS_GET));
+	if (r < 94)
+		return (uint8_t)(chance(20) ? 0 : GPUPT_CMD_EVT_CLAIM + rn(7));
+	return (uint8_t)rnd();
+}
+
+static void gen_message(struct msg *m, uint32_t seq)
+{
+	uint8_t cmd = pick_cmd();
+	uint16_t type = family, flags = NLM_F_REQUEST | NLM_F_ACK;
+	unsigned int mode = rn(100);
+
+	if (chance(4))
+		type = (uint16_t)rn(NLMSG_MIN_TYPE);	/* control: skipped by the core */
+	hdr(m, type, flags, cmd, seq);
+	if (mode < 45) {
+		gen_wellformed(m, cmd, &flags);
+		m->wellformed = type == family;
+	} else if (mode < 60) {
+		gen_wellformed(m, cmd, &flags);
+		mutate(m);
+		if (chance(50))
+			mutate(m);
+	} else if (mode < 70) {
+		gen_deep(m);
+		if (chance(30))
+			mutate(m);
+	} else {
+		gen_random_attrs(m, 0, 6);
+		if (chance(30))
+			mutate(m);
+	}
+	if (!m->wellformed && chance(10)) {
+		/* random netlink flags: no REQUEST, no ACK, DUMP, ECHO, ... */
+		flags = (uint16_t)(chance(50) ? rnd() : rn(0x400));
+		if (chance(50))
+			flags |= NLM_F_REQUEST;
+	}
+	if (!m->wellformed && chance(5) && cmd == GPUPT_CMD_DEV_GET)
+		flags |= NLM_F_DUMP;
+	((struct nlmsghdr *)m->d)->nlmsg_flags = flags;
+	finish(m);
+
+	if (!m->wellformed && chance(8)) {
+		struct nlmsghdr *n = (struct nlmsghdr *)m->d;
+
+		switch (rn(5)) {
+		case 0:		/* a datagram shorter than a netlink header */
+			m->sendlen = rn(NLMSG_HDRLEN);
+			break;
+		case 1:		/* a genl header cut short */
+			n->nlmsg_len = NLMSG_HDRLEN + rn(GENL_HDRLEN);
+			m->sendlen = n->nlmsg_len;
+			break;
+		case 2:		/* nlmsg_len beyond the datagram */
+			n->nlmsg_len = (uint32_t)(m->sendlen + 1 + rn(4096));
+			break;
+		case 3:		/* nlmsg_len below the header size */
+			n->nlmsg_len = rn(NLMSG_HDRLEN);
+			break;
+		default:	/* nlmsg_len shorter than the message */
+			n->nlmsg_len = (uint32_t)(NLMSG_HDRLEN + rn(m->sendlen - NLMSG_HDRLEN + 1));
+			break;
+		}
+		/* one kernel-visible message per datagram: a rest < 16 bytes */
+		if (n->nlmsg_len >= NLMSG_HDRLEN && n->nlmsg_len <= m->sendlen &&
+		    m->sendlen - NLMSG_ALIGN(n->nlmsg_len) >= NLMSG_HDRLEN &&
+		    NLMSG_ALIGN(n->nlmsg_len) <= m->sendlen)
+			m->sendlen = NLMSG_ALIGN(n->nlmsg_len) + rn(NLMSG_HDRLEN);
+	}
+	if (m->wellformed && cmd == GPUPT_CMD_DEV_GET && (flags & NLM_F_DUMP))
+		m->wellformed = 1;
+}
+
+static void one_message(void)
+{
+	static struct msg m;
+	static struct outcome o;
+	uint32_t seq = ++seqno;
+	int tries = 0;
+
+	do {
+		gen_message(&m, seq);
+		if (!msg_unsafe(&m))
+			break;
+		n_guarded++;
+	} while (++tries < 1000);
+	if (tries == 1000) {
+		fprintf(stderr, "nlfuzz: the guard rejected 1000 messages in a row\n");
+		exit(2);
+	}
+	memset(&o, 0, offsetof(struct outcome, reply));
+	o.replylen = 0;
+	o.dump_intr = 0;
+	if (m.wellformed)
+		n_wellformed++;
+	n_sent++;
+	if (nl_send(&m)) {
+		/* a datagram the socket layer refuses never reaches gpupt */
+		n_ignored++;
+		send_ping();
+		rx_until_ping(seq, &o);
+		check_sysfs(&m);
+		return;
+	}
+	send_ping();
+	rx_until_ping(seq, &o);
+	classify(&m, &o);
+	check_sysfs(&m);
+	if (verbose > 1) {
+		hexdump(&m);
+		fprintf(stderr, "nlfuzz: #%lu cmd %u wf %d err %d ext \"%s\" replies %d: %s\n",
+			n_sent, m.d[NLMSG_HDRLEN], m.wellformed, o.err, o.ext,
+			o.replies, last_msg_hex);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* final checks                                                        */
+/* ------------------------------------------------------------------ */
+/* DEV_GET of every -a function: the module answers and agrees with sysfs. */
+static void final_dev_get(void)
+{
+	static struct msg m;
+	static struct outcome o;
+	char drv[NAMELEN], sdrv[NAMELEN], sovr[NAMELEN];
+	unsigned int i;
+
+	for (i = 0; i < ndevs; i++) {
+		uint32_t seq = ++seqno;
+		struct attrs t, d;
+		size_t nst;
+
+		hdr(&m, family, NLM_F_REQUEST | NLM_F_ACK, GPUPT_CMD_DEV_GET, seq);
+		nst = nest_begin(&m, GPUPT_A_DEVICE);
+		put_u32(&m, GPUPT_DEV_A_DOMAIN, devs[i].domain);
+		put_u8(&m, GPUPT_DEV_A_BUS, devs[i].bus);
+		put_u8(&m, GPUPT_DEV_A_DEVFN, devs[i].devfn);
+		nest_end(&m, nst);
+		finish(&m);
+		memset(&o, 0, offsetof(struct outcome, reply));
+		o.replylen = 0;
+		if (nl_send(&m)) {
+			fail(NULL, "final DEV_GET %s: send: %s", devs[i].name, strerror(errno));
+			continue;
+		}
+		send_ping();
+		rx_until_ping(seq, &o);
+		if (o.err || !o.replylen) {
+			fail(NULL, "final DEV_GET %s: %s %s", devs[i].name,
+			     o.err ? strerror(-o.err) : "no reply", o.ext);
+			continue;
+		}
+		parse_attrs(o.reply + NLMSG_HDRLEN + GENL_HDRLEN,
+			    ((struct nlmsghdr *)o.reply)->nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN, &t);
+		if (!t.tb[GPUPT_A_DEVICE]) {
+			fail(NULL, "final DEV_GET %s: no record", devs[i].name);
+			continue;
+		}
+		parse_attrs(nla_payload(t.tb[GPUPT_A_DEVICE]),
+			    nla_plen(t.tb[GPUPT_A_DEVICE]), &d);
+		nla_str(d.tb[GPUPT_DEV_A_DRIVER], drv);
+		sysfs_state(&devs[i], sdrv, sovr);
+		if (strcmp(drv, sdrv) || strcmp(drv, devs[i].drv))
+			fail(NULL, "final: %s: DEV_GET says \"%s\", sysfs \"%s\", expected \"%s\"",
+			     devs[i].name, drv, sdrv, devs[i].drv);
+	}
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: nlfuzz -a ADDR[,ADDR...] [-n COUNT] [-s SEED] [-S STATEFILE] [-u] [-v]\n"
+		"  -a  the PCI functions messages may name (and so move); no other\n"
+		"  -n  messages to send (default 10000)\n"
+		"  -s  seed (default: time)\n"
+		"  -S  write the final expected state (ADDR DRIVER OVERRIDE, '-' = none)\n"
+		"  -u  caller lacks CAP_NET_ADMIN: no mutating command may succeed\n"
+		"  -v  print extack message counts (-vv: every message)\n");
+	exit(2);
+}
+
+static const char *const cmd_names[] = {
+	"unspec", "dev_get", "claim", "unclaim", "handoff", "reclaim",
+	"release", "bars_get", "reset", "stats_get",
+};
+
+int main(int argc, char **argv)
+{
+	unsigned long count = 10000, i;
+	const char *statefile = NULL;
+	struct timespec t0, t1;
+	char *addrs = NULL, *tok, *save;
+	double secs;
+	int c, err;
+
+	rng = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+	while ((c = getopt(argc, argv, "a:n:s:S:uvh")) != -1) {
+		switch (c) {
+		case 'a': addrs = optarg; break;
+		case 'n': count = strtoul(optarg, NULL, 0); break;
+		case 's': rng = strtoull(optarg, NULL, 0); break;
+		case 'S': statefile = optarg; break;
+		case 'u': unprivileged = 1; break;
+		case 'v': verbose++; break;
+		default: usage();
+		}
+	}
+	if (!addrs || optind != argc)
+		usage();
+	if (!rng)
+		rng = 1;
+	printf("nlfuzz: seed %llu\n", (unsigned long long)rng);
+
+	scan_sysfs();
+	for (tok = strtok_r(addrs, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		struct fdev *d = &devs[ndevs];
+
+		if (ndevs == MAXDEV || parse_addr(tok, &d->domain, &d->bus, &d->devfn)) {
+			fprintf(stderr, "nlfuzz: bad address '%s'\n", tok);
+			return 2;
+		}
+		if (!exists(d->domain, d->bus, d->devfn)) {
+			fprintf(stderr, "nlfuzz: no PCI function %s\n", tok);
+			return 2;
+		}
+		snprintf(d->name, sizeof(d->name), "%04x:%02x:%02x.%d", d->domain,
+			 d->bus, d->devfn >> 3, d->devfn & 7);
+		sysfs_state(d, d->drv, d->ovr);
+		ndevs++;
+	}
+	err = nl_open();
+	if (!err)
+		err = resolve_family();
+	if (err) {
+		fprintf(stderr, "nlfuzz: generic netlink family \"%s\": %s\n",
+			GPUPT_GENL_NAME, strerror(-err));
+		return 2;
+	}
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (i = 0; i < count; i++)
+		one_message();
+	final_dev_get();
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	secs = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+
+	printf("nlfuzz: %lu messages in %.1f s (%.0f/s), %lu well formed, %lu regenerated by the guard\n",
+	       n_sent, secs, n_sent / (secs > 0 ? secs : 1), n_wellformed, n_guarded);
+	printf("nlfuzz: sent %lu, rejected by policy %lu, rejected by handler %lu, accepted %lu, ignored %lu\n",
+	       n_sent, n_policy, n_handler, n_accepted, n_ignored);
+	printf("nlfuzz: accepted by command:");
+	for (i = 1; i <= GPUPT_CMD_STATS_GET; i++)
+		printf(" %s %lu", cmd_names[i], acc_cmd[i]);
+	printf("\nnlfuzz: accepted mutating commands %lu (%lu dry runs)%s\n",
+	       n_mut_accepted, n_dry, unprivileged ? ", unprivileged run" : "");
+	printf("nlfuzz: errors:");
+	for (i = 1; i < 256; i++)
+		if (errno_count[i])
+			printf(" %s %lu", strerrorname_np((int)i) ? strerrorname_np((int)i) : "?",
+			       errno_count[i]);
+	printf("\nnlfuzz: EPERM %lu, dumps interrupted %lu, stray replies %lu\n",
+	       n_eperm, n_intr, stray);
+	if (verbose)
+		for (i = 0; i < nextcs; i++)
+			printf("nlfuzz:   %-7s %6lu  %s\n", extcs[i].handler ? "handler" : "policy",
+			       extcs[i].count, extcs[i].text);
+	for (i = 0; i < ndevs; i++)
+		printf("nlfuzz: %s driver %s override %s\n", devs[i].name,
+		       devs[i].drv[0] ? devs[i].drv : "-", devs[i].ovr[0] ? devs[i].ovr : "-");
+	if (statefile) {
+		FILE *f = fopen(statefile, "w");
+
+		if (!f) {
+			perror(statefile);
+			return 2;
+		}
+		for (i = 0; i < ndevs; i++)
+			fprintf(f, "%s %s %s\n", devs[i].name,
+				devs[i].drv[0] ? devs[i].drv : "-",
+				devs[i].ovr[0] ? devs[i].ovr : "-");
+		fclose(f);
+	}
+	if (n_policy + n_handler + n_accepted + n_ignored != n_sent)
+		fail(NULL, "counts do not add up");
+	printf("nlfuzz: %s (%lu failures)\n", failures ? "FAIL" : "PASS", failures);
+	return failures ? 1 : 0;
+}
