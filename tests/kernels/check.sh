@@ -12,6 +12,9 @@
 #                               bootable entry; CI runs the full suite on 6.1
 #                               already, so it passes "6.12 sid")
 #   GPUPT_KTEST_TIMEOUT=900     seconds per test script
+#   RIG_TIMEOUT=240             the rig's per-command timeout; raised from the
+#                               rig's 120 s because a shared 2-core machine
+#                               with several TCG guests was seen to need it
 #   GPUPT_KWARN_OK=1            W=1 warnings do not fail the run
 #   GPUPT_KCACHE=DIR            the cache (default /var/cache/gpupt-kernels)
 #
@@ -69,6 +72,7 @@ run_tests() {
 	for t in $(core_tests); do
 		base=$(basename "$t" .sh)
 		klog "$name: $base"
+		RIG_TIMEOUT=${RIG_TIMEOUT:-240} RIG_BOOT_TIMEOUT=${RIG_BOOT_TIMEOUT:-300} \
 		KVER=$KVER RIG_KVER= RIG_KERNEL=$VMLINUZ RIG_HOST_MODDIR=$MODROOT/lib/modules/$KVER \
 			GPUPT_KO=$KO RIG_LOGDIR=$ldir RIG_NAME=$base \
 			timeout -k 10 "${GPUPT_KTEST_TIMEOUT:-900}" bash "$t" >"$ldir/$base.tap" 2>&1 </dev/null
