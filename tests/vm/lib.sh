@@ -310,8 +310,15 @@ vm_boot() {
 
 	local fw=()
 	[ $ovmf = 1 ] && fw=(-drive "if=pflash,format=raw,unit=0,readonly=on,file=${RIG_OVMF_CODE:-/usr/share/OVMF/OVMF_CODE_4M.fd}")
-	local cmdline="console=ttyS0 intel_iommu=on slub_debug=FZPU panic=-1 oops=panic"
-	cmdline="$cmdline loglevel=${RIG_LOGLEVEL:-6} $append"
+	# panic=-1 oops=panic: a guest Oops ends QEMU (-no-reboot) and the test at
+	# once.  Not with a foreign initrd: initramfs-tools' break= and its
+	# rescue shell reboot instead of spawning the shell when panic= is set.
+	# no_timer_check: on a loaded host the TCG guest is too slow for the
+	# IO-APIC timer check, which then panics ("timer doesn't work through
+	# Interrupt-remapped IO-APIC"); seen with 5+ VMs on 2 cores.
+	local cmdline="console=ttyS0 intel_iommu=on slub_debug=FZPU no_timer_check loglevel=${RIG_LOGLEVEL:-6}"
+	[ $agent = 1 ] && cmdline="$cmdline panic=-1 oops=panic"
+	cmdline="$cmdline $append"
 	VM_QEMU=(qemu-system-x86_64 -name "rig-$RIG_NAME" -nodefaults -no-user-config
 		-accel tcg -machine q35 -cpu max -smp "$smp" -m "$mem"
 		-device intel-iommu,intremap=on,caching-mode=on
@@ -339,12 +346,24 @@ vm_boot() {
 	# The console goes to the logfile; drain the fifo so QEMU never blocks.
 	cat "$VM_RUN/con.out" >/dev/null &
 	VM_DRAIN_PID=$!
+	VM_HAS_AGENT=$agent
 	vm_qmp_init || { vm_fail_diag "QEMU did not start: $(tail -5 "$VM_RUN/qemu.log")"; rig_die "QEMU did not start"; }
 	[ $agent = 1 ] || return 0
-	local line
-	if ! vm_read_agent line "$RIG_BOOT_TIMEOUT" || [ "${line%% *}" != READY ]; then
-		vm_fail_diag "agent did not come up within ${RIG_BOOT_TIMEOUT}s (got '${line:-}')"
-		rig_die "boot failed"
+	local line= deadline=$((SECONDS + RIG_BOOT_TIMEOUT)) why=
+	while [ -z "$why" ]; do
+		vm_read_agent line 2 && break
+		if grep -aq 'Kernel panic - not syncing' "$VM_CONSOLE"; then
+			why="the guest kernel panicked"
+		elif ! vm_alive; then
+			why="QEMU exited: $(tail -3 "$VM_RUN/qemu.log")"
+		elif [ $SECONDS -ge $deadline ]; then
+			why="the agent did not come up within ${RIG_BOOT_TIMEOUT}s"
+		fi
+	done
+	[ -z "$why" ] && [ "${line%% *}" != READY ] && why="the agent said '$line' instead of READY"
+	if [ -n "$why" ]; then
+		vm_fail_diag "$why"
+		rig_die "boot failed: $why"
 	fi
 	VM_BOOT_MS=$((($(rig_now) - t0) / 1000))
 	echo "# booted $RIG_KVER in ${VM_BOOT_MS} ms (console: ${VM_CONSOLE#"$RIG_TOP"/})"
@@ -395,6 +414,7 @@ vm_run() {
 	local id line rc timeout=${VM_TIMEOUT:-$RIG_TIMEOUT}
 	VM_LAST_CMD="$*"
 	vm_alive || { VM_LAST_RC=125; echo "vm_run: the VM is not running" >&2; return 125; }
+	[ "${VM_HAS_AGENT:-1}" = 1 ] || { VM_LAST_RC=125; echo "vm_run: booted with --no-agent" >&2; return 125; }
 	VM_CMDSEQ=$((${VM_CMDSEQ:-0} + 1))
 	id=c${BASHPID}_$VM_CMDSEQ
 	printf '%s\n' "$*" >"$VM_RUN/share/cmd/$id"
@@ -527,7 +547,7 @@ vm_console_lines() { wc -l <"$VM_CONSOLE"; }
 # vm_save_dmesg: keeps the guest's full dmesg (the console only shows
 # loglevel < RIG_LOGLEVEL) next to the console log.
 vm_save_dmesg() {
-	vm_alive || return 0
+	vm_alive && [ "${VM_HAS_AGENT:-1}" = 1 ] || return 0
 	VM_NO_LAST=1 VM_TIMEOUT=30 vm_run "dmesg" >"${VM_CONSOLE%.console.log}.dmesg" 2>/dev/null
 	return 0
 }
@@ -639,7 +659,7 @@ vm_fail_diag() {
 		[ -s "$VM_LAST_OUT" ] && { echo "#   stdout:"; head -30 "$VM_LAST_OUT" | sed 's/^/#     /'; }
 		[ -s "$VM_LAST_ERR" ] && { echo "#   stderr:"; head -30 "$VM_LAST_ERR" | sed 's/^/#     /'; }
 	fi
-	if vm_alive && [ "${VM_IN_DIAG:-0}" = 0 ]; then
+	if vm_alive && [ "${VM_HAS_AGENT:-1}" = 1 ] && [ "${VM_IN_DIAG:-0}" = 0 ]; then
 		local VM_IN_DIAG=1
 		echo "#   guest PCI state:"
 		# VM_NO_LAST: the last.* files keep describing the failed command
