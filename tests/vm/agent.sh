@@ -1,8 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Guest agent: PID 1 of the rig guest after switch_root.  It finishes the
-# root (tmpfs /tmp and /run, devpts, module tree with gpupt.ko, gptctl on
-# PATH) and then serves commands from the host over a virtio-serial port:
+# root (tmpfs /run, devpts, module tree with gpupt.ko, gptctl on PATH) and then serves commands from the host over a virtio-serial port:
 #
 #   host -> guest   "ID\n"           run /rig/cmd/ID (a bash fragment)
 #   guest -> host   "DONE ID RC\n"   stdout/stderr are in /rig/out/ID.{out,err}
@@ -13,31 +12,40 @@ export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root LC_ALL=C TERM=dumb
 . /rig/env
 
-mount -t tmpfs -o mode=1777 tmpfs /tmp
-mount -t tmpfs -o mode=0755 tmpfs /run
-mkdir -p /dev/pts /dev/shm /run/lock
-mount -t devpts devpts /dev/pts
-mount -t tmpfs tmpfs /dev/shm
-[ -d /sys/kernel/debug ] && mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
-: >/etc/mtab 2>/dev/null
-ln -sf /proc/self/mounts /etc/mtab
-echo rig-guest >/proc/sys/kernel/hostname
+# Setup errors go to /rig/setup.err; vm_boot fails the boot when it is not
+# empty.
+setup() {
+	# /tmp stays the overlay's (writable, tmpfs-backed): a tmpfs mounted on
+	# it would hide a checkout under the host's /tmp (git clone into
+	# mktemp -d), and with it gptctl and the module tree.  /run is the
+	# host's runtime state, so it gets a fresh tmpfs.
+	mount -t tmpfs -o mode=0755 tmpfs /run
+	mkdir -p /dev/pts /dev/shm /run/lock
+	mount -t devpts devpts /dev/pts
+	mount -t tmpfs tmpfs /dev/shm
+	[ -d /sys/kernel/debug ] && mount -t debugfs debugfs /sys/kernel/debug
+	ln -sf /proc/self/mounts /etc/mtab
+	echo rig-guest >/proc/sys/kernel/hostname
 
-# The module tree the rig prepared on the host (depmod'ed, gpupt.ko in
-# extra/, everything else symlinks to the real tree) becomes the guest's
-# /lib/modules/KVER, so modprobe gpupt works and request_module() (which runs
-# /sbin/modprobe in this root) finds it.  When the host's root has that tree,
-# only the index files and extra/ are copied over it (a bind mount would
-# make the symlinks point at themselves).
-if [ -n "$RIG_MODDIR" ]; then
-	if [ -d "/lib/modules/$RIG_KVER/kernel" ]; then
-		cp -r "$RIG_MODDIR"/modules.* "$RIG_MODDIR/extra" "/lib/modules/$RIG_KVER/"
-	else
-		mkdir -p /lib/modules
-		ln -sfn "$RIG_MODDIR" "/lib/modules/$RIG_KVER"
+	# The module tree the rig prepared on the host (depmod'ed, gpupt.ko in
+	# extra/, everything else symlinks to the real tree) becomes the guest's
+	# /lib/modules/KVER, so modprobe gpupt works and request_module() (which
+	# runs /sbin/modprobe in this root) finds it.  When the host's root has
+	# that tree, only the index files and extra/ are copied over it (a bind
+	# mount would make the symlinks point at themselves).
+	if [ -n "$RIG_MODDIR" ]; then
+		if [ -d "/lib/modules/$RIG_KVER/kernel" ]; then
+			cp -r "$RIG_MODDIR"/modules.* "$RIG_MODDIR/extra" "/lib/modules/$RIG_KVER/"
+		else
+			mkdir -p /lib/modules
+			ln -sfn "$RIG_MODDIR" "/lib/modules/$RIG_KVER"
+		fi
 	fi
-fi
-[ -x "$RIG_GPTCTL" ] && ln -sf "$RIG_GPTCTL" /usr/local/bin/gptctl	# on every user's PATH
+	if [ -e "$RIG_GPTCTL" ]; then
+		ln -sf "$RIG_GPTCTL" /usr/local/bin/gptctl	# on every user's PATH
+	fi
+}
+setup 2>/rig/setup.err
 
 port=
 for n in /sys/class/virtio-ports/*/name; do

@@ -361,6 +361,8 @@ vm_boot() {
 		fi
 	done
 	[ -z "$why" ] && [ "${line%% *}" != READY ] && why="the agent said '$line' instead of READY"
+	[ -z "$why" ] && [ -s "$VM_RUN/share/setup.err" ] &&
+		why="the guest agent's setup failed: $(head -5 "$VM_RUN/share/setup.err" | tr '\n' ' ')"
 	if [ -n "$why" ]; then
 		vm_fail_diag "$why"
 		rig_die "boot failed: $why"
