@@ -53,6 +53,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <dirent.h>
+#include <sys/wait.h>
 #include <stddef.h>
 
 #include <linux/genetlink.h>
@@ -1462,16 +1463,265 @@ static void final_dev_get(void)
 	}
 }
 
+
+/* ------------------------------------------------------------------ */
+/* storm: N processes hammering the family with well-formed commands   */
+/* ------------------------------------------------------------------ */
+enum { OP_CLAIM, OP_UNCLAIM, OP_HANDOFF, OP_RECLAIM, OP_RESET, OP_LIST,
+       OP_GET, OP_N };
+static const char *const op_names[OP_N] = {
+	"claim", "unclaim", "handoff", "reclaim", "reset", "list", "show",
+};
+
+struct storm_stats {
+	unsigned long ops[OP_N], ok[OP_N];
+	unsigned long err[256];
+	unsigned long intr, bad, hung;
+};
+
+static double now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + t.tv_nsec / 1e9;
+}
+
+static void storm_addr(struct msg *m, uint16_t type, const struct fdev *d)
+{
+	size_t n = nest_begin(m, type);
+
+	put_u32(m, GPUPT_DEV_A_DOMAIN, d->domain);
+	put_u8(m, GPUPT_DEV_A_BUS, d->bus);
+	put_u8(m, GPUPT_DEV_A_DEVFN, d->devfn);
+	nest_end(m, n);
+}
+
+static void storm_build(struct msg *m, int op, uint32_t seq)
+{
+	const struct fdev *d = &devs[rn(ndevs)];
+	size_t n;
+
+	switch (op) {
+	case OP_CLAIM:
+		hdr(m, family, NLM_F_REQUEST | NLM_F_ACK, GPUPT_CMD_CLAIM, seq);
+		storm_addr(m, GPUPT_A_DEVICE, d);
+		if (chance(50))
+			put_u32(m, GPUPT_A_FLAGS, GPUPT_F_FORCE);
+		break;
+	case OP_UNCLAIM:
+		hdr(m, family, NLM_F_REQUEST | NLM_F_ACK, GPUPT_CMD_UNCLAIM, seq);
+		storm_addr(m, GPUPT_A_DEVICE, d);
+		break;
+	case OP_HANDOFF:
+	case OP_RECLAIM:
+		hdr(m, family, NLM_F_REQUEST | NLM_F_ACK, op == OP_HANDOFF ?
+		    GPUPT_CMD_HANDOFF : GPUPT_CMD_RECLAIM, seq);
+		if (chance(70)) {
+			storm_addr(m, GPUPT_A_DEVICE, d);
+		} else {	/* several groups in one transaction */
+			n = nest_begin(m, GPUPT_A_DEVICES);
+			storm_addr(m, GPUPT_A_DEVICE, d);
+			storm_addr(m, GPUPT_A_DEVICE, &devs[rn(ndevs)]);
+			nest_end(m, n);
+		}
+		if (chance(20))
+			put_u32(m, GPUPT_A_FLAGS, GPUPT_F_SINGLE);
+		else if (op == OP_HANDOFF && chance(20))
+			put_u32(m, GPUPT_A_FLAGS, GPUPT_F_FORCE);
+		break;
+	case OP_RESET:
+		hdr(m, family, NLM_F_REQUEST | NLM_F_ACK, GPUPT_CMD_RESET, seq);
+		if (chance(85)) {
+			n = nest_begin(m, GPUPT_A_DEVICES);
+			storm_addr(m, GPUPT_A_DEVICE, d);
+			nest_end(m, n);
+		}
+		if (chance(30))
+			put_u32(m, GPUPT_A_FLAGS, GPUPT_F_DRY_RUN);
+		break;
+	case OP_LIST:
+		hdr(m, family, NLM_F_REQUEST | NLM_F_DUMP, GPUPT_CMD_DEV_GET, seq);
+		break;
+	default:
+		hdr(m, family, NLM_F_REQUEST | NLM_F_ACK, chance(70) ?
+		    GPUPT_CMD_DEV_GET : GPUPT_CMD_BARS_GET, seq);
+		storm_addr(m, GPUPT_A_DEVICE, d);
+		break;
+	}
+	finish(m);
+}
+
+/* Receive until the ACK (or, for a dump, NLMSG_DONE) of @seq. */
+static int storm_rx(uint32_t seq, int dump, struct outcome *o)
+{
+	for (;;) {
+		ssize_t len = recv(nlfd, rxbuf, sizeof(rxbuf), MSG_TRUNC);
+		struct nlmsghdr *n;
+
+		if (len < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if ((size_t)len > sizeof(rxbuf))
+			return -EMSGSIZE;
+		for (n = (struct nlmsghdr *)rxbuf; NLMSG_OK(n, (size_t)len);
+		     n = NLMSG_NEXT(n, len))
+			rx_one(n, seq, o);
+		if (dump ? (o->done || o->acked) : o->acked)
+			return 0;
+	}
+}
+
+static void storm_worker(unsigned int id, double secs, int out)
+{
+	static struct msg m;
+	static struct outcome o;
+	struct storm_stats st;
+	double end = now_s() + secs;
+	int err;
+
+	memset(&st, 0, sizeof(st));
+	rng ^= (id + 1) * 0x9e3779b97f4a7c15ull;
+	if (!rng)
+		rng = 1;
+	ping_seq = 0;
+	err = nl_open();
+	if (!err)
+		err = resolve_family();
+	if (err) {
+		fprintf(stderr, "storm %u: family: %s\n", id, strerror(-err));
+		_exit(2);
+	}
+	while (now_s() < end) {
+		static const unsigned int w[OP_N] = { 18, 14, 18, 14, 10, 16, 10 };
+		unsigned int r = rn(100), op = 0, acc = 0;
+		uint32_t seq = ++seqno;
+
+		for (op = 0; op < OP_N - 1; op++) {
+			acc += w[op];
+			if (r < acc)
+				break;
+		}
+		storm_build(&m, op, seq);
+		memset(&o, 0, offsetof(struct outcome, reply));
+		o.replylen = 0;
+		st.ops[op]++;
+		if (nl_send(&m)) {
+			fprintf(stderr, "storm %u: send: %s\n", id, strerror(errno));
+			st.bad++;
+			break;
+		}
+		err = storm_rx(seq, op == OP_LIST, &o);
+		if (err) {
+			fprintf(stderr, "storm %u: %s: no answer: %s\n", id, op_names[op],
+				err == -EAGAIN ? "nothing within 60 s (hung?)" : strerror(-err));
+			st.hung++;
+			break;
+		}
+		if (o.dump_intr)
+			st.intr++;
+		if (!o.err) {
+			st.ok[op]++;
+			continue;
+		}
+		if (-o.err < 256)
+			st.err[-o.err]++;
+		if (!abi_errno(-o.err) || -o.err == EALREADY || !o.ext[0]) {
+			fprintf(stderr, "storm %u: %s: unexpected error %d (%s), \"%s\"\n",
+				id, op_names[op], o.err, strerror(-o.err), o.ext);
+			st.bad++;
+		}
+	}
+	if (write(out, &st, sizeof(st)) != (ssize_t)sizeof(st))
+		_exit(2);
+	_exit(0);
+}
+
+static int storm(unsigned int workers, double secs)
+{
+	struct storm_stats sum, st;
+	unsigned int i, k, done = 0;
+	int fds[2], status, ret = 0;
+	double t0 = now_s();
+	pid_t pids[64];
+
+	if (workers > 64)
+		workers = 64;
+	memset(&sum, 0, sizeof(sum));
+	if (pipe(fds))
+		return 2;
+	fflush(stdout);
+	for (i = 0; i < workers; i++) {
+		pids[i] = fork();
+		if (pids[i] < 0)
+			return 2;
+		if (!pids[i]) {
+			close(fds[0]);
+			storm_worker(i, secs, fds[1]);
+		}
+	}
+	close(fds[1]);
+	/* every worker reports once; a worker stuck in the kernel never does */
+	alarm((unsigned int)secs + 120);
+	while (done < workers && read(fds[0], &st, sizeof(st)) == (ssize_t)sizeof(st)) {
+		for (k = 0; k < OP_N; k++) {
+			sum.ops[k] += st.ops[k];
+			sum.ok[k] += st.ok[k];
+		}
+		for (k = 0; k < 256; k++)
+			sum.err[k] += st.err[k];
+		sum.intr += st.intr;
+		sum.bad += st.bad;
+		sum.hung += st.hung;
+		done++;
+	}
+	alarm(0);
+	for (i = 0; i < workers; i++) {
+		if (waitpid(pids[i], &status, 0) < 0 || !WIFEXITED(status) ||
+		    WEXITSTATUS(status))
+			ret = 1;
+	}
+	{
+		unsigned long total = 0, ok = 0;
+
+		for (k = 0; k < OP_N; k++) {
+			total += sum.ops[k];
+			ok += sum.ok[k];
+		}
+		printf("storm: %u processes x %.0f s on %u functions: %lu operations in %.1f s, %lu succeeded\n",
+		       workers, secs, ndevs, total, now_s() - t0, ok);
+	}
+	printf("storm: by operation (succeeded/sent):");
+	for (k = 0; k < OP_N; k++)
+		printf(" %s %lu/%lu", op_names[k], sum.ok[k], sum.ops[k]);
+	printf("\nstorm: errors:");
+	for (k = 1; k < 256; k++)
+		if (sum.err[k])
+			printf(" %s %lu", strerrorname_np((int)k) ? strerrorname_np((int)k) : "?",
+			       sum.err[k]);
+	printf("\nstorm: dumps interrupted by a bind/unbind (NLM_F_DUMP_INTR) %lu, unexpected errors %lu, unanswered %lu\n",
+	       sum.intr, sum.bad, sum.hung);
+	if (done < workers || sum.bad || sum.hung)
+		ret = 1;
+	printf("storm: %s\n", ret ? "FAIL" : "PASS");
+	return ret;
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
 		"usage: nlfuzz -a ADDR[,ADDR...] [-n COUNT] [-s SEED] [-S STATEFILE] [-u] [-v]\n"
+		"       nlfuzz -a ADDR[,ADDR...] -T SECONDS [-j PROCESSES] [-s SEED]\n"
 		"  -a  the PCI functions messages may name (and so move); no other\n"
 		"  -n  messages to send (default 10000)\n"
 		"  -s  seed (default: time)\n"
 		"  -S  write the final expected state (ADDR DRIVER OVERRIDE, '-' = none)\n"
 		"  -u  caller lacks CAP_NET_ADMIN: no mutating command may succeed\n"
-		"  -v  print extack message counts (-vv: every message)\n");
+		"  -v  print extack message counts (-vv: every message)\n"
+		"  -T  storm: PROCESSES (default 8) send well-formed claim, unclaim,\n"
+		"      handoff, reclaim, reset, list and show requests for SECONDS\n");
 	exit(2);
 }
 
@@ -1483,6 +1733,8 @@ static const char *const cmd_names[] = {
 int main(int argc, char **argv)
 {
 	unsigned long count = 10000, i;
+	unsigned int storm_procs = 8;
+	double storm_secs = 0;
 	const char *statefile = NULL;
 	struct timespec t0, t1;
 	char *addrs = NULL, *tok, *save;
@@ -1490,7 +1742,7 @@ int main(int argc, char **argv)
 	int c, err;
 
 	rng = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
-	while ((c = getopt(argc, argv, "a:n:s:S:uvh")) != -1) {
+	while ((c = getopt(argc, argv, "a:n:s:S:uvhT:j:")) != -1) {
 		switch (c) {
 		case 'a': addrs = optarg; break;
 		case 'n': count = strtoul(optarg, NULL, 0); break;
@@ -1498,6 +1750,8 @@ int main(int argc, char **argv)
 		case 'S': statefile = optarg; break;
 		case 'u': unprivileged = 1; break;
 		case 'v': verbose++; break;
+		case 'T': storm_secs = strtod(optarg, NULL); break;
+		case 'j': storm_procs = (unsigned int)strtoul(optarg, NULL, 0); break;
 		default: usage();
 		}
 	}
@@ -1532,6 +1786,9 @@ int main(int argc, char **argv)
 			GPUPT_GENL_NAME, strerror(-err));
 		return 2;
 	}
+
+	if (storm_secs > 0)
+		return storm(storm_procs, storm_secs);
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (i = 0; i < count; i++)
