@@ -339,6 +339,7 @@ vm_boot() {
 	"${VM_QEMU[@]}" >"$VM_RUN/qemu.log" 2>&1 &
 	VM_PID=$!
 	trap 'vm_stop' EXIT
+	trap 'exit 143' TERM INT HUP	# so that the EXIT trap stops QEMU
 	# Our ends of the fifos, opened read-write so that no open blocks.
 	exec {VM_AGENT_W}<>"$VM_RUN/agent.in" {VM_AGENT_R}<>"$VM_RUN/agent.out"
 	exec {VM_QMP_W}<>"$VM_RUN/qmp.in" {VM_QMP_R}<>"$VM_RUN/qmp.out"
