@@ -36,10 +36,11 @@ VM_RUN=""		# per-VM run directory (console, fifos, share)
 VM_PID=""
 VM_LAST_CMD="" VM_LAST_RC="" VM_LAST_OUT=/dev/null VM_LAST_ERR=/dev/null
 VM_SEQ=0
-T_NUM=0 T_FAILED=0 T_SKIPPED=0 T_BAILED=0
+T_NUM=0 T_FAILED=0 T_SKIPPED=0
+RIG_VMLINUZ=""
 
 rig_log() { [ "$RIG_VERBOSE" = 1 ] && echo "# [rig] $*" >&2; return 0; }
-rig_die() { echo "Bail out! $*"; T_BAILED=1; vm_stop; exit 1; }
+rig_die() { echo "Bail out! $*"; vm_stop; exit 1; }
 rig_now() { echo "${EPOCHREALTIME/./}"; }	# microseconds
 
 # ---------------------------------------------------------------------------
@@ -55,7 +56,7 @@ rig_kernel_image() {	# KVER -> path of its bzImage
 }
 
 rig_resolve_kernel() {
-	[ -n "${RIG_KVER:-}" ] && return 0
+	[ -n "${RIG_VMLINUZ:-}" ] && return 0
 	local k=${KVER:-}
 	if [ -z "$k" ] && [ -f "$GPUPT_KO" ]; then
 		k=$(modinfo -F vermagic "$GPUPT_KO" 2>/dev/null)
