@@ -23,10 +23,11 @@
  *
  * Locking.  pci_reset_bus() takes the device lock of everything it resets
  * with trylock and returns EAGAIN on contention, so we call it holding no
- * device lock, and retry for up to a second.  Function resets take
- * pci_dev_trylock() the same way (never the blocking form: another thread
- * may hold a device lock while it waits for something we hold), re-check
- * that the device is idle under that lock, and call
+ * device lock, and retry for up to a second.  Function resets take the
+ * same two locks as pci_dev_trylock() (device, config access), also with
+ * trylock and retries (a vfio device being unbound keeps its device lock
+ * until the VM lets go), re-check that the device is idle under them, and
+ * call
  * pci_reset_function_locked() with dev->reset_methods temporarily narrowed
  * to the one method asked for, as the sysfs reset_method file would.
  * The checks of a bus radius cannot be held across pci_reset_bus() (it
@@ -125,7 +126,7 @@ static const char *gpupt_reset_name(unsigned int m)
 
 #ifdef GPUPT_HAVE_RESET_METHODS
 /*
- * Caller holds pci_dev_lock().  Tries the device's methods in the kernel's
+ * Caller holds the device and config-access locks.  Tries the device's methods in the kernel's
  * order, restricted to @want unless it is AUTO, each through
  * pci_reset_function_locked() (which saves, disables, resets and restores),
  * and moves on only on ENOTTY, like __pci_reset_function_locked().  *used
@@ -591,13 +592,33 @@ static int gpupt_reset_bus_retry(struct pci_dev *rep)
 	}
 }
 
+/*
+ * pci_dev_trylock() spelled out: the same two locks, with helpers that
+ * every kernel we support exports.
+ */
+static bool gpupt_pci_trylock(struct pci_dev *pdev)
+{
+	if (!device_trylock(&pdev->dev))
+		return false;
+	if (pci_cfg_access_trylock(pdev))
+		return true;
+	device_unlock(&pdev->dev);
+	return false;
+}
+
+static void gpupt_pci_unlock(struct pci_dev *pdev)
+{
+	pci_cfg_access_unlock(pdev);
+	device_unlock(&pdev->dev);
+}
+
 static int gpupt_reset_function(struct gpupt_rdev *r, bool force)
 {
 	struct pci_dev *pdev = r->pdev;
 	u8 used = r->method;
 	int i, rc;
 
-	for (i = 0; !pci_dev_trylock(pdev); i++) {
+	for (i = 0; !gpupt_pci_trylock(pdev); i++) {
 		if (i == GPUPT_RESET_TRIES) {
 			snprintf(r->msg, sizeof(r->msg),
 				 "%s is locked by another operation",
@@ -613,7 +634,7 @@ static int gpupt_reset_function(struct gpupt_rdev *r, bool force)
 	rc = gpupt_reset_one_locked(pdev, r->method, &used);
 	r->method = used;
 out:
-	pci_dev_unlock(pdev);
+	gpupt_pci_unlock(pdev);
 	return rc;
 }
 
