@@ -22,6 +22,7 @@
 
 #include "cfgparse.h"
 #include "gptctl.h"
+#include "holders.h"
 #include "nl.h"
 #include "print.h"
 #include "setup.h"
@@ -357,25 +358,20 @@ static int devinfo_read(const struct gpupt_addr *a, struct devinfo *di)
 
 static void check_group(struct doctor *d, const struct devinfo *di)
 {
-	char path[PATH_MAX], link[256], others[768] = "", drv[64];
-	const char *g;
+	char path[PATH_MAX], others[768] = "", drv[64];
 	struct dirent *e;
 	unsigned int n = 0;
-	ssize_t len;
+	long g;
 	DIR *dir;
 
-	pci_sysfs_path(&di->addr, "iommu_group", path, sizeof(path));
-	len = readlink(path, link, sizeof(link) - 1);
-	if (len < 0) {
+	g = sysfs_iommu_group(&di->addr);
+	if (g < 0) {
 		report(d, "iommu_group", &di->addr, FAIL,
 		       "enable the IOMMU (see the iommu check)",
 		       "no IOMMU group");
 		return;
 	}
-	link[len] = 0;
-	g = strrchr(link, '/');
-	g = g ? g + 1 : link;
-	snprintf(path, sizeof(path), "/sys/kernel/iommu_groups/%s/devices", g);
+	snprintf(path, sizeof(path), "/sys/kernel/iommu_groups/%ld/devices", g);
 	dir = opendir(path);
 	while (dir && (e = readdir(dir))) {
 		struct gpupt_addr o;
@@ -397,10 +393,10 @@ static void check_group(struct doctor *d, const struct devinfo *di)
 	if (n)
 		report(d, "iommu_group", &di->addr, FAIL,
 		       "move the card to a slot whose group it does not share (a CPU root port with ACS), or pass every device of the group to the same VM; the ACS override patch trades isolation away",
-		       "group %s is shared with %s", g, others);
+		       "group %ld is shared with %s", g, others);
 	else
 		report(d, "iommu_group", &di->addr, PASS, NULL,
-		       "group %s holds only this card's functions (and bridges)", g);
+		       "group %ld holds only this card's functions (and bridges)", g);
 }
 
 /* PCIe extended capability id in a config space dump, or 0. */
@@ -624,15 +620,18 @@ static void check_driver(struct doctor *d, const struct devinfo *di)
 		report(d, "boot_claim", &di->addr, PASS, NULL,
 		       "listed in gpupt's ids=/addrs=, and every matching host driver has a softdep on gpupt");
 
+	snprintf(remedy, sizeof(remedy), "gptctl claim %s", name);
 	if (!bound)
-		report(d, "driver", &di->addr, WARN,
-		       "gptctl claim ADDR", "no driver bound");
+		report(d, "driver", &di->addr, WARN, remedy, "no driver bound");
 	else if (!strcmp(drv, "gpupt") || driver_is_vfio(drv))
 		report(d, "driver", &di->addr, PASS, NULL, "bound to %s", drv);
-	else
-		report(d, "driver", &di->addr, WARN,
-		       "gptctl claim --force ADDR now, and gptctl setup so it is held at boot",
+	else {
+		snprintf(remedy, sizeof(remedy),
+			 "gptctl claim --force %s now, and gptctl setup so it is held at boot",
+			 name);
+		report(d, "driver", &di->addr, WARN, remedy,
 		       "bound to the host driver %s", drv);
+	}
 }
 
 /* ---- boot chain ---- */
