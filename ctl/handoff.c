@@ -10,20 +10,9 @@
 
 #include "gptctl.h"
 #include "holders.h"
+#include "moves.h"
 #include "nl.h"
 #include "print.h"
-
-struct group_reply {
-	bool has_group;
-	uint32_t group;
-	struct devrec *devs;
-	size_t n;
-};
-
-struct move_ctx {
-	struct group_reply *g;
-	size_t n, cap;
-};
 
 static int move_cb(uint8_t cmd, struct nlattr **tb, void *arg)
 {
@@ -66,7 +55,7 @@ static int move_cb(uint8_t cmd, struct nlattr **tb, void *arg)
 	return 0;
 }
 
-static void move_ctx_free(struct move_ctx *m)
+void move_ctx_free(struct move_ctx *m)
 {
 	size_t i;
 
@@ -115,7 +104,7 @@ static void print_move_rec(const struct devrec *r, bool dry_run)
  * one, so a kernel that batches several groups in one message prints the
  * same.  Returns the number of blocked functions.
  */
-static int print_moves(const struct move_ctx *m, bool to_vfio, bool dry_run)
+int print_moves(const struct move_ctx *m, bool to_vfio, bool dry_run)
 {
 	int blockers = 0;
 	size_t i, j, gi, gj;

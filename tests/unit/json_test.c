@@ -16,6 +16,7 @@
 #include <netlink/msg.h>
 
 #include "devprint.h"
+#include "moves.h"
 #include "gptctl.h"
 #include "nl.h"
 #include "pcinames.h"
@@ -401,6 +402,144 @@ static void t_reset_method_names(void)
 	CHECK_INT(reset_method_parse(""), -EINVAL);
 }
 
+static void mv(struct devrec *r, unsigned int bus, unsigned int fn, int group,
+	       const char *from, const char *to, const char *blocker)
+{
+	memset(r, 0, sizeof(*r));
+	r->addr = (struct gpupt_addr){ 0, (uint8_t)bus, (uint8_t)fn };
+	if (group >= 0) {
+		r->has_iommu_group = true;
+		r->iommu_group = (uint32_t)group;
+	}
+	r->has_from = r->has_to = true;
+	snprintf(r->from, sizeof(r->from), "%s", from);
+	snprintf(r->to, sizeof(r->to), "%s", to);
+	if (blocker) {
+		r->has_blocker = true;
+		snprintf(r->blocker, sizeof(r->blocker), "%s", blocker);
+	}
+}
+
+static struct move_ctx *moves_ctx;
+static bool moves_vfio, moves_dry;
+static int moves_blockers;
+
+static void print_moves_cb(const struct devrec *v, size_t n)
+{
+	(void)v;
+	(void)n;
+	moves_blockers = print_moves(moves_ctx, moves_vfio, moves_dry);
+}
+
+/*
+ * The kernel answers a multi-group HANDOFF with one message holding every
+ * record (and no GPUPT_A_IOMMU_GROUP): the output is still one object per
+ * group, in order, with /dev/vfio/N, and "" drivers become null.
+ */
+static void t_handoff_json_shape(void)
+{
+	struct devrec d[5];
+	struct group_reply g = { .devs = d, .n = 5 };
+	struct move_ctx m = { .g = &g, .n = 1 };
+	struct json_object *root, *o, *devs, *x;
+	char *out;
+
+	mv(&d[0], 1, 0, 6, "gpupt", "vfio-pci", NULL);
+	mv(&d[1], 1, 1, 6, "gpupt", "vfio-pci", NULL);
+	mv(&d[2], 2, 0, 7, "bochs-drm", "vfio-pci", NULL);
+	mv(&d[3], 2, 1, 7, "", "vfio-pci", NULL);
+	mv(&d[4], 3, 0, -1, "gpupt", "vfio-pci", NULL);
+	moves_ctx = &m;
+	moves_vfio = true;
+	moves_dry = false;
+	out = capture(true, print_moves_cb, NULL, 0);
+	root = json_tokener_parse(out);
+	CHECK(root && json_object_is_type(root, json_type_array));
+	if (!root) {
+		free(out);
+		return;
+	}
+	CHECK_INT(json_object_array_length(root), 3);
+	o = json_object_array_get_idx(root, 0);
+	CHECK_INT(json_object_get_int(json_object_object_get(o, "group")), 6);
+	CHECK_STR(sget(o, "vfio"), "/dev/vfio/6");
+	devs = json_object_object_get(o, "devices");
+	CHECK(devs && json_object_is_type(devs, json_type_array));
+	CHECK_INT(json_object_array_length(devs), 2);
+	x = json_object_array_get_idx(devs, 1);
+	CHECK_STR(sget(x, "address"), "0000:01:00.1");
+	CHECK_STR(sget(x, "from"), "gpupt");
+	CHECK_STR(sget(x, "to"), "vfio-pci");
+	CHECK(!json_object_object_get_ex(x, "blocker", NULL));
+	o = json_object_array_get_idx(root, 1);
+	CHECK_INT(json_object_get_int(json_object_object_get(o, "group")), 7);
+	devs = json_object_object_get(o, "devices");
+	CHECK_INT(json_object_array_length(devs), 2);
+	CHECK_STR(sget(json_object_array_get_idx(devs, 0), "from"), "bochs-drm");
+	CHECK(is_null(json_object_array_get_idx(devs, 1), "from"));
+	o = json_object_array_get_idx(root, 2);
+	CHECK(is_null(o, "group"));
+	CHECK(is_null(o, "vfio"));
+	CHECK_INT(moves_blockers, 0);
+	json_object_put(root);
+	free(out);
+}
+
+/* --dry-run: every device has "blocker", null or the reason; reclaim has no vfio node. */
+static void t_handoff_dry_run_json(void)
+{
+	struct devrec d[2];
+	struct group_reply g = { .has_group = true, .group = 6, .devs = d, .n = 2 };
+	struct move_ctx m = { .g = &g, .n = 1 };
+	struct json_object *root, *devs;
+	char *out;
+
+	mv(&d[0], 1, 0, -1, "gpupt", "vfio-pci", NULL);
+	mv(&d[1], 1, 1, -1, "snd_hda_intel", "vfio-pci",
+	   "0000:01:00.1 is bound to snd_hda_intel");
+	moves_ctx = &m;
+	moves_vfio = false;
+	moves_dry = true;
+	out = capture(true, print_moves_cb, NULL, 0);
+	root = json_tokener_parse(out);
+	CHECK(root != NULL);
+	if (!root) {
+		free(out);
+		return;
+	}
+	CHECK_INT(json_object_array_length(root), 1);
+	CHECK_INT(json_object_get_int(json_object_object_get(
+		json_object_array_get_idx(root, 0), "group")), 6);
+	CHECK(is_null(json_object_array_get_idx(root, 0), "vfio"));
+	devs = json_object_object_get(json_object_array_get_idx(root, 0), "devices");
+	CHECK(is_null(json_object_array_get_idx(devs, 0), "blocker"));
+	CHECK_STR(sget(json_object_array_get_idx(devs, 1), "blocker"),
+		  "0000:01:00.1 is bound to snd_hda_intel");
+	CHECK_INT(moves_blockers, 1);
+	json_object_put(root);
+	free(out);
+
+	/* and the text form names the blocker */
+	out = capture(false, print_moves_cb, NULL, 0);
+	CHECK(strstr(out, "0000:01:00.1  snd_hda_intel -> vfio-pci  BLOCKED: 0000:01:00.1 is bound to snd_hda_intel") != NULL);
+	CHECK(strstr(out, "group 6: plan (dry run)") != NULL);
+	free(out);
+}
+
+/* No function moved (e.g. handoff --all with nothing held): an empty array. */
+static void t_handoff_json_empty(void)
+{
+	struct move_ctx m = { 0 };
+	char *out;
+
+	moves_ctx = &m;
+	moves_vfio = true;
+	moves_dry = false;
+	out = capture(true, print_moves_cb, NULL, 0);
+	CHECK_STR(out, "[]\n");
+	free(out);
+}
+
 int main(void)
 {
 	RUN(t_list_json_shape);
@@ -410,6 +549,9 @@ int main(void)
 	RUN(t_devrec_parse);
 	RUN(t_devrec_parse_rejects);
 	RUN(t_reset_method_names);
+	RUN(t_handoff_json_shape);
+	RUN(t_handoff_dry_run_json);
+	RUN(t_handoff_json_empty);
 	pcinames_cleanup();
 	return unit_done();
 }
