@@ -4,6 +4,7 @@
 # gpupt.ko through DKMS against Debian's 6.1 headers, `dkms status` shows
 # it installed, and the versions agree: dkms.conf's PACKAGE_VERSION (as
 # installed), MODULE_VERSION and `gptctl --version` all equal VERSION.
+# `make install DESTDIR=` puts every file in place.
 #
 # Host only, no VM: DKMS runs in a scratch tree (DKMS_TREE=) so the
 # installed module never shadows the gpupt.ko the VM rig loads.
@@ -22,7 +23,7 @@ version=$(cat "$top/VERSION")
 tree=$(mktemp -d /tmp/gpupt-t61.XXXXXX)
 trap 'rm -rf "$tree"' EXIT
 
-out=$(make -C "$top" -f Makefile -f dkms/dkms.mk dkms-install KVER="$KVER" \
+out=$(make -C "$top" dkms-install KVER="$KVER" \
 	DKMS_TREE="$tree" 2>&1)
 rc=$?
 if [ $rc -eq 0 ]; then ok "make dkms-install KVER=$KVER succeeds"; else not_ok "make dkms-install KVER=$KVER succeeds" "exit $rc" "$out"; fi
@@ -70,12 +71,24 @@ for k in 4.19.0-27-amd64 5.3.18 5.0.0 3.10.0 2.6.32; do
 done
 if [ -z "$bad" ]; then ok "BUILD_EXCLUSIVE_KERNEL: floor 5.4, no ceiling"; else not_ok "BUILD_EXCLUSIVE_KERNEL: floor 5.4, no ceiling" "$bad"; fi
 
-out=$(make -C "$top" -f Makefile -f dkms/dkms.mk dkms-uninstall DKMS_TREE="$tree" 2>&1)
+out=$(make -C "$top" dkms-uninstall DKMS_TREE="$tree" 2>&1)
 if [ ! -e "$tree/src/gpupt-$version" ] && ! $dk status -m gpupt 2>/dev/null | grep -q installed; then
 	ok "make dkms-uninstall removes it"
 else
 	not_ok "make dkms-uninstall removes it" "$out"
 fi
+
+# make install: gptctl, both man pages, the completion, the hook, examples.
+dest=$tree/destdir
+out=$(make -C "$top" install DESTDIR="$dest" 2>&1)
+missing=""
+for f in usr/sbin/gptctl usr/share/man/man8/gptctl.8 usr/share/man/man4/gpupt.4 \
+	 usr/share/bash-completion/completions/gptctl \
+	 usr/share/initramfs-tools/hooks/gpupt; do
+	[ -s "$dest/$f" ] || missing="$missing $f"
+done
+[ -x "$dest/usr/share/initramfs-tools/hooks/gpupt" ] || missing="$missing (hook not executable)"
+if [ -z "$missing" ]; then ok "make install DESTDIR=: gptctl, man pages, completion, initramfs hook"; else not_ok "make install DESTDIR=: gptctl, man pages, completion, initramfs hook" "missing:$missing" "$out"; fi
 
 echo "1..$n"
 [ $failed -eq 0 ]
