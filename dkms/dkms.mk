@@ -4,7 +4,7 @@
 # (`include dkms/dkms.mk`).  It uses the top-level KVER (the running
 # kernel if its headers are installed, else the newest /lib/modules/*/build).
 #
-#   make dkms-install [KVER=...]   copy kmod/ and include/ to
+#   make dkms-install [KVER=...]   copy VERSION, kmod/ and include/ to
 #                                  /usr/src/gpupt-$(VERSION), then dkms add,
 #                                  build and install for KVER
 #   make dkms-uninstall            dkms remove --all, drop /usr/src/gpupt-*
@@ -46,7 +46,7 @@ dkms-install:
 	tar -C $(CURDIR) --exclude='*.o' --exclude='*.ko' --exclude='*.mod' \
 		--exclude='*.mod.c' --exclude='.*.cmd' --exclude='*.d' \
 		--exclude=modules.order --exclude=Module.symvers \
-		-cf - kmod include | tar -C $(DKMS_SRC) -xf -
+		-cf - VERSION kmod include | tar -C $(DKMS_SRC) -xf -
 	sed 's/^PACKAGE_VERSION=.*/PACKAGE_VERSION="$(GPUPT_VERSION)"/' \
 		dkms/dkms.conf >$(DKMS_SRC)/dkms.conf
 	$(DKMS) add -m $(DKMS_NAME) -v $(GPUPT_VERSION)
