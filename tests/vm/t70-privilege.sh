@@ -39,15 +39,20 @@ declare -A WHO=(
 )
 ORDER="nobody nocap userns"
 
-t_check "the identities are what they claim (CapEff without CAP_NET_ADMIN)" eval '
+check_identities() {
+	local w eff
 	for w in $ORDER; do
 		eff=$(vm_run "${WHO[$w]} cat /proc/self/status" | sed -n "s/^CapEff:\s*//p")
-		[ -n "$eff" ] || { echo "# $w: no CapEff"; exit 1; }
-		# bit 12 = CAP_NET_ADMIN; userns root has it, but only in its namespace
-		case $w in userns) [ $(( 0x$eff >> 12 & 1 )) = 1 ] ;; *) [ $(( 0x$eff >> 12 & 1 )) = 0 ] ;; esac ||
-			{ echo "# $w: CapEff $eff"; exit 1; }
+		[ -n "$eff" ] || { echo "# $w: no CapEff"; return 1; }
 		echo "# $w: CapEff $eff"
-	done'
+		# bit 12 = CAP_NET_ADMIN; userns root has it, but only in its namespace
+		case $w in
+		userns) [ $(( 0x$eff >> 12 & 1 )) = 1 ] ;;
+		*) [ $(( 0x$eff >> 12 & 1 )) = 0 ] ;;
+		esac || return 1
+	done
+}
+t_check "the identities are what they claim (CAP_NET_ADMIN only in userns root's own namespace)" check_identities
 
 BEFORE=$(vm_pci_state)
 MUTATING=(

@@ -79,21 +79,29 @@ t_check "the module still answers: gptctl list exits 0 and lists 01:00.0" eval '
 	out=$(vm_run "gptctl list") && assert_contains "01:00.0" "$out" "gptctl list"'
 
 # The expected state nlfuzz tracked, read back independently from sysfs.
-t_check "every fuzzed function is on the driver the accepted commands put it on" eval '
-	state=$(vm_run "cat /tmp/nlfuzz.state") || exit 1
-	[ $(printf "%s\n" "$state" | wc -l) = 4 ] || { echo "# state: $state"; exit 1; }
+check_state() {
+	local state addr drv ovr got o
+	state=$(vm_run "cat /tmp/nlfuzz.state") || return 1
+	[ "$(printf "%s\n" "$state" | wc -l)" = 4 ] || { echo "# state: $state"; return 1; }
 	while read -r addr drv ovr; do
 		got=$(vm_driver "$addr"); [ -n "$got" ] || got=-
 		o=$(vm_run "cat /sys/bus/pci/devices/$addr/driver_override"); [ "$o" = "(null)" ] && o=-
-		assert_eq "$drv" "$got" "driver of $addr" && assert_eq "$ovr" "$o" "driver_override of $addr" || exit 1
-	done <<<"$state"'
-t_check "gptctl -j list agrees with sysfs on every function it lists" eval '
-	json=$(vm_run "gptctl -j list") || exit 1
+		echo "# $addr: expected $drv (override $ovr), sysfs $got (override $o)"
+		assert_eq "$drv" "$got" "driver of $addr" || return 1
+		assert_eq "$ovr" "$o" "driver_override of $addr" || return 1
+	done <<<"$state"
+}
+check_list() {
+	local json a want got
+	json=$(vm_run "gptctl -j list") || return 1
 	for a in $(jq -r ".[].address" <<<"$json"); do
 		want=$(vm_driver "$a")
-		got=$(jq -r --arg a "$a" ".[] | select(.address == \$a) | .driver // \"\"" <<<"$json")
-		assert_eq "$want" "$got" "gptctl driver of $a" || exit 1
-	done'
+		got=$(jq -r --arg a "$a" '.[] | select(.address == $a) | .driver // ""' <<<"$json")
+		assert_eq "$want" "$got" "gptctl driver of $a" || return 1
+	done
+}
+t_check "every fuzzed function is on the driver the accepted commands put it on" check_state
+t_check "gptctl -j list agrees with sysfs on every function it lists" check_list
 t_check "no other PCI function changed driver or override" eval '
 	after=$(others); [ "$BEFORE" = "$after" ] || { diff <(echo "$BEFORE") <(echo "$after") | sed "s/^/#   /"; false; }'
 t_done
