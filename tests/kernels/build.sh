@@ -39,6 +39,8 @@ if [ -f "$top/kmod/Makefile" ]; then
 else
 	cmd=(make -C "$KDIR" "M=$intop/kmod" W=1 modules)
 fi
+# Per-kernel make variables from prepare.sh (5.10: CC=gcc, see there).
+cmd+=(${KMAKEFLAGS:-})
 
 set +e
 if [ "$MODE" = chroot ]; then

@@ -14,6 +14,12 @@
 #   6.12-rt  bookworm-backports linux-headers-6.12.*+deb12-rt-amd64, unpacked.
 #   sid      headers installed inside a debootstrap'ed sid chroot (they need
 #            gcc-16 and sid's kbuild); linux-binary/-modules/-base unpacked.
+#   5.10     bullseye linux-headers-amd64's headers, unpacked: the oldest
+#            Debian kernel we can reach, build-only, to keep the floor honest.
+#            Fetched with a private apt configuration under the cache (own
+#            sources.list, lists and status), so the host's sources never
+#            mention bullseye.  Built with the host's gcc-12 (bookworm has
+#            no gcc-10): KMAKEFLAGS=CC=gcc.
 #
 # Only bookworm-backports is ever added to the host's apt sources.  Never add
 # trixie or sid there: resolving dependencies would "upgrade" libc and half
@@ -53,9 +59,12 @@ need_backports() {
 	fi
 }
 
+# Extra apt options (the private bullseye configuration); empty = host's apt.
+APT_OPTS=()
+
 # First "Depends: PATTERN" of a package's candidate version.
 dep_of() {
-	apt-cache depends "$1" | awk -v re="$2" '$1 == "Depends:" && $2 ~ re { print $2; exit }'
+	apt-cache "${APT_OPTS[@]}" depends "$1" | awk -v re="$2" '$1 == "Depends:" && $2 ~ re { print $2; exit }'
 }
 
 # apt-get download PKG... into DIR, skipping what is already there.
@@ -67,7 +76,7 @@ fetch() {
 	done
 	[ ${#todo[@]} = 0 ] && return
 	klog "downloading ${todo[*]}"
-	(cd "$dir" && apt-get download "${todo[@]}" 2>&1 | grep -v 'unsandboxed' >&2) || true
+	(cd "$dir" && apt-get "${APT_OPTS[@]}" download "${todo[@]}" 2>&1 | grep -v 'unsandboxed' >&2) || true
 	for p in "${todo[@]}"; do
 		compgen -G "$dir/${p}_*.deb" >/dev/null || kdie "could not download $p"
 	done
@@ -78,7 +87,7 @@ fetch() {
 # headers by absolute path, and lib/modules/KVER/{build,source} are absolute.
 unpack_headers() {
 	local root=$1 kver=$2 hdr=$3 pkgs p
-	pkgs=("$hdr" $(apt-cache depends "$hdr" |
+	pkgs=("$hdr" $(apt-cache "${APT_OPTS[@]}" depends "$hdr" |
 		awk '$1 ~ /^\|?Depends:$/ && $2 ~ /^linux-(headers|kbuild)-/ { print $2 }'))
 	fetch "$GPUPT_KCACHE/debs" "${pkgs[@]}"
 	for p in "${pkgs[@]}"; do
@@ -193,6 +202,24 @@ prep_sid() {
 		"PKGS='$hdr linux-binary-$kver linux-modules-$kver'"
 }
 
+prep_bullseye() {
+	local d=$GPUPT_KCACHE/apt-bullseye hdr kver root pkgs
+	mkdir -p "$d/lists/partial" "$d/cache/archives/partial"
+	echo "deb $(kmirror) bullseye main" > "$d/sources.list"
+	APT_OPTS=(-o "Dir::Etc::SourceList=$d/sources.list" -o Dir::Etc::SourceParts=/dev/null
+		-o "Dir::State::Lists=$d/lists" -o "Dir::Cache=$d/cache" -o Dir::State::Status=/dev/null)
+	apt-get "${APT_OPTS[@]}" update >&2
+	hdr=$(dep_of linux-headers-amd64 '^linux-headers-')
+	[ -n "$hdr" ] || kdie "bullseye: linux-headers-amd64 does not name a linux-headers-KVER"
+	kver=${hdr#linux-headers-}
+	root=$GPUPT_KCACHE/$kver
+	pkgs=$(unpack_headers "$root" "$kver" "$hdr")
+	APT_OPTS=()
+	write_env 5.10 KNAME=5.10 "KVER=$kver" MODE=root BOOT=no \
+		"KDIR=$root/usr/src/linux-headers-$kver" CHROOT= VMLINUZ= "MODROOT=$root" \
+		"PKGS='$pkgs'" "KMAKEFLAGS='CC=gcc'"
+}
+
 prepare() {
 	local name=$1
 	if [ "${GPUPT_KREFRESH:-0}" != 1 ] && kenv "$name"; then
@@ -205,6 +232,7 @@ prepare() {
 	6.12) prep_bpo 6.12 linux-headers-6.12-amd64 yes ;;
 	6.12-rt) prep_bpo 6.12-rt linux-headers-6.12-rt-amd64 no ;;
 	sid) prep_sid ;;
+	5.10) prep_bullseye ;;
 	*) kdie "unknown kernel '$name' (see tests/kernels/matrix)" ;;
 	esac
 }
