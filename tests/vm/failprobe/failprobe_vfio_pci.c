@@ -7,10 +7,12 @@
  * the function we choose.  gpupt accepts it as a handoff target because
  * its name ends in "vfio_pci" (the rule for vfio-pci variant drivers).
  *
- * Why not vfio-pci itself: no QEMU device makes vfio-pci's probe fail
- * (its denylist holds only Intel QAT IDs, and QEMU devices' IDs are
- * fixed), and Debian's 6.1 has no fault injection (CONFIG_FAULT_INJECTION
- * and CONFIG_FUNCTION_ERROR_INJECTION are off).
+ * Why not vfio-pci itself: its denylist holds only Intel QAT IDs, and
+ * QEMU devices' IDs are fixed; its refusal of an SR-IOV PF with VFs
+ * enabled needs VFs, and Linux 6.1's nvme driver cannot enable the ones
+ * QEMU 7.2's nvme offers (sriov_numvfs: ENOSYS); Debian's 6.1 has no
+ * fault injection (CONFIG_FAULT_INJECTION and
+ * CONFIG_FUNCTION_ERROR_INJECTION are off).
  *
  * No ID table: it binds only through driver_override, like gpupt.
  */
