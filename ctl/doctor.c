@@ -17,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cfgparse.h"
@@ -139,64 +138,6 @@ static unsigned int count_dir(const char *path)
 			n++;
 	closedir(dir);
 	return n;
-}
-
-/* Run argv, capture stdout (up to TEXT_MAX).  NULL on failure. */
-static char *capture(char *const argv[])
-{
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
-	int fds[2], status;
-	pid_t pid;
-
-	if (pipe(fds))
-		return NULL;
-	fflush(stdout);
-	pid = fork();
-	if (pid < 0) {
-		close(fds[0]);
-		close(fds[1]);
-		return NULL;
-	}
-	if (!pid) {
-		int devnull = open("/dev/null", O_WRONLY);
-
-		dup2(fds[1], STDOUT_FILENO);
-		if (devnull >= 0)
-			dup2(devnull, STDERR_FILENO);
-		close(fds[0]);
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	close(fds[1]);
-	for (;;) {
-		ssize_t r;
-
-		if (len + 4096 + 1 > cap) {
-			char *nb;
-
-			cap = cap ? cap * 2 : 65536;
-			nb = cap <= TEXT_MAX ? realloc(buf, cap) : NULL;
-			if (!nb)
-				break;
-			buf = nb;
-		}
-		r = read(fds[0], buf + len, 4096);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		len += (size_t)r;
-	}
-	close(fds[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (!buf || !WIFEXITED(status) || WEXITSTATUS(status)) {
-		free(buf);
-		return NULL;
-	}
-	buf[len] = 0;
-	return buf;
 }
 
 /* ---- IOMMU ---- */
@@ -591,7 +532,7 @@ static void check_driver(struct doctor *d, const struct devinfo *di)
 	/* The drivers whose alias matches: each needs "softdep X pre: gpupt". */
 	if (!pci_attr_str(&di->addr, "modalias", modalias, sizeof(modalias))) {
 		char *argv[] = { "modprobe", "-R", modalias, NULL };
-		char *mods = capture(argv), *p, *save = NULL;
+		char *mods = cmd_capture(argv, TEXT_MAX), *p, *save = NULL;
 
 		for (p = mods ? strtok_r(mods, "\n", &save) : NULL; p;
 		     p = strtok_r(NULL, "\n", &save)) {
@@ -654,11 +595,11 @@ static void check_initramfs(struct doctor *d, const char *release)
 	if (!dracut) {
 		char *argv[] = { "lsinitramfs", img, NULL };
 
-		list = capture(argv);
+		list = cmd_capture(argv, TEXT_MAX);
 	} else {
 		char *argv[] = { "lsinitrd", img, NULL };
 
-		list = capture(argv);
+		list = cmd_capture(argv, TEXT_MAX);
 	}
 	if (!list)
 		report(d, "initramfs", NULL, WARN,
@@ -704,7 +645,7 @@ static void check_secure_boot(struct doctor *d)
 		report(d, "secure_boot", NULL, PASS, NULL, "Secure Boot is off");
 		return;
 	}
-	path = capture(argv);
+	path = cmd_capture(argv, TEXT_MAX);
 	if (path)
 		path[strcspn(path, "\n")] = 0;
 	if (!path || file_read_all(path, 64u << 20, &buf, &len)) {

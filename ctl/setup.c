@@ -25,7 +25,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cfgparse.h"
@@ -162,28 +161,6 @@ static int write_atomic(const char *path, const void *buf, size_t len,
 	return err;
 }
 
-/* Run argv with stdout sent to stderr (stdout is for data).  Exit status. */
-static int run_cmd(char *const argv[])
-{
-	pid_t pid;
-	int status;
-
-	fflush(stdout);
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (!pid) {
-		dup2(STDERR_FILENO, STDOUT_FILENO);
-		execvp(argv[0], argv);
-		fprintf(stderr, "%s: %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
-}
-
 static bool have_cmd(const char *name)
 {
 	static const char *const dirs[] = {
@@ -224,17 +201,8 @@ static void print_diff(const struct change *c)
 			"diff", "-u", "--label", c->existed ? la : "/dev/null",
 			"--label", c->new ? lb : "/dev/null", a, b, NULL,
 		};
-		pid_t pid;
-		int st;
 
-		fflush(stdout);
-		pid = fork();
-		if (pid == 0) {
-			execvp("diff", argv);
-			_exit(127);
-		}
-		if (pid > 0)
-			waitpid(pid, &st, 0);
+		cmd_run(argv, false);	/* exit 1 just means "differ" */
 	}
 out:
 	if (fa >= 0)
@@ -421,9 +389,9 @@ static int regenerate_initramfs(enum initramfs_kind k)
 	char *dracut[] = { "dracut", "--regenerate-all", "--force", NULL };
 
 	if (k == INITRAMFS_TOOLS)
-		return run_cmd(itools);
+		return cmd_run(itools, true);
 	if (k == INITRAMFS_DRACUT)
-		return run_cmd(dracut);
+		return cmd_run(dracut, true);
 	return 0;
 }
 
@@ -434,11 +402,11 @@ static int update_bootloader(void)
 	char *mk[] = { "grub-mkconfig", "-o", "/boot/grub/grub.cfg", NULL };
 
 	if (have_cmd("update-grub"))
-		return run_cmd(update_grub);
+		return cmd_run(update_grub, true);
 	if (have_cmd("grub2-mkconfig"))
-		return run_cmd(mk2);
+		return cmd_run(mk2, true);
 	if (have_cmd("grub-mkconfig"))
-		return run_cmd(mk);
+		return cmd_run(mk, true);
 	errmsg("no update-grub, grub2-mkconfig or grub-mkconfig: update the bootloader configuration yourself");
 	return 1;
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "sysfile.h"
@@ -170,4 +171,86 @@ static bool ends_with(const char *s, const char *suffix)
 bool driver_is_vfio(const char *drv)
 {
 	return ends_with(drv, "vfio-pci") || ends_with(drv, "vfio_pci");
+}
+
+static int cmd_wait(pid_t pid)
+{
+	int status;
+
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+int cmd_run(char *const argv[], bool quiet_stdout)
+{
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (!pid) {
+		if (quiet_stdout)
+			dup2(STDERR_FILENO, STDOUT_FILENO);
+		execvp(argv[0], argv);
+		fprintf(stderr, "%s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	return cmd_wait(pid);
+}
+
+char *cmd_capture(char *const argv[], size_t max)
+{
+	char *buf = NULL, *nb;
+	size_t len = 0, cap = 0;
+	int fds[2], rc;
+	pid_t pid;
+
+	if (pipe(fds))
+		return NULL;
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return NULL;
+	}
+	if (!pid) {
+		int devnull = open("/dev/null", O_WRONLY);
+
+		dup2(fds[1], STDOUT_FILENO);
+		if (devnull >= 0)
+			dup2(devnull, STDERR_FILENO);
+		close(fds[0]);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	close(fds[1]);
+	for (;;) {
+		ssize_t r;
+
+		if (len + 4096 + 1 > cap) {
+			cap = cap ? cap * 2 : 65536;
+			nb = cap <= max ? realloc(buf, cap) : NULL;
+			if (!nb)
+				break;
+			buf = nb;
+		}
+		r = read(fds[0], buf + len, 4096);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+	}
+	close(fds[0]);
+	rc = cmd_wait(pid);
+	if (!buf || rc) {
+		free(buf);
+		return NULL;
+	}
+	buf[len] = 0;
+	return buf;
 }

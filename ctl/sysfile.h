@@ -44,4 +44,14 @@ int pci_driver(const struct gpupt_addr *a, char *buf, size_t len);
 /* vfio-pci or a variant driver ("..vfio_pci", "..vfio-pci")? */
 bool driver_is_vfio(const char *drv);
 
+/*
+ * Run argv (PATH search) and wait.  With quiet_stdout its stdout goes to
+ * stderr (stdout is for data).  Returns the exit status, 128 for a signal,
+ * 127 if it could not run, or -errno.
+ */
+int cmd_run(char *const argv[], bool quiet_stdout);
+
+/* Run argv, stderr to /dev/null; its stdout (malloc'd), NULL on failure. */
+char *cmd_capture(char *const argv[], size_t max);
+
 #endif /* GPTCTL_SYSFILE_H */
