@@ -204,4 +204,11 @@ static inline bool gpupt_compat_vfio_open_locked(struct pci_dev *pdev)
 }
 #endif
 
+/*
+ * Also probed, deliberately unused: GPUPT_HAVE_GENL_SPLIT_OPS (6.2) and
+ * GPUPT_HAVE_GENL_INFO_DUMP (6.6).  Classic struct genl_ops with a family
+ * policy is still accepted by every kernel we target, and the dump reads
+ * nothing from its request, so neither move needs code here.
+ */
+
 #endif /* _GPUPT_COMPAT_H */

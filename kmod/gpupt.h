@@ -133,7 +133,7 @@ struct gpupt_fn {
 	char *from_override;		/* driver_override before, or NULL */
 	char from_name[GPUPT_NAME_LEN];	/* "" when unbound */
 	char to_name[GPUPT_NAME_LEN];	/* after the move (or planned) */
-	char blocker[96];		/* why it would be refused, or "" */
+	char blocker[128];		/* why it would be refused, or "" */
 	bool vfio;			/* bound to a vfio driver */
 	bool open;			/* ... and open by a user */
 	bool move;			/* the plan changes this function */
