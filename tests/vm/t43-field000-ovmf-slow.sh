@@ -66,7 +66,7 @@ t_check "and say why" assert_contains "OVMF's classic 64-bit MMIO window is 32 G
 
 # nested ARGS... -> the T43 lines of the nested guest's console
 nested() {
-	VM_TIMEOUT=900 vm_run "timeout 850 qemu-system-x86_64 -nodefaults -no-user-config -display none \
+	VM_TIMEOUT=1800 vm_run "timeout 1700 qemu-system-x86_64 -nodefaults -no-user-config -display none \
 		-accel tcg -machine q35 -m 256 -no-reboot -serial stdio \
 		-drive if=pflash,format=raw,readonly=on,file=$OVMF \
 		-kernel $RIG_VMLINUZ -initrd $TINY \
