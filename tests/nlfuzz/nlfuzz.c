@@ -1479,6 +1479,8 @@ struct storm_stats {
 	unsigned long intr, bad, hung;
 };
 
+static int storm_readonly;
+
 static double now_s(void)
 {
 	struct timespec t;
@@ -1604,6 +1606,8 @@ static void storm_worker(unsigned int id, double secs, int out)
 			if (r < acc)
 				break;
 		}
+		if (storm_readonly)
+			op = chance(50) ? OP_LIST : OP_GET;
 		storm_build(&m, op, seq);
 		memset(&o, 0, offsetof(struct outcome, reply));
 		o.replylen = 0;
@@ -1713,7 +1717,7 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: nlfuzz -a ADDR[,ADDR...] [-n COUNT] [-s SEED] [-S STATEFILE] [-u] [-v]\n"
-		"       nlfuzz -a ADDR[,ADDR...] -T SECONDS [-j PROCESSES] [-s SEED]\n"
+		"       nlfuzz -a ADDR[,ADDR...] -T SECONDS [-j PROCESSES] [-r] [-s SEED]\n"
 		"  -a  the PCI functions messages may name (and so move); no other\n"
 		"  -n  messages to send (default 10000)\n"
 		"  -s  seed (default: time)\n"
@@ -1721,7 +1725,8 @@ static void usage(void)
 		"  -u  caller lacks CAP_NET_ADMIN: no mutating command may succeed\n"
 		"  -v  print extack message counts (-vv: every message)\n"
 		"  -T  storm: PROCESSES (default 8) send well-formed claim, unclaim,\n"
-		"      handoff, reclaim, reset, list and show requests for SECONDS\n");
+		"      handoff, reclaim, reset, list and show requests for SECONDS\n"
+		"  -r  storm with read-only requests only (list, show, bars)\n");
 	exit(2);
 }
 
@@ -1742,7 +1747,7 @@ int main(int argc, char **argv)
 	int c, err;
 
 	rng = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
-	while ((c = getopt(argc, argv, "a:n:s:S:uvhT:j:")) != -1) {
+	while ((c = getopt(argc, argv, "a:n:s:S:uvhT:j:r")) != -1) {
 		switch (c) {
 		case 'a': addrs = optarg; break;
 		case 'n': count = strtoul(optarg, NULL, 0); break;
@@ -1751,6 +1756,7 @@ int main(int argc, char **argv)
 		case 'u': unprivileged = 1; break;
 		case 'v': verbose++; break;
 		case 'T': storm_secs = strtod(optarg, NULL); break;
+		case 'r': storm_readonly = 1; break;
 		case 'j': storm_procs = (unsigned int)strtoul(optarg, NULL, 0); break;
 		default: usage();
 		}
