@@ -998,8 +998,19 @@ static int gpupt_reset_do(struct gpupt_reset_req *req)
 		}
 	}
 
-	if (!dry)
+	if (!dry) {
+		ktime_t t0 = ktime_get();
+		unsigned int n = 0, jobs = 0;
+
 		gpupt_run_jobs(req);
+		for (job = req->jobs; job < req->jobs + req->n_jobs; job++)
+			jobs += !job->dead && !job->err;
+		for (r = req->devs; r < req->devs + req->n_devs; r++)
+			n += r->attempted;
+		if (n)
+			pr_info("reset %u devices in %u jobs in %lld us\n", n, jobs,
+				ktime_us_delta(ktime_get(), t0));
+	}
 
 	err = gpupt_reset_reply(req);
 	if (err)
