@@ -43,7 +43,11 @@ static int gpupt_claim(struct genl_info *info, struct gpupt_fn *fn,
 	if (gpupt_dev_held(fn->pdev)) {
 		/* Already ours: make it stick, change nothing else. */
 		gpupt_noretake_clear(fn->pdev);
-		return gpupt_override_set(fn->pdev, GPUPT_DRIVER_NAME);
+		err = gpupt_override_set(fn->pdev, GPUPT_DRIVER_NAME);
+		if (err)
+			gpupt_err(info->extack, "%s: cannot set driver_override",
+				  name);
+		return err;
 	}
 	if (fn->open) {
 		gpupt_err(info->extack, "%s is in use: its vfio device is open",

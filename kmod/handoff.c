@@ -11,13 +11,16 @@
  * back in reverse order; then every other unit is rolled back too, and
  * the request fails naming the function that failed.
  *
- * A real, deterministic bind failure for testing the rollback (issue 3
- * test 3, issue 7 test 6): vfio-pci refuses, with EBUSY, a physical
- * function that has SR-IOV enabled ("Cannot bind to PF with SR-IOV
- * enabled", vfio_pci_core_register_device()).  In the VM rig an "nvme"
- * with sriov_max_vfs at function 1 of a slot whose function 0 is the GPU,
- * after "echo 0 > sriov_drivers_autoprobe; echo 1 > sriov_numvfs", makes
- * HANDOFF --force move function 0 and then fail on function 1.
+ * Testing the rollback needs a real bind failure on the second function
+ * (issue 3 test 3, issue 7 test 6).  vfio-pci itself cannot be made to
+ * fail in the rig: its denylist holds only Intel QAT IDs, Debian's 6.1 has
+ * no fault injection, and the one refusal an emulated device could reach
+ * ("Cannot bind to PF with SR-IOV enabled") is out of reach because 6.1's
+ * nvme cannot enable VFs on QEMU 7.2's nvme (sriov_numvfs: ENOSYS, tried).
+ * So t33 uses tests/vm/failprobe: a real PCI driver named
+ * failprobe_vfio_pci (accepted by the variant-driver rule) whose probe
+ * returns -EIO for the addresses in its fail= parameter, so the driver
+ * core really fails the bind of function 1 after function 0 moved.
  *
  * Copyright (C) 2026 The gpupt authors.
  */
