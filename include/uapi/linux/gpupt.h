@@ -64,8 +64,9 @@
  *   dump: no attributes.  One message per device, each with
  *         GPUPT_A_DEVICE.  Covered devices: every function of display
  *         class (0x03xxxx), every function gpupt holds or whose ID or
- *         address is listed in ids=/addrs=, and every other function of
- *         the slots of those.  The dump pages with a cursor; if a device
+ *         address is listed in ids=/addrs=, every function bound to a
+ *         vfio driver (so a handed-off device stays visible), and every
+ *         other function of the slots of those.  The dump pages with a cursor; if a device
  *         was bound or unbound during the dump, the final messages carry
  *         NLM_F_DUMP_INTR and userspace should retry.
  *
@@ -102,7 +103,8 @@
  *   EINVAL with a message).  Clears driver_override, releases the device
  *   and re-probes it, so the host's native driver (if any) binds it.  The
  *   device will also no longer be taken by a later ids=/addrs= match until
- *   it is claimed again.  Reply: GPUPT_A_DEVICE after the re-probe.
+ *   it is claimed (or reclaimed) again, or until it is removed and a new
+ *   device appears at its address.  Reply: GPUPT_A_DEVICE after the re-probe.
  *
  * GPUPT_CMD_HANDOFF (do, admin)
  *   Request: GPUPT_A_DEVICE, or GPUPT_A_DEVICES (an array of address
@@ -123,7 +125,9 @@
  *   without GPUPT_F_FORCE; a group member that is not a function of the
  *   requested slot and is bound to a host driver, without GPUPT_F_FORCE;
  *   an open vfio device.
- *   Reply: GPUPT_A_IOMMU_GROUP (u32, absent if none) and GPUPT_A_DEVICES,
+ *   Reply: GPUPT_A_IOMMU_GROUP (u32, absent if none, and absent when the
+ *   request spans several groups: each record's GPUPT_DEV_A_IOMMU_GROUP
+ *   tells them apart) and GPUPT_A_DEVICES,
  *   one device record per function in the set, each extended with
  *   GPUPT_DEV_A_FROM (driver before, "" for none) and GPUPT_DEV_A_TO
  *   (driver after, or planned with DRY_RUN).  With DRY_RUN a function
@@ -138,7 +142,9 @@
  * GPUPT_CMD_RELEASE (do, admin)
  *   Like RECLAIM, but clears driver_override and lets the host's native
  *   driver probe each function ("back to the desktop").  Same reply; TO is
- *   the driver that bound, "" if none did.
+ *   the driver that bound, "" if none did.  Functions already on a host
+ *   driver are left alone.  Like UNCLAIM, released functions are not
+ *   retaken by ids=/addrs= until claimed or reclaimed again.
  *
  * GPUPT_CMD_BARS_GET (do)
  *   Request: GPUPT_A_DEVICE.  Reply: GPUPT_A_DEVICE (record),
@@ -181,6 +187,11 @@
  * GPUPT_CMD_STATS_GET (do)
  *   No request attributes.  Reply: GPUPT_A_STATS nest of u64 counters
  *   since module load (GPUPT_STATS_A_*), and GPUPT_A_GENERATION.
+ *   CLAIMS counts CLAIM requests that bound a device; HANDOFFS counts
+ *   HANDOFF, RECLAIM and RELEASE requests that succeeded (dry runs
+ *   excluded); HANDOFF_FAILURES those refused or rolled back.
+ *   GPUPT_A_GENERATION changes whenever any PCI function is added,
+ *   removed, bound or unbound.
  *
  * Notifications (multicast group "events")
  *   GPUPT_CMD_EVT_CLAIM, GPUPT_CMD_EVT_UNCLAIM, GPUPT_CMD_EVT_REMOVE:
@@ -195,7 +206,11 @@
  * Message size
  * ------------
  * Replies fit in one NLMSG_GOODSIZE message: at most 256 functions per
- * IOMMU group are reported (more gives E2BIG).
+ * IOMMU group are reported (more gives E2BIG).  Exception: a HANDOFF,
+ * RECLAIM or RELEASE reply is sized to its set (about 200 bytes per
+ * function) and may be larger than a page for big groups; receive it with
+ * MSG_PEEK|MSG_TRUNC to learn its size.  At most 64 devices may be named
+ * in one request (E2BIG).
  */
 #ifndef _UAPI_LINUX_GPUPT_H
 #define _UAPI_LINUX_GPUPT_H
