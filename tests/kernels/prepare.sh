@@ -180,7 +180,9 @@ prep_sid() {
 	[ -n "$hdr" ] || kdie "sid: linux-headers-amd64 does not name a linux-headers-KVER"
 	kver=${hdr#linux-headers-}
 	klog "sid: $kver"
-	chroot "$c" apt-get "${APT_SID[@]}" install -y --no-install-recommends "$hdr" >&2
+	chroot "$c" apt-get "${APT_SID[@]}" install -y --no-install-recommends "$hdr" 2>&1 |
+		grep -v 'Can not write log' >&2
+	chroot "$c" apt-get clean
 	mkdir -p "$c/debs"
 	for p in linux-binary linux-modules linux-base; do
 		compgen -G "$c/debs/$p-${kver}_*.deb" >/dev/null ||
