@@ -181,7 +181,8 @@ prep_sid() {
 	kver=${hdr#linux-headers-}
 	klog "sid: $kver"
 	chroot "$c" apt-get "${APT_SID[@]}" install -y --no-install-recommends "$hdr" 2>&1 |
-		grep -v 'Can not write log' >&2
+		grep -v 'Can not write log' >&2 || true
+	[ -f "$c/usr/src/$hdr/Makefile" ] || kdie "sid: installing $hdr failed"
 	chroot "$c" apt-get clean
 	mkdir -p "$c/debs"
 	for p in linux-binary linux-modules linux-base; do
