@@ -26,6 +26,7 @@ setup() {
 	[ -d /sys/kernel/debug ] && mount -t debugfs debugfs /sys/kernel/debug
 	ln -sf /proc/self/mounts /etc/mtab
 	echo rig-guest >/proc/sys/kernel/hostname
+	echo 1 >/proc/sys/kernel/sysrq	# vm_diag_hang: SysRq-W (blocked tasks) to dmesg
 
 	# The module tree the rig prepared on the host (depmod'ed, gpupt.ko in
 	# extra/, everything else symlinks to the real tree) becomes the guest's
@@ -47,24 +48,32 @@ setup() {
 }
 setup 2>/rig/setup.err
 
-port=
-for n in /sys/class/virtio-ports/*/name; do
-	[ "$(<"$n")" = rig.agent ] && { port=${n%/name}; port=/dev/${port##*/}; }
-done
-if [ -z "$port" ]; then
-	echo "rig-agent: no virtio port named rig.agent" >/dev/kmsg
-	exec /bin/busybox poweroff -f
-fi
-exec 3<>"$port"
-echo "rig-agent: ready on $port" >/dev/kmsg
-echo "READY $EPOCHREALTIME" >&3
-while read -r id <&3; do
-	case $id in
-	POWEROFF) sync; exec /bin/busybox poweroff -f ;;
-	''|*[!A-Za-z0-9_.-]*) echo "BAD $id" >&3; continue ;;
-	esac
-	(cd /root 2>/dev/null || cd /; . "/rig/cmd/$id") </dev/null >"/rig/out/$id.out" 2>"/rig/out/$id.err" 3>&-
-	echo "DONE $id $?" >&3
-done
-echo "rig-agent: host closed the channel" >/dev/kmsg
+# serve PORTNAME: the command loop on the virtio port named PORTNAME.
+serve() {
+	local n port=
+	for n in /sys/class/virtio-ports/*/name; do
+		[ "$(<"$n")" = "$1" ] && { port=${n%/name}; port=/dev/${port##*/}; }
+	done
+	if [ -z "$port" ]; then
+		echo "rig-agent: no virtio port named $1" >/dev/kmsg
+		return 1
+	fi
+	exec 3<>"$port"
+	echo "rig-agent: $1 ready on $port" >/dev/kmsg
+	echo "READY $EPOCHREALTIME" >&3
+	while read -r id <&3; do
+		case $id in
+		POWEROFF) sync; exec /bin/busybox poweroff -f ;;
+		''|*[!A-Za-z0-9_.-]*) echo "BAD $id" >&3; continue ;;
+		esac
+		(cd /root 2>/dev/null || cd /; . "/rig/cmd/$id") </dev/null >"/rig/out/$id.out" 2>"/rig/out/$id.err" 3>&-
+		echo "DONE $id $?" >&3
+	done
+	echo "rig-agent: host closed $1" >/dev/kmsg
+}
+
+# A second loop on its own port, for the host's diagnostics (vm_diag) while
+# the main loop is stuck in a command that does not return.
+serve rig.diag &
+serve rig.agent
 exec /bin/busybox poweroff -f

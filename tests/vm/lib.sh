@@ -307,7 +307,7 @@ vm_boot() {
 		echo "RIG_TOP=$RIG_TOP"
 	} >"$VM_RUN/share/env"
 	mkfifo "$VM_RUN/agent.in" "$VM_RUN/agent.out" "$VM_RUN/qmp.in" "$VM_RUN/qmp.out" \
-	       "$VM_RUN/con.in" "$VM_RUN/con.out"
+	       "$VM_RUN/con.in" "$VM_RUN/con.out" "$VM_RUN/diag.in" "$VM_RUN/diag.out"
 
 	local fw=()
 	[ $ovmf = 1 ] && fw=(-drive "if=pflash,format=raw,unit=0,readonly=on,file=${RIG_OVMF_CODE:-/usr/share/OVMF/OVMF_CODE_4M.fd}")
@@ -334,6 +334,8 @@ vm_boot() {
 		-device virtio-serial-pci,id=rigserial,bus=pcie.0,addr=0x1a.0
 		-chardev "pipe,id=agent,path=$VM_RUN/agent"
 		-device virtserialport,chardev=agent,name=rig.agent
+		-chardev "pipe,id=diag,path=$VM_RUN/diag"
+		-device virtserialport,chardev=diag,name=rig.diag
 		"${VM_DEVS[@]}" "${extra[@]}")
 	printf '%q ' "${VM_QEMU[@]}" >"$VM_RUN/qemu.cmd"
 	rig_log "qemu: $(cat "$VM_RUN/qemu.cmd")"
@@ -343,6 +345,7 @@ vm_boot() {
 	trap 'exit 143' TERM INT HUP	# so that the EXIT trap stops QEMU
 	# Our ends of the fifos, opened read-write so that no open blocks.
 	exec {VM_AGENT_W}<>"$VM_RUN/agent.in" {VM_AGENT_R}<>"$VM_RUN/agent.out"
+	exec {VM_DIAG_W}<>"$VM_RUN/diag.in" {VM_DIAG_R}<>"$VM_RUN/diag.out"
 	exec {VM_QMP_W}<>"$VM_RUN/qmp.in" {VM_QMP_R}<>"$VM_RUN/qmp.out"
 	exec {VM_CON_W}<>"$VM_RUN/con.in"
 	# The console goes to the logfile; drain the fifo so QEMU never blocks.
@@ -373,14 +376,14 @@ vm_boot() {
 	echo "# booted $RIG_KVER in ${VM_BOOT_MS} ms (console: ${VM_CONSOLE#"$RIG_TOP"/})"
 }
 
-# Reads one line from the agent into variable $1, with a timeout of $2 s;
-# fails early if QEMU exits.
+# vm_read_agent VAR TIMEOUT [FD]: reads one line from the agent (or the
+# channel FD) into VAR, with a timeout in seconds; fails early if QEMU exits.
 vm_read_agent() {
 	local -n _line=$1
-	local deadline=$((SECONDS + $2))
+	local deadline=$((SECONDS + $2)) fd=${3:-$VM_AGENT_R}
 	_line=
 	while [ $SECONDS -lt $deadline ]; do
-		if read -r -t 1 -u "$VM_AGENT_R" _line; then
+		if read -r -t 1 -u "$fd" _line; then
 			return 0
 		fi
 		kill -0 "$VM_PID" 2>/dev/null || { rig_log "QEMU exited"; return 1; }
@@ -400,10 +403,26 @@ vm_stop() {
 	fi
 	wait "$VM_PID" 2>/dev/null
 	[ -n "${VM_DRAIN_PID:-}" ] && { kill "$VM_DRAIN_PID" 2>/dev/null; wait "$VM_DRAIN_PID" 2>/dev/null; }
-	exec {VM_AGENT_W}>&- {VM_AGENT_R}<&- {VM_QMP_W}>&- {VM_QMP_R}<&- {VM_CON_W}>&- 2>/dev/null
+	exec {VM_AGENT_W}>&- {VM_AGENT_R}<&- {VM_DIAG_W}>&- {VM_DIAG_R}<&- \
+	     {VM_QMP_W}>&- {VM_QMP_R}<&- {VM_CON_W}>&- 2>/dev/null
 	VM_PID="" VM_DRAIN_PID=""
 	[ -n "$VM_RUN" ] && [ "${RIG_KEEP_RUN:-0}" != 1 ] && rm -rf "$VM_RUN"
 	return 0
+}
+
+# rig_exec WFD RFD TIMEOUT ID CMD: sends the fragment CMD as ID on a
+# channel and waits for its DONE; prints "RC" (124 on timeout).
+rig_exec() {
+	local wfd=$1 rfd=$2 timeout=$3 id=$4 line
+	shift 4
+	printf '%s\n' "$*" >"$VM_RUN/share/cmd/$id"
+	echo "$id" >&"$wfd"
+	while :; do
+		vm_read_agent line "$timeout" "$rfd" || { echo 124; return; }
+		[ "${line% *}" = "DONE $id" ] && break
+		rig_log "agent: unexpected '$line'"
+	done
+	echo "${line##* }"
 }
 
 # vm_run CMD...: runs "$*" as a bash fragment in the guest (as root, cwd
@@ -413,37 +432,60 @@ vm_stop() {
 # VM_TIMEOUT=N for one call), 125 if the VM is gone.  $VM_LAST_OUT and
 # $VM_LAST_ERR are fixed paths (symlinks to the last call's files), so they
 # are right even after out=$(vm_run ...); so are the files $VM_RUN/last.cmd
-# and $VM_RUN/last.rc that the failure diagnostics print.
+# and $VM_RUN/last.rc that the failure diagnostics print.  On a timeout the
+# guest's processes and their kernel stacks are printed to stderr (vm_diag).
 vm_run() {
-	local id line rc timeout=${VM_TIMEOUT:-$RIG_TIMEOUT}
+	local id rc timeout=${VM_TIMEOUT:-$RIG_TIMEOUT}
 	VM_LAST_CMD="$*"
 	vm_alive || { VM_LAST_RC=125; echo "vm_run: the VM is not running" >&2; return 125; }
 	[ "${VM_HAS_AGENT:-1}" = 1 ] || { VM_LAST_RC=125; echo "vm_run: booted with --no-agent" >&2; return 125; }
 	VM_CMDSEQ=$((${VM_CMDSEQ:-0} + 1))
 	id=c${BASHPID}_$VM_CMDSEQ
-	printf '%s\n' "$*" >"$VM_RUN/share/cmd/$id"
 	if [ -z "${VM_NO_LAST:-}" ]; then
 		printf '%s\n' "$*" >"$VM_RUN/last.cmd"
 		ln -sfn "share/out/$id.out" "$VM_RUN/last.out"
 		ln -sfn "share/out/$id.err" "$VM_RUN/last.err"
 	fi
-	echo "$id" >&"$VM_AGENT_W"
-	while :; do
-		if ! vm_read_agent line "$timeout"; then
-			VM_LAST_RC=124
-			[ -z "${VM_NO_LAST:-}" ] && echo 124 >"$VM_RUN/last.rc"
-			echo "vm_run: no answer within ${timeout}s: $*" >&2
-			return 124
-		fi
-		[ "${line% *}" = "DONE $id" ] && break
-		rig_log "agent: unexpected '$line'"
-	done
-	rc=${line##* }
+	rc=$(rig_exec "$VM_AGENT_W" "$VM_AGENT_R" "$timeout" "$id" "$*")
 	VM_LAST_RC=$rc
 	[ -z "${VM_NO_LAST:-}" ] && echo "$rc" >"$VM_RUN/last.rc"
+	if [ "$rc" = 124 ]; then
+		echo "vm_run: no answer within ${timeout}s: $*" >&2
+		vm_alive && vm_diag_hang >&2
+		return 124
+	fi
 	cat "$VM_RUN/share/out/$id.out"
 	[ "$RIG_VERBOSE" = 1 ] && cat "$VM_RUN/share/out/$id.err" >&2
 	return "$rc"
+}
+
+# vm_diag CMD...: like vm_run, on the agent's second channel, which answers
+# while a vm_run is stuck.  Does not touch VM_LAST_*.
+vm_diag() {
+	local id rc
+	vm_alive || return 125
+	VM_CMDSEQ=$((${VM_CMDSEQ:-0} + 1))
+	id=d${BASHPID}_$VM_CMDSEQ
+	rc=$(rig_exec "$VM_DIAG_W" "$VM_DIAG_R" "${VM_TIMEOUT:-30}" "$id" "$*")
+	[ "$rc" = 124 ] || { cat "$VM_RUN/share/out/$id.out" "$VM_RUN/share/out/$id.err"; }
+	return "$rc"
+}
+
+# vm_diag_hang: what the guest is doing: its processes (no kernel threads)
+# with their wait channel and kernel stack; blocked tasks also go to dmesg.
+vm_diag_hang() {
+	echo "guest processes (pid ppid stat wchan elapsed command) and kernel stacks:"
+	vm_diag 'echo w >/proc/sysrq-trigger
+		for p in /proc/[0-9]*; do
+			mapfile -d "" args <$p/cmdline 2>/dev/null
+			[ ${#args[@]} = 0 ] && continue	# kernel thread
+			pid=${p#/proc/}
+			[ $pid = $BASHPID ] && continue
+			read -r _ _ st ppid _ <$p/stat
+			cmd="${args[*]}"
+			printf "%s %s %s %s %s\n" $pid $ppid $st "$(<$p/wchan)" "${cmd:0:100}"
+			[ "$st" = R ] || sed "s/^/      /" $p/stack 2>/dev/null | head -12
+		done' 2>&1 | sed 's/^/  /'
 }
 
 # vm_run_q CMD...: vm_run with stdout discarded (still kept in $VM_LAST_OUT).
