@@ -103,5 +103,10 @@ int cmd_rom(int argc, char **argv);		/* rom.c, ROMSETUP */
 int cmd_setup(int argc, char **argv);		/* setup.c, ROMSETUP */
 int cmd_cmdline(int argc, char **argv);		/* cmdline.c, ROMSETUP */
 int cmd_doctor(int argc, char **argv);		/* doctor.c, ROMSETUP */
+int cmd_apply(int argc, char **argv);		/* apply.c, FLEET */
+int cmd_export(int argc, char **argv);		/* export.c, FLEET */
+int cmd_nfd(int argc, char **argv);		/* nfd.c, FLEET */
+int cmd_kubevirt(int argc, char **argv);	/* kubevirt.c, FLEET */
+int cmd_nova(int argc, char **argv);		/* nova.c, FLEET */
 
 #endif /* GPTCTL_H */

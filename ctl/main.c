@@ -47,6 +47,16 @@ static const struct command commands[] = {
 	  "print kernel command-line words for claiming GPUs at boot" },
 	{ "doctor", cmd_doctor, "[ADDR...]",
 	  "explain what stands between this host and GPU passthrough" },
+	{ "apply", cmd_apply, "[--config FILE] [--dry-run]",
+	  "converge the host to /etc/gpupt/devices.conf" },
+	{ "export", cmd_export, "prometheus [--output FILE] [--root DIR]",
+	  "write node_exporter textfile metrics" },
+	{ "nfd", cmd_nfd, "[--output FILE] [--root DIR]",
+	  "write a Node Feature Discovery feature file with gpupt.io labels" },
+	{ "kubevirt", cmd_kubevirt, "[--name-style gpupt|nvidia] [--pci-ids FILE] [--root DIR]",
+	  "print the KubeVirt permittedHostDevices patch for devices on vfio" },
+	{ "nova", cmd_nova, "[--by addr|id] [--pci-ids FILE] [--root DIR]",
+	  "print a Nova [pci] device_spec and alias snippet" },
 	{ "help", NULL, "[COMMAND]", "show this help, or a command's help" },
 };
 

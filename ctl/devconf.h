@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * /etc/gpupt/devices.conf, the declarative file `gptctl apply` converges
+ * the host to.  Pure parser and matcher: no I/O (fuzzed by
+ * tests/fuzz/devconf.c).
+ *
+ * One rule per line, '#' starts a comment, words are separated by blanks:
+ *
+ *	SELECTOR VALUE TARGET [OPTION...]
+ *
+ *	id    10de:2330      vfio-pci
+ *	addr  0000:41:00.0   nvgrace_gpu_vfio_pci
+ *	slot  0000:81:00     gpupt            # every function of 81:00
+ *	slot  3              vfio-pci force   # physical slot "3"
+ *	id    1234:1111      host
+ *
+ * SELECTOR is id (VENDOR:DEVICE, as id_parse() takes it), addr (a PCI
+ * address, as addr_parse() takes it) or slot ([DOMAIN:]BUS:DEV, hex, or
+ * the name of a physical slot as /sys/bus/pci/slots names it, which has no
+ * colon).  TARGET is vfio-pci, a vfio variant driver (a name ending in
+ * "vfio_pci" or "vfio-pci"), gpupt, or host (the host's own driver, or
+ * none).  OPTIONs: force (a function bound to a host driver may be taken
+ * from it), single (move only this function, not its IOMMU group).
+ *
+ * When several rules match a function, the most specific kind wins (addr,
+ * then slot, then id); among rules of the same kind the later line wins.
+ */
+#ifndef GPTCTL_DEVCONF_H
+#define GPTCTL_DEVCONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+
+#define DEVCONF_PATH		"/etc/gpupt/devices.conf"
+#define DEVCONF_MAX_RULES	4096
+#define DEVCONF_MAX_LINE	1024
+#define DEVCONF_NAMELEN		64	/* physical slot names */
+#define DEVCONF_DRVLEN		32	/* as GPUPT_A_DRIVER */
+
+enum devconf_sel {
+	DEVCONF_SEL_ID,
+	DEVCONF_SEL_ADDR,
+	DEVCONF_SEL_SLOT,	/* [domain:]bus:dev */
+	DEVCONF_SEL_PSLOT,	/* physical slot name */
+};
+
+enum devconf_target {
+	DEVCONF_T_VFIO,		/* driver[] holds vfio-pci or a variant */
+	DEVCONF_T_GPUPT,
+	DEVCONF_T_HOST,
+};
+
+enum {
+	DEVCONF_F_FORCE		= 1U << 0,
+	DEVCONF_F_SINGLE	= 1U << 1,
+};
+
+struct devconf_rule {
+	unsigned int line;		/* 1-based */
+	enum devconf_sel sel;
+	uint16_t vendor, device;	/* SEL_ID */
+	struct gpupt_addr addr;		/* SEL_ADDR; SEL_SLOT with fn 0 */
+	char slot_name[DEVCONF_NAMELEN];	/* SEL_PSLOT */
+	enum devconf_target target;
+	char driver[DEVCONF_DRVLEN];	/* T_VFIO: the vfio driver */
+	unsigned int flags;		/* DEVCONF_F_* */
+};
+
+struct devconf {
+	struct devconf_rule *rules;
+	size_t n;
+};
+
+/* Called once per malformed line; msg is a complete sentence fragment. */
+typedef void (*devconf_err_cb)(unsigned int line, const char *msg, void *arg);
+
+/*
+ * Parse the whole text.  Every malformed line is reported through err (may
+ * be NULL) and skipped.  Returns the number of malformed lines (0 = the
+ * file is good), or -ENOMEM / -E2BIG (more than DEVCONF_MAX_RULES rules).
+ * out is filled with the good rules either way; devconf_free() it.
+ */
+int devconf_parse(const char *text, struct devconf *out, devconf_err_cb err,
+		  void *arg);
+void devconf_free(struct devconf *c);
+
+/*
+ * The rule that decides a function, or NULL.  pslot is the function's
+ * physical slot name (NULL or "" when it has none).
+ */
+const struct devconf_rule *devconf_match(const struct devconf *c,
+					 const struct gpupt_addr *a,
+					 uint16_t vendor, uint16_t device,
+					 const char *pslot);
+
+/* "vfio-pci", the variant's name, "gpupt" or "host". */
+const char *devconf_target_name(const struct devconf_rule *r);
+
+/* "id 10de:2330", "addr 0000:01:00.0", "slot 0000:81:00", "slot 3". */
+void devconf_sel_format(const struct devconf_rule *r, char *buf, size_t len);
+
+/* Is drv a vfio driver name a rule may name (vfio-pci or *vfio[_-]pci)? */
+bool devconf_vfio_name(const char *drv);
+
+#endif /* GPTCTL_DEVCONF_H */

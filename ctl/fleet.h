@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Shared by the fleet commands (apply, export, nfd, kubevirt, nova): the
+ * host's PCI functions as sysfs shows them, under an optional root
+ * directory (--root, so tests can hand in a fake tree), atomic file
+ * replacement, the IOMMU switch, the last-apply record and pci.ids names.
+ */
+#ifndef GPTCTL_FLEET_H
+#define GPTCTL_FLEET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "addr.h"
+
+/* Where apply records its last run, and what export reads (under root). */
+#define FLEET_LAST_APPLY	"/run/gpupt/last-apply"
+#define FLEET_PCI_IDS		"/usr/share/misc/pci.ids"
+
+struct fleet_dev {
+	struct gpupt_addr addr;
+	uint16_t vendor, device;
+	uint32_t class;			/* 24-bit */
+	bool has_driver;
+	char driver[64];
+	long iommu_group;		/* -1: none */
+	char pslot[64];			/* physical slot name, "" if none */
+};
+
+/*
+ * Every PCI function under ROOT/sys/bus/pci/devices (root "" or NULL is
+ * the host), sorted by address.  0 or -errno.
+ */
+int fleet_scan(const char *root, struct fleet_dev **out, size_t *n);
+
+static inline bool fleet_is_display(const struct fleet_dev *d)
+{
+	return (d->class >> 16) == 0x03;
+}
+
+static inline bool fleet_is_bridge(const struct fleet_dev *d)
+{
+	return (d->class >> 8) == 0x0604;
+}
+
+/* Is an IOMMU active (ROOT/sys/kernel/iommu_groups has a group)? */
+bool fleet_iommu_enabled(const char *root);
+
+/* ROOT + path into buf (root NULL or "" means the host). */
+void fleet_path(const char *root, const char *path, char *buf, size_t len);
+
+/*
+ * Replace path atomically: write a dot file in the same directory
+ * ("DIR/.NAME.XXXXXX"), fsync, chmod mode, rename over path.  Creates
+ * missing parent directories (0755).  0 or -errno (nothing left behind).
+ */
+int fleet_write_atomic(const char *path, const void *buf, size_t len,
+		       unsigned int mode);
+
+/* The last-apply record: "TIME STATUS\n", STATUS 0 = the host matched. */
+struct fleet_last_apply {
+	long long time;			/* seconds since the epoch */
+	int status;			/* apply's exit status */
+};
+int fleet_last_apply_read(const char *root, struct fleet_last_apply *la);
+int fleet_last_apply_write(const struct fleet_last_apply *la);
+
+/*
+ * The device name pci.ids gives VENDOR:DEVICE ("GH100 [H100 SXM5 80GB]"),
+ * read from the file itself (not libpci/hwdb: the device plugin reads
+ * pci.ids too).  1 found, 0 not, -errno.
+ */
+int fleet_pci_ids_name(const char *pci_ids, uint16_t vendor, uint16_t device,
+		       char *buf, size_t len);
+
+/*
+ * NVIDIA's kubevirt-gpu-device-plugin's resource name for a pci.ids device
+ * name (upper case; '/', '.' and blanks become '_'; anything but
+ * [A-Za-z0-9_] removed): "GH100_H100_SXM5_80GB".
+ */
+void fleet_nvidia_name(const char *pciname, char *buf, size_t len);
+
+/*
+ * Kubernetes name rules, for the generators and their tests:
+ * a label value (<= 63, empty or [A-Za-z0-9] at both ends, [-_.A-Za-z0-9]),
+ * a qualified name ([prefix/]name, prefix a DNS-1123 subdomain <= 253,
+ * name like a label value but not empty).
+ */
+bool k8s_label_value_ok(const char *s);
+bool k8s_qualified_name_ok(const char *s);
+
+#endif /* GPTCTL_FLEET_H */
