@@ -1,0 +1,983 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * failnl: gpupt's netlink handlers and handoff engine under failslab fault
+ * injection, on a debug kernel (CONFIG_FAILSLAB, CONFIG_FAULT_INJECTION_
+ * DEBUG_FS).  Run inside the VM rig by tests/vm/t9x-failslab.sh.
+ *
+ *   failnl [-n OPS] [-s SEED] [-w MAXNTH] [-N] [-v] GPU AUDIO EDU1 EDU2
+ *
+ * -N runs the same operations and checks without injecting anything (on
+ * any kernel: it checks the harness's model of each operation).
+ *
+ * GPU and AUDIO are two functions of one IOMMU group; EDU1 and EDU2 are
+ * single-function groups.  No native driver may be loaded for any of them
+ * (bochs, snd-hda-intel): then UNCLAIM and RELEASE leave a function
+ * driverless, deterministically, and no foreign probe() runs under fault.
+ *
+ * Every operation is a template: a fault-free setup that puts the
+ * functions into a known state (checked), then one well-formed request
+ * with faults armed, then a check of sysfs (driver and driver_override of
+ * all four functions) against the outcome:
+ *   - the request failed (error ACK, or the send itself failed): nothing
+ *     may have changed, i.e. the rollback was complete;
+ *   - it succeeded: exactly the template's effect happened;
+ *   - the ACK was lost (the socket reported ENOBUFS: the ACK or a dump
+ *     part could not be allocated): either of the two.
+ * Faults are armed only for this process (failslab task-filter=Y and
+ * /proc/self/make-it-fail=1 around the request, or fail-nth), so kernel
+ * work done in the context of its sendmsg()/recvmsg() fails, and nothing
+ * else on the guest does.  Work a request queues on a workqueue runs in a
+ * kworker and is not faulted; gpupt runs the first IOMMU group of a
+ * HANDOFF inline and only further groups on its workqueue, so the
+ * multi-group templates name the groups in a random order and each
+ * group's move is faulted inline in some of them.
+ *
+ * Two phases:
+ *   random  OPS operations with a random template, and failslab
+ *           probability 1..100 % and interval 1..8, times=1: at most one
+ *           injected failure per request, at a random allocation;
+ *   sweep   (-w MAXNTH) for each mutating template, fail-nth = 1, 2, ...:
+ *           the Nth slab allocation of the request fails, until the
+ *           request makes fewer than N allocations (or N > MAXNTH):
+ *           every allocation site on the path fails once.
+ *
+ * Output: operations run, how many had an injected failure, outcomes by
+ * errno, and the extack messages seen.  Exit 0 when every check held, 1
+ * when one failed, 2 on a setup error.
+ *
+ * Copyright (C) 2026 The gpupt authors.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/genetlink.h>
+#include <linux/netlink.h>
+#include <linux/gpupt.h>
+
+#ifndef NETLINK_EXT_ACK
+#define NETLINK_EXT_ACK 11
+#endif
+#ifndef NETLINK_CAP_ACK
+#define NETLINK_CAP_ACK 10
+#endif
+
+#define FAILSLAB	"/sys/kernel/debug/failslab"
+#define NAMELEN		64
+#define NDEV		4
+#define RXBUF		(256 * 1024)
+
+enum { GPU, AUD, EDU1, EDU2 };
+
+struct fdev {
+	char name[16];
+	uint32_t domain;
+	uint8_t bus, devfn;
+};
+
+struct state {
+	char drv[NDEV][NAMELEN];
+	char ovr[NDEV][NAMELEN];
+};
+
+static struct fdev devs[NDEV];
+static int verbose;
+static unsigned long failures;
+
+static uint64_t rng = 1;
+
+static uint64_t rnd(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+static unsigned int rn(unsigned int n)
+{
+	return n ? (unsigned int)(rnd() % n) : 0;
+}
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "failnl: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(2);
+}
+
+/* ------------------------------------------------------------------ */
+/* fault injection controls                                            */
+/* ------------------------------------------------------------------ */
+static int fd_mif = -1, fd_nth = -1;
+static int nofaults;		/* -N: no fault injection (checks the model) */
+
+static void wfile(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY);
+
+	if (fd < 0 || write(fd, val, strlen(val)) != (ssize_t)strlen(val))
+		die("%s: %s", path, strerror(errno));
+	close(fd);
+}
+
+static long rfile(const char *path)
+{
+	char buf[32] = "";
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		die("%s: %s", path, strerror(errno));
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		die("%s: cannot read", path);
+	buf[n] = 0;
+	return strtol(buf, NULL, 0);
+}
+
+static void fs_set(const char *knob, long v)
+{
+	char path[128], val[32];
+
+	if (nofaults)
+		return;
+	snprintf(path, sizeof(path), FAILSLAB "/%s", knob);
+	snprintf(val, sizeof(val), "%ld", v);
+	wfile(path, val);
+}
+
+/* Per-task switches, opened once: arming and disarming allocates nothing. */
+static void mif(int on)
+{
+	if (nofaults)
+		return;
+	if (pwrite(fd_mif, on ? "1" : "0", 1, 0) != 1)
+		die("/proc/self/make-it-fail: %s", strerror(errno));
+}
+
+static void nth_set(unsigned int n)
+{
+	char val[16];
+	int len = snprintf(val, sizeof(val), "%u", n);
+
+	if (nofaults)
+		return;
+	if (pwrite(fd_nth, val, len, 0) != len)
+		die("fail-nth: %s", strerror(errno));
+}
+
+static unsigned int nth_get(void)
+{
+	char buf[16] = "";
+	ssize_t n;
+
+	if (nofaults)
+		return 1;
+	n = pread(fd_nth, buf, sizeof(buf) - 1, 0);
+	if (n <= 0)
+		die("fail-nth: %s", strerror(errno));
+	buf[n] = 0;
+	return (unsigned int)strtoul(buf, NULL, 0);
+}
+
+static void faults_init(void)
+{
+	char path[64];
+
+	if (nofaults)
+		return;
+	if (access(FAILSLAB "/probability", W_OK))
+		die(FAILSLAB ": %s (needs CONFIG_FAILSLAB and debugfs)",
+		    strerror(errno));
+	/* off until armed for one request of this task */
+	fs_set("probability", 0);
+	fs_set("interval", 1);
+	fs_set("times", 0);
+	fs_set("space", 0);
+	wfile(FAILSLAB "/task-filter", "Y");
+	/* GFP_KERNEL allocations are the ones that matter */
+	wfile(FAILSLAB "/ignore-gfp-wait", "N");
+	wfile(FAILSLAB "/cache-filter", "N");
+	fs_set("verbose", 1);
+	fd_mif = open("/proc/self/make-it-fail", O_WRONLY | O_CLOEXEC);
+	snprintf(path, sizeof(path), "/proc/self/task/%d/fail-nth", getpid());
+	fd_nth = open(path, O_RDWR | O_CLOEXEC);
+	if (fd_mif < 0 || fd_nth < 0)
+		die("/proc/self/make-it-fail or fail-nth: %s", strerror(errno));
+	mif(0);
+	nth_set(0);
+}
+
+static void faults_off(void)
+{
+	mif(0);
+	nth_set(0);
+	fs_set("probability", 0);
+	fs_set("times", 0);
+}
+
+/* ------------------------------------------------------------------ */
+/* sysfs                                                               */
+/* ------------------------------------------------------------------ */
+static void sysfs_one(const struct fdev *d, char *drv, char *ovr)
+{
+	char path[128], buf[256];
+	ssize_t n;
+	FILE *f;
+	char *p;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", d->name);
+	n = readlink(path, buf, sizeof(buf) - 1);
+	*drv = 0;
+	if (n > 0) {
+		buf[n] = 0;
+		p = strrchr(buf, '/');
+		snprintf(drv, NAMELEN, "%.*s", NAMELEN - 1, p ? p + 1 : buf);
+	}
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override",
+		 d->name);
+	*ovr = 0;
+	f = fopen(path, "r");
+	if (!f)
+		die("%s: %s", path, strerror(errno));
+	if (fgets(buf, sizeof(buf), f)) {
+		buf[strcspn(buf, "\n")] = 0;
+		if (strcmp(buf, "(null)"))
+			snprintf(ovr, NAMELEN, "%.*s", NAMELEN - 1, buf);
+	}
+	fclose(f);
+}
+
+static void sysfs_state(struct state *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < NDEV; i++)
+		sysfs_one(&devs[i], s->drv[i], s->ovr[i]);
+}
+
+static int state_eq(const struct state *a, const struct state *b)
+{
+	unsigned int i;
+
+	for (i = 0; i < NDEV; i++)
+		if (strcmp(a->drv[i], b->drv[i]) || strcmp(a->ovr[i], b->ovr[i]))
+			return 0;
+	return 1;
+}
+
+static void state_str(const struct state *s, char *buf, size_t len)
+{
+	size_t o = 0;
+	unsigned int i;
+
+	for (i = 0; i < NDEV && o < len; i++)
+		o += snprintf(buf + o, len - o, "%s%s=%s/%s", i ? " " : "",
+			      devs[i].name + 5, s->drv[i][0] ? s->drv[i] : "-",
+			      s->ovr[i][0] ? s->ovr[i] : "-");
+}
+
+/* ------------------------------------------------------------------ */
+/* netlink                                                             */
+/* ------------------------------------------------------------------ */
+static int nlfd = -1;
+static uint16_t family;
+static uint32_t seqno = 1;
+static uint8_t rxbuf[RXBUF];
+
+struct msg {
+	uint8_t d[4096];
+	size_t len;
+};
+
+static void put_attr(struct msg *m, uint16_t type, const void *p, size_t n)
+{
+	struct nlattr a = { .nla_len = (uint16_t)(NLA_HDRLEN + n),
+			    .nla_type = type };
+
+	memcpy(m->d + m->len, &a, sizeof(a));
+	if (n)
+		memcpy(m->d + m->len + NLA_HDRLEN, p, n);
+	memset(m->d + m->len + NLA_HDRLEN + n, 0,
+	       NLA_ALIGN(NLA_HDRLEN + n) - NLA_HDRLEN - n);
+	m->len += NLA_ALIGN(NLA_HDRLEN + n);
+}
+
+static size_t nest_begin(struct msg *m, uint16_t type)
+{
+	size_t off = m->len;
+
+	put_attr(m, type | NLA_F_NESTED, NULL, 0);
+	return off;
+}
+
+static void nest_end(struct msg *m, size_t off)
+{
+	((struct nlattr *)(m->d + off))->nla_len = (uint16_t)(m->len - off);
+}
+
+static void put_addr(struct msg *m, const struct fdev *d)
+{
+	size_t n = nest_begin(m, GPUPT_A_DEVICE);
+
+	put_attr(m, GPUPT_DEV_A_DOMAIN, &d->domain, 4);
+	put_attr(m, GPUPT_DEV_A_BUS, &d->bus, 1);
+	put_attr(m, GPUPT_DEV_A_DEVFN, &d->devfn, 1);
+	nest_end(m, n);
+}
+
+static void hdr(struct msg *m, uint16_t type, uint16_t flags, uint8_t cmd)
+{
+	struct nlmsghdr *n = (struct nlmsghdr *)m->d;
+	struct genlmsghdr *g = (struct genlmsghdr *)(m->d + NLMSG_HDRLEN);
+
+	memset(m->d, 0, NLMSG_HDRLEN + GENL_HDRLEN);
+	n->nlmsg_type = type;
+	n->nlmsg_flags = flags;
+	n->nlmsg_seq = ++seqno;
+	g->cmd = cmd;
+	g->version = GPUPT_GENL_VERSION;
+	m->len = NLMSG_HDRLEN + GENL_HDRLEN;
+}
+
+static void nl_close(void)
+{
+	if (nlfd >= 0)
+		close(nlfd);
+	nlfd = -1;
+}
+
+static void nl_open(void)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	struct timeval tv = { .tv_sec = 300 };
+	int one = 1, rcv = 4 << 20;
+
+	nl_close();
+	nlfd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+	if (nlfd < 0 || bind(nlfd, (struct sockaddr *)&sa, sizeof(sa)))
+		die("netlink socket: %s", strerror(errno));
+	setsockopt(nlfd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
+	setsockopt(nlfd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
+	setsockopt(nlfd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+	setsockopt(nlfd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+}
+
+/* What came back for one request. */
+struct outcome {
+	int sent;		/* sendto() succeeded */
+	int send_err;		/* its errno otherwise */
+	int acked;		/* error ACK or NLMSG_DONE seen */
+	int err;		/* <= 0 */
+	int sock_err;		/* recv() failed before the ACK (errno) */
+	int replies;
+	char ext[160];
+};
+
+static void ack_ext(const struct nlmsghdr *n, size_t off, char *out, size_t len)
+{
+	const uint8_t *p = (const uint8_t *)n + off;
+	size_t rem = n->nlmsg_len > off ? n->nlmsg_len - off : 0;
+
+	*out = 0;
+	if (!(n->nlmsg_flags & NLM_F_ACK_TLVS))
+		return;
+	while (rem >= NLA_HDRLEN) {
+		const struct nlattr *a = (const struct nlattr *)p;
+
+		if (a->nla_len < NLA_HDRLEN || a->nla_len > rem)
+			break;
+		if ((a->nla_type & NLA_TYPE_MASK) == NLMSGERR_ATTR_MSG)
+			snprintf(out, len, "%.*s", (int)(a->nla_len - NLA_HDRLEN),
+				 (const char *)p + NLA_HDRLEN);
+		if ((size_t)NLA_ALIGN(a->nla_len) >= rem)
+			break;
+		p += NLA_ALIGN(a->nla_len);
+		rem -= NLA_ALIGN(a->nla_len);
+	}
+}
+
+/*
+ * Send @m and receive until its ACK (a dump: NLMSG_DONE).  A receive
+ * error (ENOBUFS: the kernel could not allocate the ACK or the next dump
+ * part) ends the exchange; the socket is then replaced, because a dump
+ * whose part failed stays stuck on it.
+ */
+static void transact(struct msg *m, struct outcome *o)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	uint32_t seq = ((const struct nlmsghdr *)m->d)->nlmsg_seq;
+
+	memset(o, 0, sizeof(*o));
+	((struct nlmsghdr *)m->d)->nlmsg_len = (uint32_t)m->len;
+	if (sendto(nlfd, m->d, m->len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		o->send_err = errno;
+		return;
+	}
+	o->sent = 1;
+	while (!o->acked) {
+		ssize_t len = recv(nlfd, rxbuf, sizeof(rxbuf), 0);
+		struct nlmsghdr *n;
+
+		if (len < 0) {
+			if (errno == EINTR)
+				continue;
+			o->sock_err = errno;
+			return;
+		}
+		for (n = (struct nlmsghdr *)rxbuf; NLMSG_OK(n, (size_t)len);
+		     n = NLMSG_NEXT(n, len)) {
+			if (n->nlmsg_seq != seq)
+				continue;
+			if (n->nlmsg_type == NLMSG_ERROR) {
+				const struct nlmsgerr *e = NLMSG_DATA(n);
+				size_t off = NLMSG_HDRLEN + sizeof(*e);
+
+				if (!(n->nlmsg_flags & NLM_F_CAPPED))
+					off = NLMSG_HDRLEN + sizeof(int) + e->msg.nlmsg_len;
+				o->err = e->error;
+				ack_ext(n, NLMSG_ALIGN(off), o->ext, sizeof(o->ext));
+				o->acked = 1;
+			} else if (n->nlmsg_type == NLMSG_DONE) {
+				int err = 0;
+
+				if (n->nlmsg_len >= NLMSG_HDRLEN + sizeof(int))
+					memcpy(&err, NLMSG_DATA(n), sizeof(int));
+				if (err && !o->err)
+					o->err = err;
+				o->acked = 1;
+			} else {
+				o->replies++;
+			}
+		}
+	}
+}
+
+static void resolve_family(void)
+{
+	struct msg m;
+	uint32_t seq;
+
+	hdr(&m, GENL_ID_CTRL, NLM_F_REQUEST | NLM_F_ACK, CTRL_CMD_GETFAMILY);
+	seq = ((struct nlmsghdr *)m.d)->nlmsg_seq;
+	put_attr(&m, CTRL_ATTR_FAMILY_NAME, GPUPT_GENL_NAME, sizeof(GPUPT_GENL_NAME));
+	((struct nlmsghdr *)m.d)->nlmsg_len = (uint32_t)m.len;
+	if (send(nlfd, m.d, m.len, 0) < 0)
+		die("send: %s", strerror(errno));
+	for (;;) {
+		ssize_t len = recv(nlfd, rxbuf, sizeof(rxbuf), 0);
+		struct nlmsghdr *n;
+
+		if (len < 0)
+			die("recv: %s", strerror(errno));
+		for (n = (struct nlmsghdr *)rxbuf; NLMSG_OK(n, (size_t)len);
+		     n = NLMSG_NEXT(n, len)) {
+			if (n->nlmsg_seq != seq)
+				continue;
+			if (n->nlmsg_type == NLMSG_ERROR) {
+				int e = ((struct nlmsgerr *)NLMSG_DATA(n))->error;
+
+				if (e || !family)
+					die("family %s: %s", GPUPT_GENL_NAME,
+					    strerror(e ? -e : ENOENT));
+				return;
+			}
+			if (n->nlmsg_type == GENL_ID_CTRL) {
+				const uint8_t *p = (const uint8_t *)NLMSG_DATA(n) + GENL_HDRLEN;
+				size_t rem = n->nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN;
+
+				while (rem >= NLA_HDRLEN) {
+					const struct nlattr *a = (const struct nlattr *)p;
+
+					if (a->nla_len < NLA_HDRLEN || a->nla_len > rem)
+						break;
+					if (a->nla_type == CTRL_ATTR_FAMILY_ID)
+						memcpy(&family, p + NLA_HDRLEN, 2);
+					if ((size_t)NLA_ALIGN(a->nla_len) >= rem)
+						break;
+					p += NLA_ALIGN(a->nla_len);
+					rem -= NLA_ALIGN(a->nla_len);
+				}
+			}
+		}
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* requests                                                            */
+/* ------------------------------------------------------------------ */
+static void req_dev(struct msg *m, uint8_t cmd, int dev, uint32_t flags)
+{
+	hdr(m, family, NLM_F_REQUEST | NLM_F_ACK, cmd);
+	put_addr(m, &devs[dev]);
+	if (flags)
+		put_attr(m, GPUPT_A_FLAGS, &flags, 4);
+}
+
+static void req_devs(struct msg *m, uint8_t cmd, const int *dv, int n,
+		     uint32_t flags)
+{
+	size_t nest;
+	int i;
+
+	hdr(m, family, NLM_F_REQUEST | NLM_F_ACK, cmd);
+	nest = nest_begin(m, GPUPT_A_DEVICES);
+	for (i = 0; i < n; i++)
+		put_addr(m, &devs[dv[i]]);
+	nest_end(m, nest);
+	if (flags)
+		put_attr(m, GPUPT_A_FLAGS, &flags, 4);
+}
+
+static const char *const cmd_names[] = {
+	"?", "DEV_GET", "CLAIM", "UNCLAIM", "HANDOFF", "RECLAIM", "RELEASE",
+	"BARS_GET", "RESET", "STATS_GET",
+};
+
+/* A fault-free request that must succeed. */
+static void must(uint8_t cmd, int dev)
+{
+	struct outcome o;
+	struct msg m;
+
+	req_dev(&m, cmd, dev, 0);
+	transact(&m, &o);
+	if (!o.sent || o.sock_err || o.err) {
+		failures++;
+		fprintf(stderr, "failnl: FAIL: setup %s %s without faults: %s %s\n",
+			cmd_names[cmd], devs[dev].name,
+			strerror(o.send_err ? o.send_err : o.sock_err ? o.sock_err : -o.err),
+			o.ext);
+		nl_open();
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* templates                                                           */
+/* ------------------------------------------------------------------ */
+struct effect {
+	int dev;
+	const char *drv, *ovr;	/* NULL: unchanged */
+};
+
+struct tmpl {
+	const char *name;
+	void (*setup)(void);
+	void (*build)(struct msg *m);
+	struct effect eff[NDEV + 1];	/* terminated by .drv == NULL */
+};
+
+#define G "gpupt"
+#define V "vfio-pci"
+
+static void s_none(void) { }
+static void s_gpu_held(void) { must(GPUPT_CMD_RECLAIM, GPU); }
+static void s_gpu_vfio(void) { must(GPUPT_CMD_HANDOFF, GPU); }
+static void s_gpu_none(void) { must(GPUPT_CMD_RECLAIM, GPU); must(GPUPT_CMD_RELEASE, GPU); }
+static void s_edu1_held(void) { must(GPUPT_CMD_CLAIM, EDU1); }
+static void s_edu1_none(void) { must(GPUPT_CMD_CLAIM, EDU1); must(GPUPT_CMD_UNCLAIM, EDU1); }
+static void s_edu1_vfio(void) { must(GPUPT_CMD_CLAIM, EDU1); must(GPUPT_CMD_HANDOFF, EDU1); }
+static void s_all_held(void)
+{
+	must(GPUPT_CMD_RECLAIM, GPU);
+	must(GPUPT_CMD_CLAIM, EDU1);
+	must(GPUPT_CMD_CLAIM, EDU2);
+}
+
+static void s_edu2_held(void) { must(GPUPT_CMD_CLAIM, EDU2); }
+
+static void b_dev_get(struct msg *m) { req_dev(m, GPUPT_CMD_DEV_GET, GPU, 0); }
+static void b_dump(struct msg *m)
+{
+	hdr(m, family, NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP, GPUPT_CMD_DEV_GET);
+}
+static void b_stats(struct msg *m) { hdr(m, family, NLM_F_REQUEST | NLM_F_ACK, GPUPT_CMD_STATS_GET); }
+static void b_bars(struct msg *m) { req_dev(m, GPUPT_CMD_BARS_GET, GPU, 0); }
+static void b_claim(struct msg *m) { req_dev(m, GPUPT_CMD_CLAIM, EDU1, rn(2) ? GPUPT_F_FORCE : 0); }
+static void b_unclaim(struct msg *m) { req_dev(m, GPUPT_CMD_UNCLAIM, EDU1, 0); }
+static void b_handoff(struct msg *m) { req_dev(m, GPUPT_CMD_HANDOFF, GPU, 0); }
+static void b_handoff_edu(struct msg *m) { req_dev(m, GPUPT_CMD_HANDOFF, EDU1, 0); }
+static void b_handoff_single(struct msg *m) { req_dev(m, GPUPT_CMD_HANDOFF, GPU, GPUPT_F_SINGLE); }
+static void b_handoff_dry(struct msg *m) { req_dev(m, GPUPT_CMD_HANDOFF, GPU, GPUPT_F_DRY_RUN); }
+static void b_reclaim(struct msg *m) { req_dev(m, GPUPT_CMD_RECLAIM, GPU, 0); }
+static void b_release(struct msg *m) { req_dev(m, GPUPT_CMD_RELEASE, GPU, 0); }
+
+/* Three groups, in a random order: the first runs inline, faulted. */
+static void b_handoff_multi(struct msg *m)
+{
+	int dv[3] = { GPU, EDU1, EDU2 }, i, j, t;
+
+	for (i = 2; i > 0; i--) {
+		j = (int)rn((unsigned int)i + 1);
+		t = dv[i];
+		dv[i] = dv[j];
+		dv[j] = t;
+	}
+	req_devs(m, GPUPT_CMD_HANDOFF, dv, 3, 0);
+}
+
+static void b_reset(struct msg *m)
+{
+	int dv[1] = { EDU2 };
+
+	req_devs(m, GPUPT_CMD_RESET, dv, 1, 0);
+}
+
+static void b_reset_dry(struct msg *m)
+{
+	int dv[2] = { GPU, EDU2 };
+
+	req_devs(m, GPUPT_CMD_RESET, dv, 2, GPUPT_F_DRY_RUN);
+}
+
+static const struct tmpl tmpls[] = {
+	{ "dev_get", s_none, b_dev_get, { { 0 } } },
+	{ "dev_get_dump", s_none, b_dump, { { 0 } } },
+	{ "stats_get", s_none, b_stats, { { 0 } } },
+	{ "bars_get", s_none, b_bars, { { 0 } } },
+	{ "claim", s_edu1_none, b_claim, { { EDU1, G, G }, { 0 } } },
+	{ "claim_from_vfio", s_edu1_vfio, b_claim, { { EDU1, G, G }, { 0 } } },
+	{ "unclaim", s_edu1_held, b_unclaim, { { EDU1, "", "" }, { 0 } } },
+	{ "handoff_group", s_gpu_held, b_handoff, { { GPU, V, V }, { AUD, V, V }, { 0 } } },
+	{ "handoff_single", s_gpu_held, b_handoff_single, { { GPU, V, V }, { 0 } } },
+	{ "handoff_one_fn", s_edu1_held, b_handoff_edu, { { EDU1, V, V }, { 0 } } },
+	{ "handoff_from_none", s_gpu_none, b_handoff, { { GPU, V, V }, { AUD, V, V }, { 0 } } },
+	{ "handoff_3_groups", s_all_held, b_handoff_multi,
+	  { { GPU, V, V }, { AUD, V, V }, { EDU1, V, V }, { EDU2, V, V }, { 0 } } },
+	{ "handoff_dry_run", s_gpu_held, b_handoff_dry, { { 0 } } },
+	{ "reclaim", s_gpu_vfio, b_reclaim, { { GPU, G, G }, { AUD, G, G }, { 0 } } },
+	{ "release", s_gpu_held, b_release, { { GPU, "", "" }, { AUD, "", "" }, { 0 } } },
+	{ "release_from_vfio", s_gpu_vfio, b_release, { { GPU, "", "" }, { AUD, "", "" }, { 0 } } },
+	{ "reset", s_edu2_held, b_reset, { { 0 } } },
+	{ "reset_dry_run", s_edu2_held, b_reset_dry, { { 0 } } },
+};
+#define NTMPL (sizeof(tmpls) / sizeof(tmpls[0]))
+
+/* ------------------------------------------------------------------ */
+/* running and checking                                                */
+/* ------------------------------------------------------------------ */
+static unsigned long n_ops, n_faulted, n_injected, n_ok, n_err, n_sendfail,
+		     n_lost, n_dump_reopen;
+static unsigned long tmpl_ops[NTMPL], tmpl_faulted[NTMPL];
+static unsigned long errno_count[256];
+
+struct extc {
+	char text[96];
+	unsigned long count;
+};
+static struct extc extcs[64];
+static unsigned int nextcs;
+
+static void count_ext(const char *s)
+{
+	char norm[96];
+	unsigned int i, j = 0;
+
+	/* fold addresses and numbers */
+	for (i = 0; s[i] && j < sizeof(norm) - 1; i++) {
+		if (s[i] >= '0' && s[i] <= '9') {
+			while (s[i + 1] && strchr("0123456789abcdef:.", s[i + 1]))
+				i++;
+			norm[j++] = '#';
+			continue;
+		}
+		norm[j++] = s[i];
+	}
+	norm[j] = 0;
+	for (i = 0; i < nextcs; i++)
+		if (!strcmp(extcs[i].text, norm)) {
+			extcs[i].count++;
+			return;
+		}
+	if (nextcs < sizeof(extcs) / sizeof(extcs[0])) {
+		snprintf(extcs[nextcs].text, sizeof(extcs[0].text), "%s", norm);
+		extcs[nextcs++].count = 1;
+	}
+}
+
+static void apply(const struct tmpl *t, const struct state *before,
+		  struct state *want)
+{
+	const struct effect *e;
+
+	*want = *before;
+	for (e = t->eff; e->drv; e++) {
+		snprintf(want->drv[e->dev], NAMELEN, "%s", e->drv);
+		snprintf(want->ovr[e->dev], NAMELEN, "%s", e->ovr);
+	}
+}
+
+static void fail(const struct tmpl *t, const char *how, const struct outcome *o,
+		 const struct state *before, const struct state *want,
+		 const struct state *now)
+{
+	char b[256], w[256], n[256];
+
+	failures++;
+	state_str(before, b, sizeof(b));
+	state_str(want, w, sizeof(w));
+	state_str(now, n, sizeof(n));
+	fprintf(stderr, "failnl: FAIL: op %lu %s (%s): %s\n", n_ops, t->name, how,
+		o->ext);
+	fprintf(stderr, "failnl:   before   %s\nfailnl:   expected %s\nfailnl:   sysfs    %s\n",
+		b, w, n);
+	if (failures >= 20) {
+		faults_off();
+		fprintf(stderr, "failnl: too many failures, stopping\n");
+		exit(1);
+	}
+}
+
+/*
+ * One operation.  @armed arms the faults (the caller has set the failslab
+ * knobs or fail-nth); @injected is how many failures were injected.
+ */
+static void check(const struct tmpl *t, const struct outcome *o,
+		  const struct state *before, unsigned long injected)
+{
+	struct state now, want;
+	int e;
+
+	sysfs_state(&now);
+	apply(t, before, &want);
+	n_ops++;
+	tmpl_ops[t - tmpls]++;
+	if (injected) {
+		n_faulted++;
+		n_injected += injected;
+		tmpl_faulted[t - tmpls]++;
+	}
+	if (!o->sent) {
+		n_sendfail++;
+		e = o->send_err;
+		if (e > 0 && e < 256)
+			errno_count[e]++;
+		if (!state_eq(&now, before))
+			fail(t, "send failed, yet something changed", o, before, before, &now);
+		return;
+	}
+	if (o->sock_err) {
+		/* the ACK (or a dump part) was lost: either outcome is fine */
+		n_lost++;
+		if (o->sock_err < 256)
+			errno_count[o->sock_err]++;
+		if (!state_eq(&now, before) && !state_eq(&now, &want))
+			fail(t, "ACK lost, and the state is neither before nor after",
+			     o, before, &want, &now);
+		nl_open();
+		if (t->build == b_dump)
+			n_dump_reopen++;
+		return;
+	}
+	if (o->err) {
+		n_err++;
+		/*
+		 * A dump whose first part could not be allocated answers with
+		 * an error ACK but stays open on the socket: start afresh.
+		 */
+		if (t->build == b_dump) {
+			n_dump_reopen++;
+			nl_open();
+		}
+		if (-o->err < 256)
+			errno_count[-o->err]++;
+		if (o->ext[0])
+			count_ext(o->ext);
+		if (!injected)
+			fail(t, "failed without an injected fault", o, before, &want, &now);
+		else if (!state_eq(&now, before))
+			fail(t, "failed, but not rolled back", o, before, before, &now);
+		return;
+	}
+	n_ok++;
+	if (!state_eq(&now, &want))
+		fail(t, "succeeded, but the state is not its effect", o, before,
+		     &want, &now);
+}
+
+/* Random phase: one op, at most one failure at a random allocation. */
+static void one_random(void)
+{
+	const struct tmpl *t = &tmpls[rn(NTMPL)];
+	struct state before;
+	struct outcome o;
+	struct msg m;
+	long left;
+
+	t->setup();
+	sysfs_state(&before);
+	t->build(&m);
+	fs_set("interval", 1 + rn(8));
+	fs_set("probability", 1 + rn(100));
+	fs_set("times", 1);
+	mif(1);
+	transact(&m, &o);
+	mif(0);
+	left = nofaults ? 1 : rfile(FAILSLAB "/times");
+	fs_set("probability", 0);
+	fs_set("times", 0);
+	check(t, &o, &before, left == 0);
+	if (verbose > 1)
+		fprintf(stderr, "failnl: %s: %s err %d sock %d %s\n", t->name,
+			left == 0 ? "faulted" : "clean", o.err, o.sock_err, o.ext);
+}
+
+/* Sweep phase: the Nth allocation of the request fails, N = 1, 2, ... */
+static void sweep(const struct tmpl *t, unsigned int maxnth, unsigned long *sites)
+{
+	struct state before;
+	struct outcome o;
+	struct msg m;
+	unsigned int n, left;
+
+	for (n = 1; n <= maxnth; n++) {
+		t->setup();
+		sysfs_state(&before);
+		t->build(&m);
+		nth_set(n);
+		transact(&m, &o);
+		left = nth_get();
+		nth_set(0);
+		check(t, &o, &before, left == 0);
+		if (left) {		/* fewer than n allocations: done */
+			*sites = n - 1;
+			return;
+		}
+	}
+	*sites = maxnth;
+}
+
+/* The module still answers, and agrees with sysfs. */
+static void final_checks(void)
+{
+	struct outcome o;
+	struct msg m;
+
+	b_stats(&m);
+	transact(&m, &o);
+	if (!o.sent || o.sock_err || o.err) {
+		failures++;
+		fprintf(stderr, "failnl: FAIL: final STATS_GET: %s\n",
+			strerror(o.send_err ? o.send_err : o.sock_err ? o.sock_err : -o.err));
+	}
+	b_dump(&m);
+	transact(&m, &o);
+	if (!o.sent || o.sock_err || o.err || o.replies < NDEV) {
+		failures++;
+		fprintf(stderr, "failnl: FAIL: final dump: err %d, %d records\n",
+			o.err, o.replies);
+	}
+}
+
+static int parse_addr(const char *s, struct fdev *d)
+{
+	unsigned int dom, b, sl, f;
+	char end;
+
+	if (sscanf(s, "%x:%x:%x.%x%c", &dom, &b, &sl, &f, &end) != 4 ||
+	    b > 0xff || sl > 0x1f || f > 7)
+		return -1;
+	d->domain = dom;
+	d->bus = (uint8_t)b;
+	d->devfn = (uint8_t)(sl << 3 | f);
+	snprintf(d->name, sizeof(d->name), "%04x:%02x:%02x.%u", dom, b, sl, f);
+	return 0;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned long count = 300, i, sites;
+	unsigned int maxnth = 0;
+	double t0;
+	int c;
+
+	rng = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+	while ((c = getopt(argc, argv, "n:s:w:vN")) != -1) {
+		switch (c) {
+		case 'n': count = strtoul(optarg, NULL, 0); break;
+		case 's': rng = strtoull(optarg, NULL, 0); break;
+		case 'w': maxnth = (unsigned int)strtoul(optarg, NULL, 0); break;
+		case 'v': verbose++; break;
+		case 'N': nofaults = 1; break;
+		default: goto usage;
+		}
+	}
+	if (argc - optind != NDEV)
+		goto usage;
+	for (i = 0; i < NDEV; i++)
+		if (parse_addr(argv[optind + i], &devs[i]))
+			die("bad address %s", argv[optind + i]);
+	if (!rng)
+		rng = 1;
+	printf("failnl: seed %llu\n", (unsigned long long)rng);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	faults_init();
+	nl_open();
+	resolve_family();
+
+	t0 = now_s();
+	for (i = 0; i < count; i++)
+		one_random();
+	printf("failnl: random: %lu operations in %.0f s, %lu with an injected failure\n",
+	       n_ops, now_s() - t0, n_faulted);
+
+	if (maxnth) {
+		unsigned long ops0 = n_ops, f0 = n_faulted;
+
+		t0 = now_s();
+		for (i = 0; i < NTMPL; i++) {
+			sweep(&tmpls[i], maxnth, &sites);
+			printf("failnl: sweep %-18s %4lu allocations failed one at a time%s\n",
+			       tmpls[i].name, sites, sites == maxnth ? " (capped)" : "");
+		}
+		printf("failnl: sweep: %lu operations in %.0f s, %lu with an injected failure\n",
+		       n_ops - ops0, now_s() - t0, n_faulted - f0);
+	}
+	faults_off();
+	final_checks();
+
+	printf("failnl: operations %lu, with an injected failure %lu (failures injected %lu)\n",
+	       n_ops, n_faulted, n_injected);
+	printf("failnl: outcomes: succeeded %lu, error ACK %lu, send failed %lu, ACK lost %lu (dumps abandoned %lu)\n",
+	       n_ok, n_err, n_sendfail, n_lost, n_dump_reopen);
+	printf("failnl: errors:");
+	for (i = 1; i < 256; i++)
+		if (errno_count[i])
+			printf(" %s %lu", strerrorname_np((int)i) ?: "?", errno_count[i]);
+	printf("\n");
+	for (i = 0; i < NTMPL; i++)
+		printf("failnl:   %-18s ops %5lu faulted %5lu\n", tmpls[i].name,
+		       tmpl_ops[i], tmpl_faulted[i]);
+	for (i = 0; i < nextcs; i++)
+		printf("failnl:   extack %5lu  %s\n", extcs[i].count, extcs[i].text);
+	printf("failnl: %s (%lu failures)\n", failures ? "FAIL" : "PASS", failures);
+	return failures ? 1 : 0;
+usage:
+	fprintf(stderr, "usage: failnl [-n OPS] [-s SEED] [-w MAXNTH] [-N] [-v] GPU AUDIO EDU1 EDU2\n");
+	return 2;
+}
