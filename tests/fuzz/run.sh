@@ -25,7 +25,7 @@ trap 'rm -rf "$work"' EXIT
 n=0
 failed=0
 
-for t in rom cmdline grub modprobe lists iomem; do
+for t in rom cmdline grub modprobe lists iomem devconf; do
 	n=$((n + 1))
 	corpus=$work/$t
 	mkdir -p "$corpus"
