@@ -171,6 +171,103 @@ static int gpupt_put_bar(struct sk_buff *skb, struct pci_dev *pdev, int i,
 	return 0;
 }
 
+/*
+ * A BAR the PCI core failed to place (no room in the bridge window, e.g.
+ * Above 4G Decoding off, or OVMF's 64-bit aperture too small) has had its
+ * resource cleared by reset_resource(): flags 0, so neither sysfs nor the
+ * resource tells that it exists.  Size such BARs from config space the way
+ * __pci_read_base() does, so that the report can say "this BAR exists and
+ * was not assigned".  Only for a normal header, only while no driver but
+ * gpupt owns the device (the caller holds the device lock, so none can
+ * bind meanwhile), with decoding off and userspace config access blocked.
+ */
+struct gpupt_rawbar {
+	u64 size;
+	u32 flags;		/* GPUPT_BAR_F_*, never ASSIGNED */
+};
+
+static void gpupt_size_unplaced(struct pci_dev *pdev,
+				struct gpupt_rawbar *raw)
+{
+	u16 cmd;
+	int i;
+
+	if (pdev->hdr_type != PCI_HEADER_TYPE_NORMAL ||
+	    (pdev->dev.driver && !gpupt_dev_held(pdev)))
+		return;
+	for (i = 0; i <= PCI_STD_RESOURCE_END; i++)
+		if (!pdev->resource[i].flags)
+			break;
+	if (i > PCI_STD_RESOURCE_END)
+		return;
+
+	pci_cfg_access_lock(pdev);
+	pci_read_config_word(pdev, PCI_COMMAND, &cmd);
+	if (cmd & (PCI_COMMAND_MEMORY | PCI_COMMAND_IO))
+		pci_write_config_word(pdev, PCI_COMMAND,
+				      cmd & ~(PCI_COMMAND_MEMORY | PCI_COMMAND_IO));
+	for (i = 0; i <= PCI_STD_RESOURCE_END; i++) {
+		int reg = PCI_BASE_ADDRESS_0 + 4 * i;
+		u32 l, sz, h = 0, hsz = 0;
+		bool io, is64;
+		u64 mask;
+
+		if (pdev->resource[i].flags) {
+			/* a placed 64-bit BAR: skip its upper half */
+			if (pdev->resource[i].flags & IORESOURCE_MEM_64)
+				i++;
+			continue;
+		}
+		pci_read_config_dword(pdev, reg, &l);
+		pci_write_config_dword(pdev, reg, ~0U);
+		pci_read_config_dword(pdev, reg, &sz);
+		pci_write_config_dword(pdev, reg, l);
+		if (sz == ~0U || !sz)
+			continue;	/* gone, or not implemented */
+		io = l & PCI_BASE_ADDRESS_SPACE_IO;
+		is64 = !io && (l & PCI_BASE_ADDRESS_MEM_TYPE_MASK) ==
+			      PCI_BASE_ADDRESS_MEM_TYPE_64 &&
+		       i < PCI_STD_RESOURCE_END;
+		if (is64) {
+			pci_read_config_dword(pdev, reg + 4, &h);
+			pci_write_config_dword(pdev, reg + 4, ~0U);
+			pci_read_config_dword(pdev, reg + 4, &hsz);
+			pci_write_config_dword(pdev, reg + 4, h);
+		}
+		mask = io ? (sz & PCI_BASE_ADDRESS_IO_MASK & 0xffff) :
+			    ((u64)hsz << 32 | (sz & PCI_BASE_ADDRESS_MEM_MASK));
+		/* the size is the lowest writable address bit */
+		raw[i].size = mask & -mask;
+		raw[i].flags = io ? GPUPT_BAR_F_IO : GPUPT_BAR_F_MEM;
+		if (is64)
+			raw[i].flags |= GPUPT_BAR_F_MEM64;
+		if (!io && (l & PCI_BASE_ADDRESS_MEM_PREFETCH))
+			raw[i].flags |= GPUPT_BAR_F_PREFETCH;
+		if (is64)
+			i++;
+	}
+	if (cmd & (PCI_COMMAND_MEMORY | PCI_COMMAND_IO))
+		pci_write_config_word(pdev, PCI_COMMAND, cmd);
+	pci_cfg_access_unlock(pdev);
+}
+
+static int gpupt_put_unplaced(struct sk_buff *skb, int i,
+			      const struct gpupt_rawbar *raw)
+{
+	struct nlattr *bar;
+
+	bar = nla_nest_start(skb, GPUPT_A_BAR);
+	if (!bar ||
+	    nla_put_u8(skb, GPUPT_BAR_A_INDEX, i) ||
+	    nla_put_u64_64bit(skb, GPUPT_BAR_A_START, 0, GPUPT_BAR_A_PAD) ||
+	    nla_put_u64_64bit(skb, GPUPT_BAR_A_SIZE, raw->size,
+			      GPUPT_BAR_A_PAD) ||
+	    nla_put_u32(skb, GPUPT_BAR_A_FLAGS, raw->flags))
+		return -EMSGSIZE;
+	nla_nest_end(skb, bar);
+	return 0;
+}
+
 static int gpupt_put_windows(struct sk_buff *skb, struct pci_dev *bridge)
 {
 	static const u32 type[__GPUPT_WIN_MAX] = {
@@ -200,6 +297,7 @@ static int gpupt_put_windows(struct sk_buff *skb, struct pci_dev *bridge)
 static int gpupt_bars_fill(struct sk_buff *skb, struct genl_info *info,
 			   struct pci_dev *pdev)
 {
+	struct gpupt_rawbar raw[PCI_STD_RESOURCE_END + 1] = {};
 	struct gpupt_rebar rb[PCI_STD_RESOURCE_END + 1] = {};
 	struct pci_dev *bridge = pci_upstream_bridge(pdev);
 	struct nlattr *dev, *bars;
@@ -216,13 +314,21 @@ static int gpupt_bars_fill(struct sk_buff *skb, struct genl_info *info,
 	nla_nest_end(skb, dev);
 
 	gpupt_rebar_read(pdev, rb);
+	gpupt_size_unplaced(pdev, raw);
 	bars = nla_nest_start(skb, GPUPT_A_BARS);
 	if (!bars)
 		return -EMSGSIZE;
 	for (i = 0; i <= PCI_ROM_RESOURCE; i++) {
-		/* The upper half of a 64-bit BAR has no resource of its own. */
-		if (!pdev->resource[i].flags)
+		/*
+		 * The upper half of a 64-bit BAR has no resource of its own;
+		 * a BAR the core could not place has one with no flags.
+		 */
+		if (!pdev->resource[i].flags) {
+			if (i <= PCI_STD_RESOURCE_END && raw[i].size &&
+			    gpupt_put_unplaced(skb, i, &raw[i]))
+				return -EMSGSIZE;
 			continue;
+		}
 		if (gpupt_put_bar(skb, pdev, i, rb))
 			return -EMSGSIZE;
 	}
