@@ -149,7 +149,10 @@
  * GPUPT_CMD_BARS_GET (do)
  *   Request: GPUPT_A_DEVICE.  Reply: GPUPT_A_DEVICE (record),
  *   GPUPT_A_BARS: nest of GPUPT_A_BAR nests, one per BAR 0..5 that is
- *   implemented plus the ROM BAR (index GPUPT_BAR_ROM), each with
+ *   implemented plus the ROM BAR (index GPUPT_BAR_ROM).  A BAR the PCI
+ *   core could not place (its resource was cleared) is sized from config
+ *   space while no driver but gpupt holds the device, and reported with
+ *   START 0 and without GPUPT_BAR_F_ASSIGNED.  Each BAR nest has
  *     GPUPT_BAR_A_INDEX       u8
  *     GPUPT_BAR_A_START       u64
  *     GPUPT_BAR_A_SIZE        u64
@@ -183,6 +186,15 @@
  *   GPUPT_A_DEVICE records: the blast radius) and GPUPT_DEV_A_BLOCKER when
  *   something would block it.  A request where any device fails returns
  *   the first error in the ACK after the reply message.
+ *   Details: the reply has a record for every device actually reset,
+ *   including the other non-bridge devices a bus reset hit.
+ *   GPUPT_DEV_A_RESET_METHOD is the method used (AUTO resolves to the
+ *   kernel's choice; BUS is reported even when the kernel takes the
+ *   hotplug-slot path).  A request naming devices is all or nothing: any
+ *   blocker or unsupported method refuses it before anything is reset.
+ *   With no address, devices that cannot be reset come back as failed
+ *   records.  BLOCKER may list several reasons joined by "; ".  EBUSY is
+ *   also returned when a device lock cannot be had within 1 s.
  *
  * GPUPT_CMD_STATS_GET (do)
  *   No request attributes.  Reply: GPUPT_A_STATS nest of u64 counters
