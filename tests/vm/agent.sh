@@ -67,7 +67,9 @@ serve() {
 		''|*[!A-Za-z0-9_.-]*) echo "BAD $id" >&3; continue ;;
 		esac
 		(cd /root 2>/dev/null || cd /; . "/rig/cmd/$id") </dev/null >"/rig/out/$id.out" 2>"/rig/out/$id.err" 3>&-
-		echo "DONE $id $?" >&3
+		rc=$?
+		echo "$rc" >"/rig/out/$id.rc"	# tells a lost DONE from a hang
+		echo "DONE $id $rc" >&3
 	done
 	echo "rig-agent: host closed $1" >/dev/kmsg
 }

@@ -451,6 +451,9 @@ vm_run() {
 	[ -z "${VM_NO_LAST:-}" ] && echo "$rc" >"$VM_RUN/last.rc"
 	if [ "$rc" = 124 ]; then
 		echo "vm_run: no answer within ${timeout}s: $*" >&2
+		if [ -f "$VM_RUN/share/out/$id.rc" ]; then
+			echo "vm_run: the command had finished (rc=$(<"$VM_RUN/share/out/$id.rc")) but its DONE line never arrived: a rig bug" >&2
+		fi
 		vm_alive && vm_diag_hang >&2
 		return 124
 	fi
