@@ -8,17 +8,13 @@
 
 #include "gpupt.h"
 
-/* Reply with the device record (plus FROM and TO) after the operation. */
+/* Fill and send the reply: the record after the operation, FROM and TO. */
 static int gpupt_claim_reply(struct genl_info *info, u8 cmd,
-			     const struct gpupt_fn *fn)
+			     const struct gpupt_fn *fn, struct sk_buff *msg)
 {
-	struct sk_buff *msg;
 	struct nlattr *nest;
 	void *hdr;
 
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-	if (!msg)
-		goto nomem;
 	hdr = genlmsg_put_reply(msg, info, &gpupt_genl_family, 0, cmd);
 	if (!hdr)
 		goto free;
@@ -30,9 +26,8 @@ static int gpupt_claim_reply(struct genl_info *info, u8 cmd,
 	return genlmsg_reply(msg, info);
 free:
 	nlmsg_free(msg);
-nomem:
-	NL_SET_ERR_MSG(info->extack, "out of memory building the reply");
-	return -ENOMEM;
+	NL_SET_ERR_MSG(info->extack, "reply too large");
+	return -EMSGSIZE;
 }
 
 static int gpupt_claim(struct genl_info *info, struct gpupt_fn *fn,
@@ -83,8 +78,10 @@ static int gpupt_unclaim(struct genl_info *info, struct gpupt_fn *fn,
 		return -EINVAL;
 	}
 	/* Not again by ids=/addrs= until claimed again. */
-	gpupt_noretake_set(fn->pdev);
-	err = gpupt_fn_move(fn, NULL);
+	fn->changed = true;
+	err = gpupt_noretake_set(fn->pdev);
+	if (!err)
+		err = gpupt_fn_move(fn, NULL);
 	if (err) {
 		gpupt_err(info->extack, "%s: re-probe failed", name);
 		gpupt_fn_rollback(fn);
@@ -96,6 +93,7 @@ static int gpupt_unclaim(struct genl_info *info, struct gpupt_fn *fn,
 
 static int gpupt_claim_doit(struct genl_info *info, u8 cmd)
 {
+	struct sk_buff *msg;
 	char name[24];
 	struct gpupt_fn fn;
 	struct pci_dev *pdev;
@@ -113,6 +111,14 @@ static int gpupt_claim_doit(struct genl_info *info, u8 cmd)
 		return err;
 	gpupt_dev_name(pdev, name, sizeof(name));
 
+	/* Allocated first: out of memory must not fail a done claim. */
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg) {
+		NL_SET_ERR_MSG(info->extack, "out of memory");
+		pci_dev_put(pdev);
+		return -ENOMEM;
+	}
+
 	mutex_lock(&gpupt_ops_lock);
 	err = gpupt_fn_prepare(&fn, pdev);
 	if (err) {
@@ -123,11 +129,14 @@ static int gpupt_claim_doit(struct genl_info *info, u8 cmd)
 		err = gpupt_claim(info, &fn, name, flags);
 	else
 		err = gpupt_unclaim(info, &fn, name);
-	if (!err)
-		err = gpupt_claim_reply(info, cmd, &fn);
+	if (!err) {
+		err = gpupt_claim_reply(info, cmd, &fn, msg);
+		msg = NULL;
+	}
 out:
 	gpupt_fn_cleanup(&fn);
 	mutex_unlock(&gpupt_ops_lock);
+	nlmsg_free(msg);
 	pci_dev_put(pdev);
 	return err;
 }

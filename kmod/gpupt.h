@@ -120,7 +120,7 @@ void gpupt_generation_bump(void);
 u32 gpupt_generation(void);
 
 /* Per-device "do not retake by ids=/addrs=" marks set by UNCLAIM/RELEASE. */
-void gpupt_noretake_set(struct pci_dev *pdev);
+int gpupt_noretake_set(struct pci_dev *pdev);
 void gpupt_noretake_clear(struct pci_dev *pdev);
 bool gpupt_noretake(struct pci_dev *pdev);
 int gpupt_state_init(void);

@@ -269,11 +269,13 @@ static void gpupt_unit_run(struct gpupt_unit *u)
 		if (!fn->move)
 			continue;
 		/* RELEASE: gpupt's probe must refuse it from now on. */
+		fn->changed = true;
 		if (!u->target)
-			gpupt_noretake_set(fn->pdev);
-		else if (u->target && !strcmp(u->target, GPUPT_DRIVER_NAME))
+			u->err = gpupt_noretake_set(fn->pdev);
+		else if (!strcmp(u->target, GPUPT_DRIVER_NAME))
 			gpupt_noretake_clear(fn->pdev);
-		u->err = gpupt_fn_move(fn, u->target);
+		if (!u->err)
+			u->err = gpupt_fn_move(fn, u->target);
 		if (u->err) {
 			u->failed = j;
 			gpupt_unit_rollback(u, j);
@@ -313,17 +315,29 @@ static struct gpupt_unit *gpupt_req_run(struct gpupt_req *req)
 	return failed;
 }
 
-static int gpupt_req_reply(struct genl_info *info, struct gpupt_req *req)
+/*
+ * The reply is allocated before anything moves, so that running out of
+ * memory can only fail a request that changed nothing.
+ */
+static struct sk_buff *gpupt_req_reply_new(struct genl_info *info,
+					   struct gpupt_req *req)
 {
 	size_t size = max_t(size_t, NLMSG_GOODSIZE, req->nfns * 512UL);
+	struct sk_buff *msg = genlmsg_new(size, GFP_KERNEL);
+
+	if (!msg)
+		NL_SET_ERR_MSG(info->extack, "out of memory");
+	return msg;
+}
+
+/* Fill and send @msg; consumes it. */
+static int gpupt_req_reply(struct genl_info *info, struct gpupt_req *req,
+			   struct sk_buff *msg)
+{
 	struct nlattr *devs, *nest;
-	struct sk_buff *msg;
 	unsigned int i, j;
 	void *hdr;
 
-	msg = genlmsg_new(size, GFP_KERNEL);
-	if (!msg)
-		goto nomem;
 	hdr = genlmsg_put_reply(msg, info, &gpupt_genl_family, 0, req->cmd);
 	if (!hdr)
 		goto free;
@@ -348,9 +362,8 @@ static int gpupt_req_reply(struct genl_info *info, struct gpupt_req *req)
 	return genlmsg_reply(msg, info);
 free:
 	nlmsg_free(msg);
-nomem:
-	NL_SET_ERR_MSG(info->extack, "out of memory building the reply");
-	return -ENOMEM;
+	NL_SET_ERR_MSG(info->extack, "reply too large");
+	return -EMSGSIZE;
 }
 
 static void gpupt_req_events(struct gpupt_req *req)
@@ -441,6 +454,7 @@ static int gpupt_req_doit(struct genl_info *info, u8 cmd)
 {
 	struct gpupt_req req = { .cmd = cmd };
 	struct pci_dev *devs[GPUPT_MAX_REQ];
+	struct sk_buff *msg = NULL;
 	struct gpupt_unit *failed;
 	struct gpupt_fn *fn;
 	unsigned int n = 0, i;
@@ -490,8 +504,14 @@ static int gpupt_req_doit(struct genl_info *info, u8 cmd)
 	}
 	gpupt_req_plan(&req);
 
+	msg = gpupt_req_reply_new(info, &req);
+	if (!msg) {
+		err = -ENOMEM;
+		goto unlock;
+	}
 	if (req.flags & GPUPT_F_DRY_RUN) {
-		err = gpupt_req_reply(info, &req);
+		err = gpupt_req_reply(info, &req, msg);
+		msg = NULL;
 		goto unlock;
 	}
 	fn = gpupt_req_blocked(&req);
@@ -519,13 +539,15 @@ static int gpupt_req_doit(struct genl_info *info, u8 cmd)
 	}
 	gpupt_stats_inc(GPUPT_STATS_A_HANDOFFS);
 	gpupt_req_events(&req);
-	err = gpupt_req_reply(info, &req);
+	err = gpupt_req_reply(info, &req, msg);
+	msg = NULL;
 	goto unlock;
 
 fail:
 	gpupt_stats_inc(GPUPT_STATS_A_HANDOFF_FAILURES);
 unlock:
 	mutex_unlock(&gpupt_ops_lock);
+	nlmsg_free(msg);
 	gpupt_req_free(&req);
 put:
 	for (i = 0; i < n; i++)

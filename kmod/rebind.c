@@ -134,7 +134,7 @@ int gpupt_fn_rollback(struct gpupt_fn *fn)
 		pci_warn(pdev, "could not restore driver_override \"%s\"\n",
 			 fn->from_override);
 	if (fn->noretake)
-		gpupt_noretake_set(pdev);
+		gpupt_noretake_set(pdev);	/* it had one: best effort */
 	else
 		gpupt_noretake_clear(pdev);
 

@@ -76,18 +76,21 @@ static struct gpupt_mark *gpupt_mark_find(struct pci_dev *pdev)
 	return NULL;
 }
 
-void gpupt_noretake_set(struct pci_dev *pdev)
+int gpupt_noretake_set(struct pci_dev *pdev)
 {
 	struct gpupt_mark *m = kzalloc(sizeof(*m), GFP_KERNEL);
 
+	if (!m)
+		return -ENOMEM;
 	spin_lock(&gpupt_marks_lock);
-	if (m && !gpupt_mark_find(pdev)) {
+	if (!gpupt_mark_find(pdev)) {
 		m->pdev = pci_dev_get(pdev);
 		list_add(&m->node, &gpupt_marks);
 		m = NULL;
 	}
 	spin_unlock(&gpupt_marks_lock);
 	kfree(m);
+	return 0;
 }
 
 void gpupt_noretake_clear(struct pci_dev *pdev)
