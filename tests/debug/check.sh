@@ -5,9 +5,20 @@
 # build-kernel.sh), then run the whole VM suite on that kernel.  The rig's
 # console check (tests/vm/lib.sh, RIG_CONSOLE_BAD) fails a test on any
 # BUG:, WARNING:, KASAN, UBSAN, lockdep ("possible circular locking",
-# "suspicious RCU"), hung-task or Oops report in any guest console.
+# "suspicious RCU"), hung-task or Oops report in any guest console; at the
+# end every console is scanned once more (tests/debug/triage.sh) and the
+# reports are listed by kind and test.  t90-failslab runs only here: the
+# stock kernel has no failslab.
 #
 # Extra arguments select VM tests by substring, as in tests/run-all.
+#
+# Output: build/debug-logs/ (one console and dmesg per boot), the suite's
+# log build/debug-run/build/check.log, and build/debug-logs/SUMMARY
+# (the figures tests/debug/RESULTS.md quotes).
+#
+# Timeouts: KASAN + lockdep under TCG on a loaded host boot and run several
+# times slower than the stock kernel.  RIG_BOOT_TIMEOUT and RIG_TIMEOUT are
+# raised here (if not set); GPUPT_TEST_TIMEOUT bounds each script.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 DIR=${GPUPT_DEBUG_DIR:-/var/cache/gpupt-kernels/debug-6.1}
@@ -20,21 +31,49 @@ obj="$DIR/gpupt"
 rm -rf "$obj"
 mkdir -p "$obj"
 cp -a "$top/kmod" "$top/include" "$obj/"
-make -C "$obj/kmod" clean >/dev/null 2>&1 || true
+make -C "$obj/kmod" KDIR="$DIR/build" clean >/dev/null 2>&1 || true
 make -C "$obj/kmod" KDIR="$DIR/build" KVER="$kver" W=1 2>&1 | tee "$obj/build.log"
 if grep -q 'warning:' "$obj/build.log"; then
 	echo "check-debug: gpupt.ko has W=1 warnings on $kver" >&2
 	exit 1
 fi
-$(command -v make) -C "$top/ctl" >/dev/null
+make -C "$top/ctl" >/dev/null
 
 export KVER="$kver"
 export RIG_KERNEL="$DIR/vmlinuz"
 export RIG_HOST_MODDIR="$DIR/root/lib/modules/$kver"
 export GPUPT_KO="$obj/kmod/gpupt.ko"
 export RIG_LOGDIR="$top/build/debug-logs"
+export RIG_GPTCTL="$top/ctl/gptctl"
+export RIG_CACHE="$top/build/vm"
 export GPUPT_DEBUG_KERNEL=1
-# KASAN and lockdep under TCG are several times slower than the stock kernel.
+export RIG_BOOT_TIMEOUT=${RIG_BOOT_TIMEOUT:-900}
+export RIG_TIMEOUT=${RIG_TIMEOUT:-600}
 export GPUPT_TEST_TIMEOUT=${GPUPT_TEST_TIMEOUT:-3600}
 rm -rf "$RIG_LOGDIR"
-exec "$top/tests/run-all" --vm-only "$@"
+mkdir -p "$RIG_LOGDIR"
+
+# tests/run-all writes TOP/build/check.log, where a concurrent `make check`
+# keeps its own: run it through a tree of symlinks whose build/ is ours.
+run="$top/build/debug-run"
+rm -rf "$run"
+mkdir -p "$run/build"
+for d in tests ctl kmod include; do ln -s "$top/$d" "$run/$d"; done
+
+t0=$SECONDS
+rc=0
+"$run/tests/run-all" --vm-only "$@" || rc=$?
+secs=$((SECONDS - t0))
+
+summary=$RIG_LOGDIR/SUMMARY
+{
+	echo "kernel: $kver ($RIG_KERNEL)"
+	echo "suite: $(tail -n1 "$run/build/check.log") in $secs s (exit $rc)"
+	grep -h '^# booted ' "$run/build/check.log" |
+		sed -n 's/.* in \([0-9]*\) ms.*/\1/p' | sort -n |
+		awk '{ a[NR] = $1 } END { if (NR) printf "boots: %d, median %.0f s, min %.0f s, max %.0f s\n", NR, a[int((NR + 1) / 2)] / 1000, a[1] / 1000, a[NR] / 1000 }'
+	grep -h '^# failnl: operations\|^# failnl: outcomes\|^# failnl: random:\|^# failnl: sweep:' \
+		"$run/build/check.log" | sed 's/^# //'
+	"$top/tests/debug/triage.sh" "$RIG_LOGDIR"
+} | tee "$summary"
+exit $rc
