@@ -25,7 +25,9 @@ DEBIAN_PACKAGES := \
 	linux-image-amd64 linux-headers-amd64 sparse \
 	libnl-3-dev libnl-genl-3-dev libpci-dev libjson-c-dev pciutils \
 	qemu-system-x86 ovmf seabios ipxe-qemu busybox-static socat jq \
-	driverctl libvirt-clients clang libclang-rt-14-dev valgrind dkms initramfs-tools debootstrap
+	driverctl libvirt-clients clang libclang-rt-14-dev valgrind dkms initramfs-tools debootstrap \
+	prometheus prometheus-node-exporter python3-yaml python3-jsonschema python3-nova systemd \
+	man-db strace curl pci.ids
 # build-essential..zstd: builds, the rig's initramfs (cpio, decompressing .ko.xz/.zst)
 # linux-*, sparse: gpupt.ko against Debian 6.1, sparse C=2
 # lib*-dev, pciutils: gptctl (libnl, libpci, json-c), lspci in the guest
@@ -34,6 +36,10 @@ DEBIAN_PACKAGES := \
 # driverctl: handoff benchmark baseline; libvirt-clients: virt-xml-validate
 # clang, libclang-rt-14-dev: libFuzzer harnesses (ASan/UBSan runtime); valgrind: gptctl leak checks; dkms, initramfs-tools: DKMS tests
 # debootstrap: the sid chroot of make check-kernels
+# prometheus..pci.ids: tests/fleet (issue 10): promtool check metrics, node_exporter serving the
+#   export, python3-yaml/jsonschema for the KubeVirt patch, python3-nova (Nova's own [pci] parsers,
+#   ~200 packages), systemd-analyze verify (+ man-db for its man: check), strace (atomic rename),
+#   curl (scrape node_exporter), pci.ids (the NVIDIA plugin's names)
 
 KVER ?= $(shell if [ -d /lib/modules/$$(uname -r)/build ]; then uname -r; \
 	  else ls -1d /lib/modules/*/build 2>/dev/null | sort -V | tail -n1 | \
