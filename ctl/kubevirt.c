@@ -28,8 +28,9 @@
  *    nvidia.com/ + its transformation of the pci.ids name (upper case,
  *    '/', '.' and blanks to '_', other characters dropped), or the bare
  *    device ID without a name; externalResourceProvider: true.  The
- *    plugin serves only NVIDIA (10de) functions, one per IOMMU group (the
- *    group's first function on vfio-pci): others keep the gpupt style.
+ *    plugin serves only NVIDIA (10de) functions on vfio-pci itself (not a
+ *    variant driver), one per IOMMU group (the group's first such
+ *    function): others keep the gpupt style.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -126,12 +127,14 @@ int cmd_kubevirt(int argc, char **argv)
 	}
 	for (i = 0; i < n; i++) {
 		char pciname[256], name[96];
-		bool has_name, ext = false;
+		bool has_name, ext = false, plugin;
 
 		if (fleet_is_bridge(&d[i]) || !d[i].has_driver ||
 		    !driver_is_vfio(d[i].driver))
 			continue;
-		if (nvidia && d[i].vendor == 0x10de && d[i].iommu_group >= 0) {
+		plugin = nvidia && d[i].vendor == 0x10de &&
+			 !strcmp(d[i].driver, "vfio-pci");
+		if (plugin && d[i].iommu_group >= 0) {
 			/* the plugin exposes one function per IOMMU group */
 			for (j = 0; j < ngroups; j++)
 				if (groups[j] == d[i].iommu_group)
@@ -155,7 +158,7 @@ int cmd_kubevirt(int argc, char **argv)
 		if (err < 0)
 			errmsg("warning: cannot read %s: %s", pci_ids, strerror(-err));
 		has_name = err > 0;
-		if (nvidia && d[i].vendor == 0x10de) {
+		if (plugin) {
 			if (has_name)
 				fleet_nvidia_name(pciname, name, sizeof(name));
 			else
@@ -165,8 +168,10 @@ int cmd_kubevirt(int argc, char **argv)
 			ext = true;
 		} else {
 			if (nvidia)
-				errmsg("warning: %04x:%04x is not an NVIDIA device: the NVIDIA plugin ignores it, virt-handler serves it under the gpupt name",
-				       d[i].vendor, d[i].device);
+				errmsg("warning: %04x:%04x %s: the NVIDIA plugin ignores it, virt-handler serves it under the gpupt name",
+				       d[i].vendor, d[i].device,
+				       d[i].vendor != 0x10de ? "is not an NVIDIA device" :
+				       "is on a vfio variant driver, not vfio-pci");
 			gpupt_name(has_name ? pciname : NULL, d[i].vendor,
 				   d[i].device, e[ne].resource,
 				   sizeof(e[ne].resource));
