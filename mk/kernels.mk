@@ -14,7 +14,9 @@
 GPUPT_KCACHE ?= /var/cache/gpupt-kernels
 export GPUPT_KCACHE
 
-check-kernels:
+# deps is the top Makefile's (Debian packages); prepare.sh also installs the
+# few it needs itself (debootstrap, dwarves, xz-utils) when they are missing.
+check-kernels: deps
 	bash tests/kernels/check.sh
 
 prepare-kernels:
