@@ -100,7 +100,7 @@ case $LAST in
 *)
 	# The protocol promises EVT_REMOVE for held devices only (gpupt.h).
 	if remove_event $NIC; then t_ok "B: it was on vfio-pci, and a remove event still came"
-	else t_skip "B: remove event" "it was on vfio-pci when removed ($LAST): no EVT_REMOVE promised (rely-findings F2)"; fi ;;
+	else t_skip "B: remove event" "it was on vfio-pci when removed ($LAST): no EVT_REMOVE promised (rely-findings F1)"; fi ;;
 esac
 no_dstate() {
 	local d
