@@ -144,7 +144,7 @@ static void plan_item(struct item *it)
 		break;
 	}
 	it->flags = 0;
-	if (host)
+	if (force)	/* also lets the group's members leave host drivers */
 		it->flags |= GPUPT_F_FORCE;
 	if (rule->flags & DEVCONF_F_SINGLE)
 		it->flags |= GPUPT_F_SINGLE;
@@ -212,10 +212,19 @@ static void plan_groups(struct apply_ctx *c)
 	}
 }
 
-/* Dry-run replies: copy blockers onto our items. */
+struct dry_ctx {
+	struct apply_ctx *c;
+	struct item *lead;
+};
+
+/*
+ * Dry-run replies: copy blockers onto our items; a blocker on a group
+ * member no rule names blocks the lead's transaction.
+ */
 static int dry_cb(uint8_t cmd, struct nlattr **tb, void *arg)
 {
-	struct apply_ctx *c = arg;
+	struct dry_ctx *x = arg;
+	struct apply_ctx *c = x->c;
 	struct devrec *d = NULL;
 	size_t n = 0, i, j;
 	int err;
@@ -232,12 +241,23 @@ static int dry_cb(uint8_t cmd, struct nlattr **tb, void *arg)
 		for (j = 0; j < c->n; j++) {
 			struct item *it = &c->v[j];
 
-			if (addr_equal(&it->before.addr, &d[i].addr) &&
-			    it->status == ST_PLANNED) {
+			if (!addr_equal(&it->before.addr, &d[i].addr))
+				continue;
+			if (it->status == ST_PLANNED) {
 				it->status = ST_BLOCKED;
 				snprintf(it->reason, sizeof(it->reason),
 					 "the kernel would refuse: %.256s", d[i].blocker);
 			}
+			break;
+		}
+		if (j == c->n && x->lead->status == ST_PLANNED) {
+			char a[GPUPT_ADDR_STRLEN];
+
+			addr_format(&d[i].addr, a);
+			x->lead->status = ST_BLOCKED;
+			snprintf(x->lead->reason, sizeof(x->lead->reason),
+				 "the kernel would refuse: %s of its IOMMU group is %.200s",
+				 a, d[i].blocker);
 		}
 	}
 	devrec_free_array(d, n);
@@ -279,10 +299,12 @@ static void run_lead(struct gpupt_nl *nl, struct apply_ctx *c, struct item *it)
 	if (it->cmd == GPUPT_CMD_HANDOFF)
 		req.driver = it->rule->driver;
 	if (c->dry_run) {
+		struct dry_ctx x = { .c = c, .lead = it };
+
 		if (it->cmd == GPUPT_CMD_CLAIM)
 			return;		/* CLAIM has no dry run: plan only */
 		req.flags |= GPUPT_F_DRY_RUN;
-		err = gpupt_request(nl, &req, dry_cb, c);
+		err = gpupt_request(nl, &req, dry_cb, &x);
 	} else {
 		err = gpupt_request(nl, &req, NULL, NULL);
 	}

@@ -19,8 +19,9 @@
  * the name of a physical slot as /sys/bus/pci/slots names it, which has no
  * colon).  TARGET is vfio-pci, a vfio variant driver (a name ending in
  * "vfio_pci" or "vfio-pci"), gpupt, or host (the host's own driver, or
- * none).  OPTIONs: force (a function bound to a host driver may be taken
- * from it), single (move only this function, not its IOMMU group).
+ * none).  OPTIONs: force (a function bound to a host driver, or another
+ * function of its IOMMU group, may be taken from it), single (move only
+ * this function, not its IOMMU group).
  *
  * When several rules match a function, the most specific kind wins (addr,
  * then slot, then id); among rules of the same kind the later line wins.

@@ -13,20 +13,21 @@
 #
 #   guest: qemu-system-x86_64 -S -device vfio-pci,host=02:00.0   (holds /dev/vfio/N)
 #
-# gpupt is loaded from the initramfs with ids= naming all three.
+# gpupt is loaded from the initramfs with ids= naming the three stand-ins
+# and addrs= the audio function.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/handoff-lib.sh"
 rig_require "$GPUPT_KO" gpupt.ko
 rig_require "$RIG_GPTCTL" gptctl
 
-VGA=0000:01:00.0 EDU=0000:02:00.0 IVS=0000:03:00.0
+VGA=0000:01:00.0 AUD=0000:01:00.1 EDU=0000:02:00.0 IVS=0000:03:00.0
 topo_root_port 1
 topo_root_port 2
 topo_root_port 3
-topo_vga rp1 vga0
+topo_gpu_slot rp1 vga0
 topo_edu rp2 edu0
 topo_ivshmem rp3 ivs0 1G
-vm_boot --gpupt-initramfs "ids=1234:1111,1234:11e8,1af4:1110"
+vm_boot --gpupt-initramfs "ids=1234:1111,1234:11e8,1af4:1110 addrs=$AUD"
 
 CONF='# two of the three stand-ins go to vfio-pci
 id    1234:11e8     vfio-pci     # the edu, by ID
@@ -41,7 +42,7 @@ handoffs() {
 	vm_run "gptctl export prometheus -o - | sed -n 's/^gpupt_handoffs_total //p'"
 }
 
-t_check "gpupt holds all three at boot" h_drivers_are "gpupt gpupt gpupt" $VGA $EDU $IVS
+t_check "gpupt holds all four functions at boot" h_drivers_are "gpupt gpupt gpupt gpupt" $VGA $AUD $EDU $IVS
 t_check "write /etc/gpupt/devices.conf" vm_run "mkdir -p /etc/gpupt && printf '%s\n' $(printf '%q' "$CONF") >/etc/gpupt/devices.conf"
 
 # --dry-run plans, changes nothing, records nothing
@@ -50,8 +51,8 @@ t_check "apply --dry-run exits 0 and plans exactly the two" eval '
 	assert_eq 0 "$RC" "exit status (stderr: $ERR)" &&
 	assert_eq "$EDU:handoff:planned $IVS:handoff:planned" \
 		"$(jq -r "[.devices[] | .address + \":\" + .action + \":\" + .status] | join(\" \")" <<<"$OUT")" "plan"'
-t_check "after --dry-run all three are still on gpupt, no last-apply record" eval '
-	h_drivers_are "gpupt gpupt gpupt" $VGA $EDU $IVS && vm_run "[ ! -e /run/gpupt/last-apply ]"'
+t_check "after --dry-run all four are still on gpupt, no last-apply record" eval '
+	h_drivers_are "gpupt gpupt gpupt gpupt" $VGA $AUD $EDU $IVS && vm_run "[ ! -e /run/gpupt/last-apply ]"'
 
 # the real apply
 H0=$(handoffs)
@@ -59,8 +60,8 @@ T0=$(rig_now)
 apply_json
 MS=$((($(rig_now) - T0) / 1000))
 t_check "apply exits 0 (${MS} ms)" assert_eq 0 "$RC" "exit status (stderr: $ERR)"
-t_check "exactly the two named devices moved to vfio-pci, the VGA stayed on gpupt" \
-	h_drivers_are "gpupt vfio-pci vfio-pci" $VGA $EDU $IVS
+t_check "exactly the two named devices moved to vfio-pci, the GPU slot stayed on gpupt" \
+	h_drivers_are "gpupt gpupt vfio-pci vfio-pci" $VGA $AUD $EDU $IVS
 t_check "the JSON reports both as changed from gpupt to vfio-pci, rule and line named" eval '
 	assert_eq "$EDU id 1234:11e8 2 gpupt vfio-pci changed|$IVS slot 0000:03:00 3 gpupt vfio-pci changed" \
 		"$(jq -r "[.devices[] | \"\(.address) \(.rule) \(.line) \(.before) \(.after) \(.status)\"] | join(\"|\")" <<<"$OUT")" "apply JSON"'
@@ -79,15 +80,22 @@ t_check "a second apply exits 0 and reports every device ok, action none" eval '
 t_check "the second apply changed nothing (drivers, overrides, groups; no transaction)" eval '
 	assert_eq "$STATE" "$(vm_pci_state)" "PCI state" && assert_eq "$H1" "$(handoffs)" "gpupt_handoffs_total"'
 
+h_gptctl apply
+t_check "the text output: one line per ruled function, rule line, target, driver, status; a summary" eval '
+	assert_eq 0 "$H_RC" "exit status" &&
+	assert_match "$EDU +line 2 +vfio-pci +vfio-pci +ok" "$H_OUT" "text" &&
+	assert_match "$IVS +line 3 +vfio-pci +vfio-pci +ok" "$H_OUT" "text" &&
+	assert_contains "2 ok, 0 changed, 0 planned, 0 in use, 0 blocked, 0 failed" "$H_OUT" "text"'
+
 # the export of this guest: promtool and node_exporter on the host
 PROM=$RIG_CACHE/run/t81.$$.prom
 t_check "gptctl export prometheus writes its file atomically in the guest" eval '
 	vm_run "rm -rf /tmp/prom && gptctl export prometheus --output /tmp/prom/gpupt.prom && ls -A /tmp/prom" >"$PROM.ls" &&
 	assert_eq "gpupt.prom" "$(cat "$PROM.ls")" "files left in the directory"'
 vm_run "cat /tmp/prom/gpupt.prom" >"$PROM"
-t_check "the export counts 2 vfio, 1 held, module loaded, IOMMU on, last apply ok" eval '
+t_check "the export counts 2 vfio, 2 held, module loaded, IOMMU on, last apply ok" eval '
 	grep -qx "gpupt_devices{driver=\"vfio-pci\",state=\"vfio\"} 2" "$PROM" &&
-	grep -qx "gpupt_devices{driver=\"gpupt\",state=\"held\"} 1" "$PROM" &&
+	grep -qx "gpupt_devices{driver=\"gpupt\",state=\"held\"} 2" "$PROM" &&
 	grep -qx "gpupt_module_loaded 1" "$PROM" && grep -qx "gpupt_iommu_enabled 1" "$PROM" &&
 	grep -qx "gpupt_last_apply_success 1" "$PROM" || { sed "s/^/#   /" "$PROM"; false; }'
 t_check "promtool check metrics accepts it; node_exporter serves it, scrape error 0" \
@@ -121,9 +129,51 @@ t_check "last-apply records the failure (status 1)" \
 vm_nested_stop n1 >/dev/null
 apply_json
 t_check "after the nested VM exits, apply moves the edu back to gpupt (exit 0)" eval '
-	assert_eq 0 "$RC" "exit status (stderr: $ERR)" && h_drivers_are "gpupt gpupt vfio-pci" $VGA $EDU $IVS'
+	assert_eq 0 "$RC" "exit status (stderr: $ERR)" && h_drivers_are "gpupt gpupt gpupt vfio-pci" $VGA $AUD $EDU $IVS'
 t_check "'host' releases: the edu (no native driver) ends unbound, exit 0" eval '
 	vm_run "sed -i \"s/^id 1234:11e8 gpupt/id 1234:11e8 host/\" /etc/gpupt/devices.conf" &&
 	apply_json && assert_eq 0 "$RC" "exit status (stderr: $ERR)" &&
 	assert_eq "" "$(vm_driver $EDU)" "driver of the edu" && h_drivers_are "gpupt vfio-pci" $VGA $IVS'
+
+# one IOMMU group, two functions: rules must agree
+conf() { vm_run "printf '%s\n' $(printf '%q' "$1") >/etc/gpupt/devices.conf"; }
+GGROUP=$(h_group $VGA)
+conf "addr $VGA vfio-pci
+addr $AUD host"
+STATE=$(vm_pci_state)
+apply_json
+t_check "rules that split IOMMU group $GGROUP are refused: exit 1, both blocked, nothing changed" eval '
+	assert_eq 1 "$RC" "exit status" &&
+	assert_eq "$VGA:blocked $AUD:blocked" "$(jq -r "[.devices[] | .address + \":\" + .status] | join(\" \")" <<<"$OUT")" "statuses" &&
+	assert_contains "IOMMU group $GGROUP also holds $AUD, which line 2 sends to host" "$(jq -r ".devices[0].reason" <<<"$OUT")" "reason" &&
+	assert_eq "$STATE" "$(vm_pci_state)" "PCI state"'
+conf "slot 0000:01:00 vfio-pci"
+H0=$(handoffs)
+apply_json
+t_check "a slot rule moves the GPU and its audio to vfio-pci in one transaction" eval '
+	assert_eq 0 "$RC" "exit status (stderr: $ERR)" && h_drivers_are "vfio-pci vfio-pci" $VGA $AUD &&
+	assert_eq $((H0 + 1)) "$(handoffs)" "gpupt_handoffs_total"'
+
+# host drivers: taken only with force
+t_check "modprobe bochs snd-hda-intel; 'host' releases the slot to them" eval '
+	vm_run "modprobe -a bochs snd-hda-intel" && conf "slot 0000:01:00 host" && apply_json &&
+	assert_eq 0 "$RC" "exit status (stderr: $ERR)" && h_drivers_are "bochs-drm snd_hda_intel" $VGA $AUD'
+conf "slot 0000:01:00 vfio-pci"
+apply_json
+t_check "without force, functions on host drivers are left alone: exit 1, the reason says to add force" eval '
+	assert_eq 1 "$RC" "exit status" && h_drivers_are "bochs-drm snd_hda_intel" $VGA $AUD &&
+	R0=$(jq -r ".devices[0].reason" <<<"$OUT") &&
+	assert_contains "bound to the host driver bochs-drm; add" "$R0" "reason" &&
+	assert_contains "force" "$R0" "reason" && assert_contains "to line 1 to take it" "$R0" "reason"'
+conf "slot 0000:01:00 vfio-pci force"
+apply_json
+t_check "with force the slot goes to vfio-pci, and the JSON says from where" eval '
+	assert_eq 0 "$RC" "exit status (stderr: $ERR)" && h_drivers_are "vfio-pci vfio-pci" $VGA $AUD &&
+	assert_eq "bochs-drm>vfio-pci snd_hda_intel>vfio-pci" "$(jq -r "[.devices[] | .before + \">\" + .after] | join(\" \")" <<<"$OUT")" "JSON"'
+conf "addr $VGA vfio-pci single
+addr $AUD gpupt single"
+apply_json
+t_check "'single' on both lines splits the group: the audio alone goes back to gpupt" eval '
+	assert_eq 0 "$RC" "exit status (stderr: $ERR)" && h_drivers_are "vfio-pci gpupt" $VGA $AUD &&
+	assert_eq "$VGA:ok $AUD:changed" "$(jq -r "[.devices[] | .address + \":\" + .status] | join(\" \")" <<<"$OUT")" "statuses"'
 t_done
