@@ -16,7 +16,9 @@
  * written as a dot file in that directory (nfd-worker skips dot files)
  * and renamed over the old one.  Every key is checked against Kubernetes'
  * qualified-name rules and every value against the label-value rules
- * before anything is written.
+ * before anything is written.  nfd-master accepts namespaces outside
+ * kubernetes.io from NFD v0.13 on (denyLabelNs); before that it needs
+ * -extra-label-ns=gpupt.io.
  */
 #include <errno.h>
 #include <stdarg.h>
