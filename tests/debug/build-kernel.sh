@@ -25,6 +25,37 @@ if [ -s "$DIR/KVER" ] && [ -f "$DIR/vmlinuz" ]; then
 	exit 0
 fi
 
+# One build at a time: a second make in the same tree would corrupt it.
+# A build started without this lock (an older copy of this script, or by
+# hand) shows as a make running in the tree: wait for it as well.
+mkdir -p "$DIR"
+exec 9>"$DIR/.build.lock"
+if ! flock -n 9; then
+	echo "debug-kernel: another build holds $DIR/.build.lock; waiting for it"
+	flock 9
+fi
+other_build() {
+	local p
+	for p in /proc/[0-9]*; do
+		[ "${p#/proc/}" = $$ ] && continue
+		if [ "$(readlink "$p/cwd" 2>/dev/null)" = "$DIR/linux" ] &&
+		   grep -qa '^make' "$p/cmdline" 2>/dev/null; then
+			return 0
+		fi
+		tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -q '^/bin/bash [^ ]*tests/debug/build-kernel\.sh' &&
+			return 0
+	done
+	return 1
+}
+if other_build; then
+	echo "debug-kernel: another build is running in $DIR/linux; waiting for it"
+	while other_build; do sleep 30; done
+fi
+if [ -s "$DIR/KVER" ] && [ -f "$DIR/vmlinuz" ]; then
+	echo "debug-kernel: cached: $(cat "$DIR/KVER") in $DIR"
+	exit 0
+fi
+
 need=()
 for p in linux-source-6.1 flex bison bc libssl-dev libelf-dev dwarves \
 	 build-essential kmod cpio xz-utils; do
@@ -37,7 +68,6 @@ if [ ${#need[@]} -gt 0 ]; then
 		--no-install-recommends "${need[@]}" >/dev/null
 fi
 
-mkdir -p "$DIR"
 src=$(ls -1 /usr/src/linux-source-6.1*.tar.xz | sort -V | tail -n1)
 tree="$DIR/linux"
 if [ ! -f "$tree/Makefile" ]; then
