@@ -4,7 +4,7 @@
  * injection, on a debug kernel (CONFIG_FAILSLAB, CONFIG_FAULT_INJECTION_
  * DEBUG_FS).  Run inside the VM rig by tests/vm/t9x-failslab.sh.
  *
- *   failnl [-n OPS] [-s SEED] [-w MAXNTH] [-N] [-v] GPU AUDIO EDU1 EDU2
+ *   failnl [-n OPS] [-s SEED] [-w BUDGET] [-N] [-v] GPU AUDIO EDU1 EDU2
  *
  * -N runs the same operations and checks without injecting anything (on
  * any kernel: it checks the harness's model of each operation).
@@ -36,10 +36,12 @@
  *   random  OPS operations with a random template, and failslab
  *           probability 1..100 % and interval 1..8, times=1: at most one
  *           injected failure per request, at a random allocation;
- *   sweep   (-w MAXNTH) for each mutating template, fail-nth = 1, 2, ...:
- *           the Nth slab allocation of the request fails, until the
- *           request makes fewer than N allocations (or N > MAXNTH):
- *           every allocation site on the path fails once.
+ *   sweep   (-w BUDGET) for each template: one clean request with
+ *           fail-nth set far out counts the A slab allocations it makes in
+ *           this task; then, with fail-nth = N, the Nth allocation fails,
+ *           for N = 1..A (all of them when A <= BUDGET, else BUDGET of
+ *           them, evenly spaced from a random start): every allocation
+ *           site on the path fails, one at a time.
  *
  * Output: operations run, how many had an injected failure, outcomes by
  * errno, and the extack messages seen.  Exit 0 when every check held, 1
@@ -838,29 +840,49 @@ static void one_random(void)
 			left == 0 ? "faulted" : "clean", o.err, o.sock_err, o.ext);
 }
 
-/* Sweep phase: the Nth allocation of the request fails, N = 1, 2, ... */
-static void sweep(const struct tmpl *t, unsigned int maxnth, unsigned long *sites)
+/* One request with fail-nth = @n (0: none); returns fail-nth afterwards. */
+static unsigned int nth_op(const struct tmpl *t, unsigned int n, struct outcome *o,
+			   struct state *before)
 {
+	struct msg m;
+	unsigned int left;
+
+	t->setup();
+	sysfs_state(before);
+	t->build(&m);
+	nth_set(n);
+	transact(&m, o);
+	left = nth_get();
+	nth_set(0);
+	return left;
+}
+
+/*
+ * Sweep phase: count the allocations A the request makes in this task
+ * (fail-nth set far out: A = how far it got), then fail the Nth one for
+ * N = 1..A, every one if A <= @budget, else with a stride from a random
+ * start so that @budget requests spread over the whole path.
+ */
+static void sweep(const struct tmpl *t, unsigned int budget, unsigned int *allocs,
+		  unsigned int *swept)
+{
+	const unsigned int far = 1000000;
 	struct state before;
 	struct outcome o;
-	struct msg m;
-	unsigned int n, left;
+	unsigned int n, left, stride;
 
-	for (n = 1; n <= maxnth; n++) {
-		t->setup();
-		sysfs_state(&before);
-		t->build(&m);
-		nth_set(n);
-		transact(&m, &o);
-		left = nth_get();
-		nth_set(0);
+	left = nth_op(t, far, &o, &before);
+	check(t, &o, &before, left == 0);
+	*allocs = nofaults || !left ? 0 : far - left;
+	*swept = 0;
+	if (!*allocs)
+		return;
+	stride = (*allocs + budget - 1) / budget;
+	for (n = 1 + rn(stride); n <= *allocs; n += stride) {
+		left = nth_op(t, n, &o, &before);
 		check(t, &o, &before, left == 0);
-		if (left) {		/* fewer than n allocations: done */
-			*sites = n - 1;
-			return;
-		}
+		++*swept;
 	}
-	*sites = maxnth;
 }
 
 /* The module still answers, and agrees with sysfs. */
@@ -910,7 +932,7 @@ static double now_s(void)
 
 int main(int argc, char **argv)
 {
-	unsigned long count = 300, i, sites;
+	unsigned long count = 300, i;
 	unsigned int maxnth = 0;
 	double t0;
 	int c;
@@ -936,6 +958,8 @@ int main(int argc, char **argv)
 	printf("failnl: seed %llu\n", (unsigned long long)rng);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
+	/* fault the receive buffer in now: no page fault while armed */
+	memset(rxbuf, 0, sizeof(rxbuf));
 	faults_init();
 	nl_open();
 	resolve_family();
@@ -948,12 +972,13 @@ int main(int argc, char **argv)
 
 	if (maxnth) {
 		unsigned long ops0 = n_ops, f0 = n_faulted;
+		unsigned int allocs, swept;
 
 		t0 = now_s();
 		for (i = 0; i < NTMPL; i++) {
-			sweep(&tmpls[i], maxnth, &sites);
-			printf("failnl: sweep %-18s %4lu allocations failed one at a time%s\n",
-			       tmpls[i].name, sites, sites == maxnth ? " (capped)" : "");
+			sweep(&tmpls[i], maxnth, &allocs, &swept);
+			printf("failnl: sweep %-18s %4u allocations in this task, %4u of them failed one at a time\n",
+			       tmpls[i].name, allocs, swept);
 		}
 		printf("failnl: sweep: %lu operations in %.0f s, %lu with an injected failure\n",
 		       n_ops - ops0, now_s() - t0, n_faulted - f0);
@@ -978,6 +1003,6 @@ int main(int argc, char **argv)
 	printf("failnl: %s (%lu failures)\n", failures ? "FAIL" : "PASS", failures);
 	return failures ? 1 : 0;
 usage:
-	fprintf(stderr, "usage: failnl [-n OPS] [-s SEED] [-w MAXNTH] [-N] [-v] GPU AUDIO EDU1 EDU2\n");
+	fprintf(stderr, "usage: failnl [-n OPS] [-s SEED] [-w BUDGET] [-N] [-v] GPU AUDIO EDU1 EDU2\n");
 	return 2;
 }

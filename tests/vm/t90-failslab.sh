@@ -36,10 +36,12 @@
 # there rolls back the groups that moved on the workqueue.  RESET's jobs
 # run on the workqueue: only its planning and reply are faulted.
 #
-# FAILNL_OPS (default 300; 2000 with GPUPT_STRESS=1) random operations
-# with at most one injected failure each, then a sweep (FAILNL_SWEEP, default
-# 400 allocations; 3000 in stress) that fails the 1st, 2nd, ... allocation
-# of every template in turn.  FAILNL_SEED reproduces a run.
+# FAILNL_OPS (default 200; 2000 with GPUPT_STRESS=1) random operations
+# with at most one injected failure each, then a sweep: each template's
+# request is run once to count the slab allocations it makes in failnl's
+# context (A), then again with the Nth of them failing (fail-nth), for
+# FAILNL_SWEEP values of N spread evenly over 1..A (default 30; in stress
+# every N).  FAILNL_SEED reproduces a run.
 . "$(dirname "$0")/lib.sh"
 rig_require "$GPUPT_KO" gpupt.ko
 rig_require "$RIG_GPTCTL" gptctl
@@ -60,9 +62,9 @@ for cfg in "$RIG_HOST_MODDIR/build/.config" "/boot/config-$RIG_KVER"; do
 done
 
 if [ "${GPUPT_STRESS:-0}" = 1 ]; then
-	OPS=${FAILNL_OPS:-2000} SWEEP=${FAILNL_SWEEP:-3000}
+	OPS=${FAILNL_OPS:-2000} SWEEP=${FAILNL_SWEEP:-100000}
 else
-	OPS=${FAILNL_OPS:-300} SWEEP=${FAILNL_SWEEP:-400}
+	OPS=${FAILNL_OPS:-200} SWEEP=${FAILNL_SWEEP:-30}
 fi
 SEED=${FAILNL_SEED:-$(date +%s)}
 
@@ -99,7 +101,7 @@ ARGS="-n $OPS -w $SWEEP -s $SEED"
 [ "${FAILNL_NOFAULT:-0}" = 1 ] && ARGS="$ARGS -N"
 echo "# failnl $ARGS (reproduce: FAILNL_SEED=$SEED FAILNL_OPS=$OPS FAILNL_SWEEP=$SWEEP $0)"
 T0=$(rig_now)
-OUT=$(VM_TIMEOUT=${FAILNL_TIMEOUT:-$((OPS * 6 + SWEEP * 60 + 600))} vm_run "$FAILNL $ARGS $GPU $AUD $EDU1 $EDU2 2>&1")
+OUT=$(VM_TIMEOUT=${FAILNL_TIMEOUT:-$(( (OPS + 40 * SWEEP) * 10 + 600 ))} vm_run "$FAILNL $ARGS $GPU $AUD $EDU1 $EDU2 2>&1")
 RC=$?
 T1=$(rig_now)
 printf '%s\n' "$OUT" | sed 's/^/# /'
