@@ -34,6 +34,7 @@ MANDIR ?= $(PREFIX)/share/man
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 ITOOLS_HOOKDIR ?= $(PREFIX)/share/initramfs-tools/hooks
 EXAMPLEDIR ?= $(PREFIX)/share/doc/gpupt/examples
+UNITDIR ?= /lib/systemd/system
 
 dkms-install:
 	@if [ -z "$(GPUPT_VERSION)" ]; then echo "dkms-install: no VERSION file" >&2; exit 1; fi
@@ -66,11 +67,12 @@ install: ctl
 	install -D -m 0755 dkms/initramfs-tools/hooks/gpupt $(DESTDIR)$(ITOOLS_HOOKDIR)/gpupt
 	install -D -m 0644 dkms/modprobe.d/gpupt.conf $(DESTDIR)$(EXAMPLEDIR)/modprobe.d-gpupt.conf
 	install -D -m 0644 dkms/dracut/gpupt.conf $(DESTDIR)$(EXAMPLEDIR)/dracut.conf.d-gpupt.conf
+	install -D -m 0644 dkms/systemd/gpupt-apply.service $(DESTDIR)$(UNITDIR)/gpupt-apply.service
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/sbin/gptctl $(DESTDIR)$(MANDIR)/man8/gptctl.8 \
 		$(DESTDIR)$(MANDIR)/man4/gpupt.4 $(DESTDIR)$(BASHCOMPDIR)/gptctl \
-		$(DESTDIR)$(ITOOLS_HOOKDIR)/gpupt
+		$(DESTDIR)$(ITOOLS_HOOKDIR)/gpupt $(DESTDIR)$(UNITDIR)/gpupt-apply.service
 	rm -rf $(DESTDIR)$(EXAMPLEDIR)
 
 .PHONY: dkms-install dkms-uninstall install uninstall
