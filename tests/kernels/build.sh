@@ -61,7 +61,11 @@ else
 	build=fail
 	ko=
 fi
-printf 'BUILD=%s\nWARNINGS=%s\nKO=%s\nLOG=%s\n' "$build" "$warnings" "$ko" "$log" > "$res/$name.build"
+# Which source was built: the commit, and "+" when kmod/ or include/ differ from it.
+commit=$(git -C "$KSRC" rev-parse --short HEAD 2>/dev/null || echo unknown)
+git -C "$KSRC" status --porcelain -- kmod include 2>/dev/null | grep -q . && commit=$commit+
+printf 'BUILD=%s\nWARNINGS=%s\nKO=%s\nLOG=%s\nCOMMIT=%s\nDATE=%s\n' "$build" "$warnings" "$ko" "$log" \
+	"$commit" "$(date -u +%Y-%m-%d)" > "$res/$name.build"
 klog "$name ($KVER): build $build, $warnings W=1 warnings, log $log"
 if [ "$build" = fail ] || [ "$warnings" != 0 ]; then
 	grep -E '(error|warning|WARNING|\*\*\*)' "$log" | head -n 40 >&2 || tail -n 20 "$log" >&2

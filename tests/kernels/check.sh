@@ -69,6 +69,7 @@ run_tests() {
 	local ldir=$logs/$name
 	rm -rf "$ldir"
 	mkdir -p "$ldir"
+	: >"$res/$name.failures"
 	for t in $(core_tests); do
 		base=$(basename "$t" .sh)
 		klog "$name: $base"
@@ -86,6 +87,7 @@ run_tests() {
 			tap ok "$name: $base ($(grep -c '^ok' "$out") checks)"
 		else
 			fail=$((fail + 1)); detail+=("$base:FAIL(rc=$rc)")
+			grep -E '^(not ok|Bail out)' "$out" | sed "s/^/$base: /" >>"$res/$name.failures"
 			tap "not ok" "$name: $base (exit $rc${KO:+, $(grep -c '^not ok' "$out") checks failed})"
 			echo "#   ${out#"$KSRC"/}, the failures and the last lines:"
 			{ grep -E '^(not ok|Bail out)' "$out" | head -n 10; tail -n 30 "$out"; } | sed 's/^/#   /'
@@ -117,7 +119,7 @@ for name in $names; do
 		grep -E '(error|warning|WARNING|\*\*\*)' "$LOG" | head -n 40 | sed 's/^/#   /'
 	fi
 	tests="build only"
-	rm -f "$res/$name.tests"
+	rm -f "$res/$name.tests" "$res/$name.failures"
 	if [ "$BOOT" = yes ]; then
 		if [ "$BUILD" != ok ]; then
 			tests="not run (no module)"

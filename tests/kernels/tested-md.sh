@@ -7,8 +7,6 @@
 
 names=${*:-$(kmatrix | awk '{ print $1 }')}
 res=$GPUPT_KCACHE/results
-commit=$(git -C "$KSRC" rev-parse --short HEAD 2>/dev/null || echo unknown)
-dirty=$(git -C "$KSRC" status --porcelain -- kmod include 2>/dev/null | grep -q . && echo ", with uncommitted kmod/ changes")
 
 from() {
 	case $1 in
@@ -27,7 +25,18 @@ echo
 echo "gpupt is written for kernels 5.4 and newer. \`make check-kernels\` builds it against each kernel"
 echo "below with \`W=1\` and boots the bootable ones in the QEMU rig to run the core VM tests (boot claim,"
 echo "list against sysfs, handoff round trip with a nested qemu, bus reset, privilege and netlink fuzz)."
-echo "Last run: $(date -u +%Y-%m-%d), commit $commit$dirty."
+# Which source each row was built from (build.sh records it; "+" = with
+# uncommitted kmod/ or include/ changes).
+runs=$(for n in $names; do
+	COMMIT= DATE=
+	[ -f "$res/$n.build" ] && . "$res/$n.build"
+	[ -n "$COMMIT" ] && echo "$DATE, commit $COMMIT:$n"
+done | awk -F: '{ k[$1] = k[$1] (k[$1] ? ", " : "") $2 } END { for (i in k) print i " (" k[i] ")" }' | sort)
+if [ "$(echo "$runs" | grep -c .)" -le 1 ]; then
+	echo "Last run: ${runs% (*}."
+else
+	echo "Last runs: $(echo "$runs" | paste -sd ';' | sed 's/;/; /g')."
+fi
 echo
 echo "| kernel | from | build | W=1 warnings | core VM tests |"
 echo "|---|---|---|---|---|"
@@ -56,6 +65,7 @@ for n in $names; do
 	[ -n "$DETAIL" ] || continue
 	tested=1
 	echo "- $n: $(echo "$DETAIL" | sed 's/\([^ ]*\):\([^ ]*\)/`\1` \2/g; s/ `/, `/g')"
+	[ -s "$res/$n.failures" ] && sed 's/^\([^:]*\): \(.*\)$/  - `\1`: \2/' "$res/$n.failures"
 done
 [ -n "$tested" ] && echo
 echo "Reproduce with \`make check-kernels\` (as root; the first run downloads the kernels into"
