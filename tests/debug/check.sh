@@ -12,9 +12,9 @@
 #
 # Extra arguments select VM tests by substring, as in tests/run-all.
 #
-# Output: build/debug-logs/ (one console and dmesg per boot), the suite's
-# log build/debug-run/build/check.log, and build/debug-logs/SUMMARY
-# (the figures tests/debug/RESULTS.md quotes).
+# Output: build/debug-logs/ (one console and dmesg per boot, check-all.log:
+# the suite's log of every run since the last full one) and
+# build/debug-logs/SUMMARY (the figures tests/debug/RESULTS.md quotes).
 #
 # Timeouts: KASAN + lockdep under TCG on a loaded host boot and run several
 # times slower than the stock kernel.  RIG_BOOT_TIMEOUT and RIG_TIMEOUT are
@@ -50,7 +50,9 @@ export GPUPT_DEBUG_KERNEL=1
 export RIG_BOOT_TIMEOUT=${RIG_BOOT_TIMEOUT:-900}
 export RIG_TIMEOUT=${RIG_TIMEOUT:-600}
 export GPUPT_TEST_TIMEOUT=${GPUPT_TEST_TIMEOUT:-3600}
-rm -rf "$RIG_LOGDIR"
+# A full run starts from an empty log directory; a run of selected tests
+# adds to it (so that t90 first, then the rest, make one SUMMARY).
+[ $# = 0 ] && rm -rf "$RIG_LOGDIR"
 mkdir -p "$RIG_LOGDIR"
 
 # tests/run-all writes TOP/build/check.log, where a concurrent `make check`
@@ -64,16 +66,19 @@ t0=$SECONDS
 rc=0
 "$run/tests/run-all" --vm-only "$@" || rc=$?
 secs=$((SECONDS - t0))
+cat "$run/build/check.log" >>"$RIG_LOGDIR/check-all.log"
 
 summary=$RIG_LOGDIR/SUMMARY
+set +e
 {
 	echo "kernel: $kver ($RIG_KERNEL)"
-	echo "suite: $(tail -n1 "$run/build/check.log") in $secs s (exit $rc)"
-	grep -h '^# booted ' "$run/build/check.log" |
+	echo "last run ($*): $(tail -n1 "$run/build/check.log") in $secs s (exit $rc)"
+	echo "all runs: $(grep -c '^ok ' "$RIG_LOGDIR/check-all.log") ok, $(grep -c '^not ok ' "$RIG_LOGDIR/check-all.log") not ok, $(grep -c '^== ' "$RIG_LOGDIR/check-all.log") scripts"
+	grep -h '^# booted ' "$RIG_LOGDIR/check-all.log" |
 		sed -n 's/.* in \([0-9]*\) ms.*/\1/p' | sort -n |
 		awk '{ a[NR] = $1 } END { if (NR) printf "boots: %d, median %.0f s, min %.0f s, max %.0f s\n", NR, a[int((NR + 1) / 2)] / 1000, a[1] / 1000, a[NR] / 1000 }'
 	grep -h '^# failnl: operations\|^# failnl: outcomes\|^# failnl: random:\|^# failnl: sweep:' \
-		"$run/build/check.log" | sed 's/^# //'
+		"$RIG_LOGDIR/check-all.log" | sed 's/^# //'
 	"$top/tests/debug/triage.sh" "$RIG_LOGDIR"
 } | tee "$summary"
 exit $rc
