@@ -19,6 +19,7 @@
 
 #include "gpupt.h"
 
+/* Serialises every mutating command; see gpupt.h. */
 DEFINE_MUTEX(gpupt_ops_lock);
 struct workqueue_struct *gpupt_wq;
 
