@@ -23,7 +23,7 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 DIR=${GPUPT_DEBUG_DIR:-/var/cache/gpupt-kernels/debug-6.1}
 
-"$top/tests/debug/build-kernel.sh"
+"$top/tests/debug/build-kernel.sh" --if-missing
 kver=$(cat "$DIR/KVER")
 
 # Build in a copy: the shared kmod/ tree holds the 6.1 stock objects.
