@@ -15,7 +15,9 @@
  * Locking: callers hold gpupt_ops_lock.  device_lock is only taken inside
  * the driver core calls and, with a deadline, for snapshots; it is never
  * held across a call that takes it again.  probe()/remove() never take
- * gpupt_ops_lock, so no cycle exists.
+ * gpupt_ops_lock, so no cycle exists.  pci_dev_lock() (config access lock
+ * plus device_lock) is what resets need; binding needs only device_lock,
+ * which the driver core takes itself.
  *
  * Copyright (C) 2026 The gpupt authors.
  */
