@@ -55,11 +55,11 @@ serve() {
 		[ "$(<"$n")" = "$1" ] && { port=${n%/name}; port=/dev/${port##*/}; }
 	done
 	if [ -z "$port" ]; then
-		echo "rig-agent: no virtio port named $1" >/dev/kmsg
+		echo "<5>rig-agent: no virtio port named $1" >/dev/kmsg
 		return 1
 	fi
 	exec 3<>"$port"
-	echo "rig-agent: $1 ready on $port" >/dev/kmsg
+	echo "<5>rig-agent: $1 ready on $port" >/dev/kmsg
 	echo "READY $EPOCHREALTIME" >&3
 	while read -r id <&3; do
 		case $id in
@@ -71,7 +71,7 @@ serve() {
 		echo "$rc" >"/rig/out/$id.rc"	# tells a lost DONE from a hang
 		echo "DONE $id $rc" >&3
 	done
-	echo "rig-agent: host closed $1" >/dev/kmsg
+	echo "<5>rig-agent: host closed $1" >/dev/kmsg
 }
 
 # A second loop on its own port, for the host's diagnostics (vm_diag) while

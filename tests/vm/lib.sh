@@ -601,6 +601,31 @@ vm_save_dmesg() {
 	return 0
 }
 
+# What the rig's guests print at warning level or above on every boot, none
+# of it about gpupt: TCG timing (PIT/APIC calibration, MTRRs, unstable
+# clock, slow hrtimer interrupts, the TSC watchdog), slub_debug's
+# no_hash_pointers banner, the out-of-tree module taint, intel-iommu without
+# scalable mode, and intel-hda stand-ins without a codec.
+RIG_DMESG_NOISE='^[[:space:]]|\] \*\*|tsc: Unable to calibrate against PIT|APIC calibration not consistent|mtrr: your CPUs had inconsistent|Unstable clock detected|hrtimer: interrupt took|clocksource: .*(unstable|watchdog)|timekeeping watchdog|loading out-of-tree module taints kernel|module verification failed|DMAR: VT-d Scalable Mode not enabled|snd_hda_intel [0-9a-f:.]+: no codecs found'
+
+# vm_dmesg_warnings [ERE]: the guest's dmesg lines at warning level or above,
+# less RIG_DMESG_NOISE and less the test's own ERE (expected messages).
+vm_dmesg_warnings() {
+	local out
+	out=$(VM_NO_LAST=1 vm_run 'dmesg --level=emerg,alert,crit,err,warn') || return 1
+	printf '%s\n' "$out" | grep -Ev -- "$RIG_DMESG_NOISE" | { if [ -n "${1:-}" ]; then grep -Ev -- "$1"; else cat; fi; }
+	return 0
+}
+# vm_dmesg_clean [ERE]: assertion: vm_dmesg_warnings prints nothing.
+vm_dmesg_clean() {
+	local bad
+	bad=$(vm_dmesg_warnings "${1:-}") || { echo "#   cannot read the guest's dmesg"; return 1; }
+	[ -z "$bad" ] && return 0
+	echo "#   dmesg at warning level or above:"
+	printf '%s\n' "$bad" | head -30 | sed 's/^/#     /'
+	return 1
+}
+
 # vm_console_check: fails (and prints the lines) if any guest console of
 # this test shows a kernel warning, bug, oops or hung task.
 RIG_CONSOLE_BAD='WARNING:|BUG:|Oops|general protection fault|hung task|blocked for more than|Kernel panic|KASAN|UBSAN|kernel BUG|possible circular locking|suspicious RCU'
