@@ -292,11 +292,13 @@ vm_boot() {
 	VM_LAST_OUT=$VM_RUN/last.out VM_LAST_ERR=$VM_RUN/last.err
 	: >"$VM_RUN/last.cmd"
 	if [ -z "$initrd" ]; then
-		base=$(rig_initramfs) || exit 1
+		local gcpio
+		base=$(rig_initramfs) || rig_die "cannot build the initramfs: $base"
 		initrd=$base
 		if [ $use_gpupt = 1 ]; then
+			gcpio=$(rig_gpupt_cpio "$gpupt_opts") || rig_die "cannot pack gpupt.ko: $gcpio"
 			initrd=$VM_RUN/initrd.cpio.gz
-			cat "$base" "$(rig_gpupt_cpio "$gpupt_opts")" >"$initrd"
+			cat "$base" "$gcpio" >"$initrd"
 		fi
 	fi
 	cp "$RIG_VM_DIR/agent.sh" "$VM_RUN/share/agent.sh"
