@@ -37,7 +37,12 @@ if grep -q 'warning:' "$obj/build.log"; then
 	echo "check-debug: gpupt.ko has W=1 warnings on $kver" >&2
 	exit 1
 fi
-make -C "$top/ctl" >/dev/null
+# the shared tree's ctl/ is built under the team's lock (see BRIEF)
+if command -v flock >/dev/null; then
+	flock /tmp/gpupt-ctl.lock make -C "$top/ctl" >/dev/null
+else
+	make -C "$top/ctl" >/dev/null
+fi
 
 export KVER="$kver"
 export RIG_KERNEL="$DIR/vmlinuz"
