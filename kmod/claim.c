@@ -58,8 +58,9 @@ static int gpupt_claim(struct genl_info *info, struct gpupt_fn *fn,
 	gpupt_noretake_clear(fn->pdev);
 	err = gpupt_fn_move(fn, GPUPT_DRIVER_NAME);
 	if (err) {
-		gpupt_err(info->extack, "%s: bind to gpupt failed (got \"%s\")",
-			  name, fn->to_name);
+		gpupt_err(info->extack, "%s: bind to gpupt failed (%s%s%s)",
+			  name, *fn->got_name ? "got \"" : "left with no driver",
+			  fn->got_name, *fn->got_name ? "\"" : "");
 		gpupt_fn_rollback(fn);
 		return err;
 	}

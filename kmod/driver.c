@@ -48,25 +48,36 @@ static int gpupt_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	return 0;
 }
 
-static void gpupt_remove(struct pci_dev *pdev)
+/*
+ * GPUPT_CMD_EVT_REMOVE for @pdev.  @locked: the caller holds device_lock
+ * (remove()); otherwise the record is read with a deadline.
+ */
+void gpupt_remove_event(struct pci_dev *pdev, bool locked)
 {
-	struct gpupt_held *held = pci_get_drvdata(pdev);
 	struct sk_buff *skb;
 	struct nlattr *nest;
 	void *hdr;
+
+	skb = gpupt_event_new(GPUPT_CMD_EVT_REMOVE, &hdr);
+	if (!skb)
+		return;
+	nest = locked ? gpupt_nl_put_dev_locked(skb, GPUPT_A_DEVICE, pdev) :
+			gpupt_nl_put_dev(skb, GPUPT_A_DEVICE, pdev);
+	if (nest)
+		nla_nest_end(skb, nest);
+	gpupt_event_send(skb, nest ? hdr : NULL);
+}
+
+static void gpupt_remove(struct pci_dev *pdev)
+{
+	struct gpupt_held *held = pci_get_drvdata(pdev);
 
 	pci_info(pdev, "released by gpupt\n");
 	if (held && held->quiet)
 		return;
 
 	/* Not our own doing: surprise removal, unbind via sysfs, rmmod. */
-	skb = gpupt_event_new(GPUPT_CMD_EVT_REMOVE, &hdr);
-	if (!skb)
-		return;
-	nest = gpupt_nl_put_dev_locked(skb, GPUPT_A_DEVICE, pdev);
-	if (nest)
-		nla_nest_end(skb, nest);
-	gpupt_event_send(skb, nest ? hdr : NULL);
+	gpupt_remove_event(pdev, true);
 }
 
 struct pci_driver gpupt_pci_driver = {

@@ -81,6 +81,7 @@ int gpupt_dev_driver_name(struct pci_dev *pdev, char *buf, size_t len);
 int gpupt_dev_lock(struct pci_dev *pdev, unsigned int ms);
 /* Caller holds device_lock: gpupt itself is about to release @pdev. */
 void gpupt_dev_quiet_locked(struct pci_dev *pdev);
+void gpupt_remove_event(struct pci_dev *pdev, bool locked);
 
 /* vfio.c */
 /* True when @pdev is bound to vfio-pci or a vfio-pci variant driver. */
@@ -133,6 +134,7 @@ struct gpupt_fn {
 	char *from_override;		/* driver_override before, or NULL */
 	char from_name[GPUPT_NAME_LEN];	/* "" when unbound */
 	char to_name[GPUPT_NAME_LEN];	/* after the move (or planned) */
+	char got_name[GPUPT_NAME_LEN];	/* what the last bind produced */
 	char blocker[128];		/* why it would be refused, or "" */
 	bool vfio;			/* bound to a vfio driver */
 	bool open;			/* ... and open by a user */

@@ -531,9 +531,10 @@ static int gpupt_req_doit(struct genl_info *info, u8 cmd)
 	if (failed) {
 		fn = &failed->fns[failed->failed];
 		gpupt_dev_name(fn->pdev, name, sizeof(name));
-		gpupt_err(info->extack, "%s: bind to %s failed (got \"%s\"), rolled back",
+		gpupt_err(info->extack, "%s: bind to %s failed (%s%s%s), rolled back",
 			  name, req.target ? req.target : "host driver",
-			  fn->to_name);
+			  *fn->got_name ? "got \"" : "left with no driver",
+			  fn->got_name, *fn->got_name ? "\"" : "");
 		err = failed->err;
 		goto fail;
 	}

@@ -107,6 +107,7 @@ int gpupt_fn_move(struct gpupt_fn *fn, const char *target)
 	gpupt_fn_unbind(pdev);
 	err = device_attach(&pdev->dev);
 	gpupt_dev_driver_name(pdev, fn->to_name, sizeof(fn->to_name));
+	strscpy(fn->got_name, fn->to_name, sizeof(fn->got_name));
 	if (err < 0)
 		return err;
 	if (target && strcmp(fn->to_name, target))

@@ -119,6 +119,31 @@ bool gpupt_noretake(struct pci_dev *pdev)
 	return ret;
 }
 
+/*
+ * A function handed off to vfio (its driver_override names a vfio driver,
+ * as HANDOFF leaves it) is going away.  Held functions report from
+ * gpupt_remove(); these would vanish silently.  PCI removal has already
+ * unbound the driver by now (pci_stop_dev() runs before device_del()),
+ * so the override is what tells.
+ */
+static void gpupt_removed_vfio(struct pci_dev *pdev)
+{
+	char *ovr = NULL;
+	bool vfio;
+
+	if (gpupt_dev_lock(pdev, 200))
+		return;
+	if (gpupt_override_dup_locked(pdev, &ovr)) {
+		device_unlock(&pdev->dev);
+		return;
+	}
+	device_unlock(&pdev->dev);
+	vfio = ovr && gpupt_vfio_driver_name_ok(ovr);
+	kfree(ovr);
+	if (vfio)
+		gpupt_remove_event(pdev, false);
+}
+
 static int gpupt_bus_notify(struct notifier_block *nb, unsigned long action,
 			    void *data)
 {
@@ -126,6 +151,7 @@ static int gpupt_bus_notify(struct notifier_block *nb, unsigned long action,
 
 	switch (action) {
 	case BUS_NOTIFY_DEL_DEVICE:
+		gpupt_removed_vfio(to_pci_dev(dev));
 		gpupt_noretake_clear(to_pci_dev(dev));
 		fallthrough;
 	case BUS_NOTIFY_ADD_DEVICE:

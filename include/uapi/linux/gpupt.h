@@ -207,7 +207,11 @@
  *
  * Notifications (multicast group "events")
  *   GPUPT_CMD_EVT_CLAIM, GPUPT_CMD_EVT_UNCLAIM, GPUPT_CMD_EVT_REMOVE:
- *       GPUPT_A_DEVICE (record; FROM/TO for claim/unclaim).
+ *       GPUPT_A_DEVICE (record; FROM/TO for claim/unclaim).  REMOVE is
+ *       sent when a device held by gpupt loses it other than through a
+ *       gpupt command (hot-unplug, sysfs unbind, rmmod), and when a
+ *       function whose driver_override names a vfio driver (as HANDOFF
+ *       leaves it) is removed from the bus.
  *   GPUPT_CMD_EVT_HANDOFF, GPUPT_CMD_EVT_RECLAIM, GPUPT_CMD_EVT_RELEASE:
  *       one message per function moved, GPUPT_A_DEVICE with FROM and TO,
  *       and GPUPT_A_IOMMU_GROUP.
