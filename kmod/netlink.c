@@ -245,22 +245,6 @@ nomem:
 	return -ENOMEM;
 }
 
-#ifndef GPUPT_HAVE_BARS
-int gpupt_nl_bars_get_doit(struct sk_buff *skb, struct genl_info *info)
-{
-	NL_SET_ERR_MSG(info->extack, "BARS_GET is not built into this gpupt");
-	return -EOPNOTSUPP;
-}
-#endif
-
-#ifndef GPUPT_HAVE_RESET
-int gpupt_nl_reset_doit(struct sk_buff *skb, struct genl_info *info)
-{
-	NL_SET_ERR_MSG(info->extack, "RESET is not built into this gpupt");
-	return -EOPNOTSUPP;
-}
-#endif
-
 static const struct genl_ops gpupt_genl_ops[] = {
 	{
 		.cmd	= GPUPT_CMD_DEV_GET,
