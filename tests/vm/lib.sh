@@ -378,20 +378,33 @@ vm_boot() {
 	echo "# booted $RIG_KVER in ${VM_BOOT_MS} ms (console: ${VM_CONSOLE#"$RIG_TOP"/})"
 }
 
-# vm_read_agent VAR TIMEOUT [FD]: reads one line from the agent (or the
-# channel FD) into VAR, with a timeout in seconds; fails early if QEMU exits.
-vm_read_agent() {
-	local -n _line=$1
-	local deadline=$((SECONDS + $2)) fd=${3:-$VM_AGENT_R}
-	_line=
-	while [ $SECONDS -lt $deadline ]; do
-		if read -r -t 1 -u "$fd" _line; then
+# rig_readline VAR FD TIMEOUT: one whole line from FD into VAR within TIMEOUT
+# seconds (polling QEMU every second); fails early if QEMU exits.  bash's
+# `read -t` returns the part of a line it had read when it timed out: that
+# part is kept and the line completed by the next read.  (Dropping it lost
+# agent replies on a loaded host: the command had finished, the host never
+# saw its DONE.)
+declare -A RIG_PARTIAL=()
+rig_readline() {
+	local -n _l=$1
+	local fd=$2 deadline=$((SECONDS + $3)) part rc
+	_l=
+	while :; do
+		IFS= read -r -t 1 -u "$fd" part
+		rc=$?
+		if [ $rc = 0 ]; then
+			_l=${RIG_PARTIAL[$fd]:-}$part
+			RIG_PARTIAL[$fd]=
 			return 0
 		fi
+		[ $rc -gt 128 ] && RIG_PARTIAL[$fd]=${RIG_PARTIAL[$fd]:-}$part
 		kill -0 "$VM_PID" 2>/dev/null || { rig_log "QEMU exited"; return 1; }
+		[ $SECONDS -lt $deadline ] || return 1
 	done
-	return 1
 }
+
+# vm_read_agent VAR TIMEOUT [FD]: a line from the agent (or channel FD).
+vm_read_agent() { rig_readline "$1" "${3:-$VM_AGENT_R}" "$2"; }
 
 vm_alive() { [ -n "$VM_PID" ] && kill -0 "$VM_PID" 2>/dev/null; }
 
@@ -502,12 +515,10 @@ vm_run_q() { vm_run "$@" >/dev/null; }
 VM_QMP_EVENTS=()
 vm_qmp_init() {
 	local line deadline=$((SECONDS + 20))
-	while [ $SECONDS -lt $deadline ]; do
-		read -r -t 1 -u "$VM_QMP_R" line && [[ $line == *QMP* ]] && break
-		kill -0 "$VM_PID" 2>/dev/null || return 1
-		line=
+	while :; do
+		rig_readline line "$VM_QMP_R" $((deadline - SECONDS)) || return 1
+		[[ $line == *QMP* ]] && break
 	done
-	[ -n "$line" ] || return 1
 	echo '{"execute":"qmp_capabilities"}' >&"$VM_QMP_W"
 	vm_qmp_reply line 10
 }
@@ -516,16 +527,13 @@ vm_qmp_init() {
 vm_qmp_reply() {
 	local -n _r=$1
 	local deadline=$((SECONDS + ${2:-30}))
-	while [ $SECONDS -lt $deadline ]; do
-		if read -r -t 1 -u "$VM_QMP_R" _r; then
-			case $_r in
-			'{"event"'*|'{"timestamp"'*) VM_QMP_EVENTS+=("$_r") ;;
-			*) return 0 ;;
-			esac
-		fi
-		kill -0 "$VM_PID" 2>/dev/null || return 1
+	while :; do
+		rig_readline _r "$VM_QMP_R" $((deadline - SECONDS)) || return 1
+		case $_r in
+		'{"event"'*|'{"timestamp"'*) VM_QMP_EVENTS+=("$_r") ;;
+		*) return 0 ;;
+		esac
 	done
-	return 1
 }
 
 rig_json_str() {	# bash string -> JSON string literal
@@ -572,9 +580,7 @@ vm_qmp_wait_event() {
 			fi
 		done
 		[ $SECONDS -lt $deadline ] || return 1
-		if read -r -t 1 -u "$VM_QMP_R" line; then
-			VM_QMP_EVENTS+=("$line")
-		fi
+		rig_readline line "$VM_QMP_R" 1 && VM_QMP_EVENTS+=("$line")
 	done
 }
 
