@@ -506,6 +506,17 @@ vm_diag_hang() {
 		done' 2>&1 | sed 's/^/  /'
 }
 
+# vm_capture CMD...: vm_run in this shell with the results in variables:
+# VM_OUT (stdout), VM_ERR (stderr), VM_RC (exit status, also returned).
+VM_OUT="" VM_ERR="" VM_RC=""
+vm_capture() {
+	vm_run "$@" >/dev/null
+	VM_RC=$?
+	VM_OUT=$(cat "$VM_LAST_OUT" 2>/dev/null)
+	VM_ERR=$(cat "$VM_LAST_ERR" 2>/dev/null)
+	return "$VM_RC"
+}
+
 # vm_run_q CMD...: vm_run with stdout discarded (still kept in $VM_LAST_OUT).
 vm_run_q() { vm_run "$@" >/dev/null; }
 

@@ -24,30 +24,27 @@ vm_boot --gpupt-initramfs "addrs=02:00.0"
 
 t_check "modprobe bochs: bochs-drm binds 01:00.0" eval 'vm_run "modprobe bochs" && vm_driver_is 0000:01:00.0 bochs-drm'
 
-# run CMD: sets rc, out (stdout), err (stderr) of a gptctl call in the guest
-run() { out=$(vm_run "$1"); rc=$?; err=$(cat "$VM_LAST_ERR"); }
-
-run "gptctl show 0000:05:00.0"
-t_check "show of an unknown address exits 1" assert_eq 1 "$rc" "exit status"
+vm_capture "gptctl show 0000:05:00.0"
+t_check "show of an unknown address exits 1" assert_eq 1 "$VM_RC" "exit status"
 t_check "... and stderr names the address and says it does not exist" eval '
-	assert_contains "0000:05:00.0" "$err" "stderr" && assert_match "[Nn]o such device|not found|does not exist" "$err" "stderr"'
-run "gptctl claim 05:00.0"
+	assert_contains "0000:05:00.0" "$VM_ERR" "stderr" && assert_match "[Nn]o such device|not found|does not exist" "$VM_ERR" "stderr"'
+vm_capture "gptctl claim 05:00.0"
 t_check "claim of an unknown address exits 1 with a message" eval '
-	assert_eq 1 "$rc" "exit status" && assert_match "05:00.0" "$err" "stderr"'
+	assert_eq 1 "$VM_RC" "exit status" && assert_match "05:00.0" "$VM_ERR" "stderr"'
 
 for bad in "0000:zz:00.0" "1:2:3:4" "01:00.9" "01:00"; do
-	run "gptctl claim $bad"
+	vm_capture "gptctl claim $bad"
 	t_check "claim '$bad' (malformed) exits 2 and names the argument" eval '
-		assert_eq 2 "$rc" "exit status" && assert_contains "$bad" "$err" "stderr"'
+		assert_eq 2 "$VM_RC" "exit status" && assert_contains "$bad" "$VM_ERR" "stderr"'
 done
-run "gptctl show nonsense"
-t_check "show 'nonsense' exits 2" assert_eq 2 "$rc" "exit status"
+vm_capture "gptctl show nonsense"
+t_check "show 'nonsense' exits 2" assert_eq 2 "$VM_RC" "exit status"
 t_check "usage errors changed nothing" vm_driver_is 0000:01:00.0 bochs-drm
 
-run "gptctl claim 01:00.0"
-t_check "claim of a device bound to bochs-drm without --force exits 1" assert_eq 1 "$rc" "exit status"
+vm_capture "gptctl claim 01:00.0"
+t_check "claim of a device bound to bochs-drm without --force exits 1" assert_eq 1 "$VM_RC" "exit status"
 t_check "... stderr names the driver (the kernel's extack) and the busy error" eval '
-	assert_contains "bochs-drm" "$err" "stderr" && assert_match "[Bb]usy|in use" "$err" "stderr"'
+	assert_contains "bochs-drm" "$VM_ERR" "stderr" && assert_match "[Bb]usy|in use" "$VM_ERR" "stderr"'
 t_check "... and the device stays on bochs-drm, driver_override untouched" eval '
 	vm_driver_is 0000:01:00.0 bochs-drm &&
 	assert_eq "(null)" "$(vm_run "cat /sys/bus/pci/devices/0000:01:00.0/driver_override")" "driver_override"'
@@ -58,7 +55,7 @@ t_check "claim again (already held) succeeds and changes nothing" eval '
 	vm_run "gptctl claim 01:00.0" >/dev/null && vm_driver_is 0000:01:00.0 gpupt'
 t_check "unclaim gives it back to bochs-drm" eval '
 	vm_run "gptctl unclaim 01:00.0" >/dev/null && vm_driver_is 0000:01:00.0 bochs-drm'
-run "gptctl unclaim 01:00.0"
+vm_capture "gptctl unclaim 01:00.0"
 t_check "unclaim of a device gpupt does not hold exits 1 with a message" eval '
-	assert_eq 1 "$rc" "exit status" && [ -n "$err" ]'
+	assert_eq 1 "$VM_RC" "exit status" && [ -n "$VM_ERR" ]'
 t_done
