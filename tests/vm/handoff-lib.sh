@@ -59,27 +59,3 @@ h_failprobe_ko() {
 # panic ("timer doesn't work through Interrupt-remapped IO-APIC"): skip it.
 VM_APPEND="${VM_APPEND:+$VM_APPEND }no_timer_check"
 
-# Workaround, until lib.sh has it: `read -t 1` that times out in the middle
-# of a line returns the part it read, and lib.sh's vm_read_agent() then
-# drops it, so "DONE id rc" is lost and vm_run waits for its timeout (seen
-# in the benchmark on a loaded host: the command had finished).  This
-# version keeps the partial input.  Only installed while lib.sh's own
-# version does not already accumulate partial reads.
-if ! declare -f vm_read_agent | grep -q '_part'; then
-vm_read_agent() {
-	local -n _line=$1
-	local deadline=$((SECONDS + $2)) _part _acc=
-	_line=
-	while [ $SECONDS -lt $deadline ]; do
-		_part=
-		if read -r -t 1 -u "$VM_AGENT_R" _part; then
-			_line=$_acc$_part
-			return 0
-		fi
-		_acc=$_acc$_part
-		kill -0 "$VM_PID" 2>/dev/null || { rig_log "QEMU exited"; return 1; }
-	done
-	_line=$_acc
-	return 1
-}
-fi
