@@ -54,8 +54,3 @@ h_failprobe_ko() {
 	fi
 	echo "$out/failprobe_vfio_pci.ko"
 }
-
-# Under TCG on a loaded host the kernel's IO-APIC timer check can fail and
-# panic ("timer doesn't work through Interrupt-remapped IO-APIC"): skip it.
-VM_APPEND="${VM_APPEND:+$VM_APPEND }no_timer_check"
-
