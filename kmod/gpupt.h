@@ -12,7 +12,7 @@
 #include <net/genetlink.h>
 #include <linux/gpupt.h>
 
-#define GPUPT_VERSION		"0.1.0"
+/* GPUPT_VERSION comes from the top-level VERSION file (Kbuild). */
 
 /* netlink.c */
 extern struct genl_family gpupt_genl_family;

@@ -30,7 +30,7 @@ kver=$(cat "$DIR/KVER")
 obj="$DIR/gpupt"
 rm -rf "$obj"
 mkdir -p "$obj"
-cp -a "$top/kmod" "$top/include" "$obj/"
+cp -a "$top/kmod" "$top/include" "$top/VERSION" "$obj/"
 make -C "$obj/kmod" KDIR="$DIR/build" clean >/dev/null 2>&1 || true
 make -C "$obj/kmod" KDIR="$DIR/build" KVER="$kver" W=1 2>&1 | tee "$obj/build.log"
 if grep -q 'warning:' "$obj/build.log"; then
