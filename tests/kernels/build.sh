@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # tests/kernels/build.sh NAME: build gpupt.ko against matrix kernel NAME with
-# W=1, in a copy of kmod/ and include/ under $GPUPT_KCACHE/build/NAME (never
+# W=1, in a copy of kmod/, include/ and VERSION (what kmod/Kbuild reads) under $GPUPT_KCACHE/build/NAME (never
 # in the shared kmod/ tree, whose objects are someone else's 6.1 build).
 # The sid kernel is built inside the sid chroot, with /proc mounted for objtool.
 #
@@ -30,7 +30,7 @@ mkdir -p "$top"
 tar -C "$KSRC" --exclude='*.o' --exclude='*.ko' --exclude='*.mod' --exclude='*.mod.c' \
 	--exclude='.*.cmd' --exclude='.*.d' --exclude='*.a' --exclude=Module.symvers \
 	--exclude=modules.order --exclude='.tmp*' --exclude='.cache.mk' \
-	-cf - kmod include | tar -C "$top" -xf -
+	-cf - kmod include $(cd "$KSRC" && ls -d VERSION 2>/dev/null) | tar -C "$top" -xf -
 
 # The module's own Makefile is what dkms and users run; fall back to kbuild
 # directly if there is none yet.

@@ -29,6 +29,7 @@ set -eo pipefail
 
 [ "$(id -u)" = 0 ] || kdie "must run as root (apt-get, dpkg -x, debootstrap, chroot)"
 mkdir -p "$GPUPT_KCACHE/debs"
+export DEBIAN_FRONTEND=noninteractive
 
 need_tools() {
 	local missing=() t

@@ -15,7 +15,7 @@ from() {
 	6.12) echo "bookworm-backports" ;;
 	6.12-rt) echo "bookworm-backports, PREEMPT_RT" ;;
 	sid) echo "Debian unstable (sid), built in a sid chroot with gcc-16" ;;
-	5.10) echo "Debian 11 bullseye headers, built with gcc-12 (the floor side)" ;;
+	5.10) echo "Debian 11 bullseye headers, built with gcc-12 (the floor side; advisory)" ;;
 	*) echo "$1" ;;
 	esac
 }
