@@ -6,10 +6,27 @@
  */
 #include <linux/atomic.h>
 #include <linux/kernel.h>
+#include <linux/netlink.h>
+#include <linux/string.h>
 
 #include "gpupt.h"
 
-#ifndef GPUPT_HAVE_NL_ERR_MSG_FMT
+#ifdef GPUPT_HAVE_NL_ERR_MSG_FMT
+void gpupt_err_fmt(struct netlink_ext_ack *extack, const char *fmt, ...)
+{
+	char buf[128];
+	va_list ap;
+
+	if (!extack)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (strlen(buf) >= NETLINK_MAX_FMTMSG_LEN)
+		strscpy(buf + NETLINK_MAX_FMTMSG_LEN - 4, "...", 4);
+	NL_SET_ERR_MSG_FMT(extack, "%s", buf);
+}
+#else
 #define GPUPT_ERR_SLOTS		64
 #define GPUPT_ERR_LEN		128
 

@@ -163,21 +163,19 @@ static inline int gpupt_reset_methods(struct pci_dev *pdev, u8 *m, int n)
 #endif
 
 /*
- * Formatted extack messages (NL_SET_ERR_MSG_FMT, 6.2+ and backports).
- * Older kernels only carry a pointer to a string that must outlive the
- * handler (the ACK is built after it returns), so the fallback formats
- * into a small static ring.  A slot is reused only after 64 later
- * messages; the text is informational, never ABI.
+ * Formatted extack messages.  6.2+ (NL_SET_ERR_MSG_FMT) keeps the text in
+ * the extack's own 80-byte buffer and warns in dmesg when a message does
+ * not fit; gpupt_err_fmt() cuts long messages itself, visibly ("..."), so
+ * a user's error never turns into a kernel warning.  Older kernels only
+ * carry a pointer to a string that must outlive the handler (the ACK is
+ * built after it returns), so there the text goes into a small static
+ * ring; a slot is reused only after 64 later messages.  The text is
+ * informational, never ABI.
  */
-#ifdef GPUPT_HAVE_NL_ERR_MSG_FMT
-#define gpupt_err(extack, fmt, ...) \
-	NL_SET_ERR_MSG_FMT((extack), fmt, ##__VA_ARGS__)
-#else
 __printf(2, 3)
 void gpupt_err_fmt(struct netlink_ext_ack *extack, const char *fmt, ...);
 #define gpupt_err(extack, fmt, ...) \
 	gpupt_err_fmt((extack), fmt, ##__VA_ARGS__)
-#endif
 
 /*
  * Is a vfio-pci (or variant) device open?  With the vfio_pci_core API
