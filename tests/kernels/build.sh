@@ -17,6 +17,11 @@ kenv "$name" || kdie "$name is not prepared (run tests/kernels/prepare.sh $name)
 
 res=$GPUPT_KCACHE/results
 mkdir -p "$res"
+# check.sh holds this lock for its whole run (and says so in GPUPT_KLOCKED).
+if [ "${GPUPT_KLOCKED:-0}" != 1 ]; then
+	exec 8>"$GPUPT_KCACHE/.check.lock"
+	flock -n 8 || { klog "waiting for a running check-kernels"; flock 8; }
+fi
 if [ "$MODE" = chroot ]; then
 	top=$CHROOT/build/$name
 	intop=/build/$name

@@ -32,7 +32,7 @@ names=${GPUPT_KERNELS:-$(kmatrix | awk '{ print $1 }')}
 advisory=${GPUPT_KADVISORY-$(kmatrix | awk '$4 == "advisory" { print $1 }')}
 res=$GPUPT_KCACHE/results
 logs=$KSRC/build/kernels
-mkdir -p "$res" "$logs"
+mkdir -p "$GPUPT_KCACHE" "$res" "$logs"
 t_start=$SECONDS
 tap_n=0
 gate=1
@@ -45,6 +45,15 @@ tap() {	# ok|not ok, description
 	fi
 }
 fail_run() { [ $gate = 0 ] || status=1; }
+
+# One run at a time per cache: another check-kernels (or build.sh) would
+# rebuild the same build/NAME copies under our running tests.
+exec 8>"$GPUPT_KCACHE/.check.lock"
+if ! flock -n 8; then
+	klog "another check-kernels holds $GPUPT_KCACHE/.check.lock; waiting for it"
+	flock 8
+fi
+export GPUPT_KLOCKED=1
 
 bash "$KTESTS/prepare.sh" $names || kdie "preparing the kernels failed"
 
