@@ -303,6 +303,20 @@ static int move_common(int argc, char **argv, enum move_kind kind)
 	}
 
 	nl = gpupt_connect();
+	if (all && kind == MOVE_HANDOFF) {
+		/*
+		 * The kernel picks every function gpupt holds itself: no
+		 * dump first.  A module older than GPUPT_F_ALL_HELD refuses
+		 * the flag with EINVAL; then select the functions here.
+		 */
+		req.flags |= GPUPT_F_ALL_HELD;
+		err = gpupt_request(nl, &req, move_cb, &m);
+		req.flags &= ~(uint32_t)GPUPT_F_ALL_HELD;
+		if (err != -EINVAL)
+			goto sent;
+		move_ctx_free(&m);
+		memset(&m, 0, sizeof(m));
+	}
 	if (all) {
 		err = select_all(nl, kind, req.flags & GPUPT_F_SINGLE,
 				 &addrs, &n);
@@ -325,10 +339,12 @@ static int move_common(int argc, char **argv, enum move_kind kind)
 		req.n_addrs = n;
 	}
 	err = gpupt_request(nl, &req, move_cb, &m);
+sent:
 	if (err) {
-		char a0[GPUPT_ADDR_STRLEN];
+		char a0[GPUPT_ADDR_STRLEN] = "--all";
 
-		addr_format(&addrs[0], a0);
+		if (n)
+			addr_format(&addrs[0], a0);
 		gpupt_error(nl, err, "%s %s%s", argv[0], a0,
 			    n > 1 ? " ..." : "");
 		if (err == -EBUSY)

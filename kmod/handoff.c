@@ -295,6 +295,8 @@ static struct gpupt_unit *gpupt_req_run(struct gpupt_req *req)
 	struct gpupt_unit *failed = NULL;
 	unsigned int i;
 
+	if (!req->nunits)
+		return NULL;
 	for (i = 1; i < req->nunits; i++) {
 		INIT_WORK(&req->units[i].work, gpupt_unit_work);
 		queue_work(gpupt_wq, &req->units[i].work);
@@ -429,6 +431,53 @@ static int gpupt_req_parse(struct genl_info *info, struct pci_dev **devs,
 	return 0;
 }
 
+/*
+ * GPUPT_F_ALL_HELD: every non-bridge function gpupt holds, one per IOMMU
+ * group (the unit takes the rest of the group), or each one with
+ * GPUPT_F_SINGLE.  Zero functions is not an error.
+ */
+static int gpupt_req_select_held(struct genl_info *info, u32 flags,
+				 struct pci_dev **devs, unsigned int *n)
+{
+	int groups[GPUPT_MAX_REQ];
+	struct pci_dev *pdev = NULL;
+	unsigned int i;
+
+	*n = 0;
+	if (info->attrs[GPUPT_A_DEVICE] || info->attrs[GPUPT_A_DEVICES]) {
+		NL_SET_ERR_MSG(info->extack,
+			       "ALL_HELD selects the devices itself: name none");
+		return -EINVAL;
+	}
+	for_each_pci_dev(pdev) {
+		struct iommu_group *group;
+		int id = -1;
+
+		if (!gpupt_dev_held(pdev) || pci_is_bridge(pdev))
+			continue;
+		group = iommu_group_get(&pdev->dev);
+		if (group) {
+			id = iommu_group_id(group);
+			iommu_group_put(group);
+		}
+		for (i = 0; id >= 0 && !(flags & GPUPT_F_SINGLE) && i < *n; i++)
+			if (groups[i] == id)
+				break;
+		if (id >= 0 && !(flags & GPUPT_F_SINGLE) && i < *n)
+			continue;
+		if (*n == GPUPT_MAX_REQ) {
+			pci_dev_put(pdev);
+			gpupt_err(info->extack,
+				  "gpupt holds more than %d groups: name them",
+				  GPUPT_MAX_REQ);
+			return -E2BIG;
+		}
+		groups[*n] = id;
+		devs[(*n)++] = pci_dev_get(pdev);
+	}
+	return 0;
+}
+
 static const char *gpupt_req_target(struct genl_info *info, u8 cmd)
 {
 	struct nlattr *nla = info->attrs[GPUPT_A_DRIVER];
@@ -476,10 +525,18 @@ static int gpupt_req_doit(struct genl_info *info, u8 cmd)
 	if (IS_ERR(req.target))
 		return PTR_ERR(req.target);
 
-	err = gpupt_req_parse(info, devs, &n);
+	if (!(req.flags & GPUPT_F_ALL_HELD)) {
+		err = gpupt_req_parse(info, devs, &n);
+	} else if (cmd != GPUPT_CMD_HANDOFF) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[GPUPT_A_FLAGS],
+				    "only HANDOFF takes ALL_HELD");
+		err = -EINVAL;
+	} else {
+		err = gpupt_req_select_held(info, req.flags, devs, &n);
+	}
 	if (err)
 		goto put;
-	req.units = kcalloc(n, sizeof(*req.units), GFP_KERNEL);
+	req.units = kcalloc(max(n, 1U), sizeof(*req.units), GFP_KERNEL);
 	if (!req.units) {
 		err = -ENOMEM;
 		NL_SET_ERR_MSG(info->extack, "out of memory");

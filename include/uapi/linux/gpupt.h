@@ -111,7 +111,14 @@
  *   nests: several groups in one transaction); optional GPUPT_A_DRIVER (target driver name,
  *   default "vfio-pci"; must be a vfio driver, i.e. "vfio-pci" or a name
  *   ending in "vfio_pci" or "vfio-pci"); optional GPUPT_A_FLAGS
- *   (GPUPT_F_DRY_RUN, GPUPT_F_SINGLE, GPUPT_F_FORCE).
+ *   (GPUPT_F_DRY_RUN, GPUPT_F_SINGLE, GPUPT_F_FORCE, GPUPT_F_ALL_HELD).
+ *   With GPUPT_F_ALL_HELD the request names no device (EINVAL if it
+ *   does): the kernel takes every non-bridge function gpupt holds when
+ *   the request runs, one per IOMMU group (each function with
+ *   GPUPT_F_SINGLE), as if userspace had listed them, so "hand off
+ *   everything" needs no DEV_GET dump first and cannot race with one.
+ *   More than 64 of them gives E2BIG; none is success with an empty
+ *   GPUPT_A_DEVICES.  RECLAIM and RELEASE refuse the flag with EINVAL.
  *   The set moved is every non-bridge function in the device's IOMMU
  *   group, or only the device with GPUPT_F_SINGLE.  Each function gets
  *   driver_override set to the target before it is released, so no other
@@ -290,8 +297,10 @@ enum gpupt_flags {
 	GPUPT_F_FORCE	= 1U << 0,	/* take functions from host drivers */
 	GPUPT_F_DRY_RUN	= 1U << 1,	/* plan only, change nothing */
 	GPUPT_F_SINGLE	= 1U << 2,	/* only this function, not its group */
+	GPUPT_F_ALL_HELD = 1U << 3,	/* HANDOFF: every function gpupt holds */
 
-	__GPUPT_F_ALL	= GPUPT_F_FORCE | GPUPT_F_DRY_RUN | GPUPT_F_SINGLE
+	__GPUPT_F_ALL	= GPUPT_F_FORCE | GPUPT_F_DRY_RUN | GPUPT_F_SINGLE |
+			  GPUPT_F_ALL_HELD
 };
 
 /* Device record attributes (inside GPUPT_A_DEVICE). */
