@@ -43,6 +43,35 @@
 # FAILNL_SWEEP values of N spread evenly over 1..A (default 30; in stress
 # every N).  FAILNL_SEED reproduces a run.
 . "$(dirname "$0")/lib.sh"
+
+# Known upstream report, not gpupt's: on 6.1, when an allocation fails in
+# vfio_create_group() (dev_set_name() or cdev_device_add(), reached from
+# vfio-pci's probe in a HANDOFF), its error path drops the group with
+# group->iommu_group still set, and vfio_group_release() says
+#   WARNING: CPU: N PID: N at drivers/vfio/vfio_main.c:179 vfio_group_release
+# (it also leaks the iommu_group reference taken in vfio_group_alloc()).
+# Only that error path can reach the WARN (every other put clears
+# iommu_group first), so this exact line is counted and listed, not failed;
+# anything else on the console fails as in every test
+# (/work/notes/debugk-findings.md, item 7).
+T90_KNOWN='WARNING: CPU: [0-9]+ PID: [0-9]+ at drivers/vfio/vfio_main\.c:[0-9]+ vfio_group_release\+'
+vm_console_check() {
+	local f bad=0 known
+	for f in "$RIG_LOGDIR/$RIG_NAME".*.console.log; do
+		[ -f "$f" ] || continue
+		known=$(grep -Eac -- "$T90_KNOWN" "$f")
+		[ "$known" -gt 0 ] &&
+			echo "# known upstream report (vfio_create_group error path), not counted: ${known}x in ${f#"$RIG_TOP"/}"
+		if grep -Ea -- "$RIG_CONSOLE_BAD" "$f" | grep -Evq -- "$T90_KNOWN"; then
+			echo "# kernel reports in ${f#"$RIG_TOP"/}:"
+			grep -Ea -B2 -A12 -- "$RIG_CONSOLE_BAD" "$f" | grep -Ev -- "$T90_KNOWN" |
+				head -60 | sed 's/^/#   /'
+			bad=1
+		fi
+	done
+	return $bad
+}
+
 rig_require "$GPUPT_KO" gpupt.ko
 rig_require "$RIG_GPTCTL" gptctl
 
@@ -133,4 +162,6 @@ t_check "after the run, RECLAIM and CLAIM without faults bring all four back to 
 	vm_run_q "gptctl reclaim $GPU && gptctl claim $EDU1 && gptctl claim $EDU2" &&
 	vm_driver_is $GPU gpupt && vm_driver_is $AUD gpupt &&
 	vm_driver_is $EDU1 gpupt && vm_driver_is $EDU2 gpupt'
+KNOWN=$(cat "$RIG_LOGDIR/$RIG_NAME".*.console.log 2>/dev/null | grep -Eac -- "$T90_KNOWN")
+echo "# known upstream reports (vfio_create_group error path under fault, see the top): $KNOWN"
 t_done
