@@ -26,10 +26,13 @@ NICE=${NICE:-19}
 JOBS=${JOBS:-$(nproc)}
 
 # The options on top of defconfig + kvm_guest.config.  What the rig and the
-# suite need (t70: user namespaces; t75: nvme with SR-IOV), then the debug
+# suite need (t70: user namespaces; t75: nvme with SR-IOV; t57/t73:
+# QEMU's q35 keeps PCI hotplug in ACPI (_OSC refuses native PCIe hotplug),
+# so device_del needs acpiphp, as in Debian's config), then the debug
 # options of issue 9.
 OPTS=(
 	-e PCI -e PCIEPORTBUS -e HOTPLUG_PCI -e HOTPLUG_PCI_PCIE
+	-e HOTPLUG_PCI_ACPI
 	-e PCI_IOV -e PCIE_ECRC
 	-e IOMMU_SUPPORT -e INTEL_IOMMU -e INTEL_IOMMU_SVM
 	-e IRQ_REMAP -e X86_X2APIC
@@ -144,7 +147,7 @@ for o in KASAN KASAN_INLINE PROVE_LOCKING DEBUG_ATOMIC_SLEEP DEBUG_LIST \
 	 DETECT_HUNG_TASK SOFTLOCKUP_DETECTOR KFENCE UBSAN UBSAN_BOUNDS \
 	 DEBUG_KOBJECT_RELEASE FAULT_INJECTION FAILSLAB \
 	 FAULT_INJECTION_DEBUG_FS INTEL_IOMMU IRQ_REMAP HOTPLUG_PCI_PCIE \
-	 9P_FS NET_9P_VIRTIO USER_NS; do
+	 9P_FS NET_9P_VIRTIO USER_NS HOTPLUG_PCI_ACPI; do
 	grep -q "^CONFIG_$o=y" .config || { echo "debug-kernel: CONFIG_$o not set" >&2; exit 1; }
 done
 for o in VFIO_PCI DRM_BOCHS SND_HDA_INTEL E1000E BLK_DEV_NVME; do
