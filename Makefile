@@ -79,7 +79,7 @@ check-slow: deps
 
 stress: deps
 	$(MAKE) all
-	GPUPT_STRESS=1 tests/run-all
+	GPUPT_STRESS=1 GPUPT_TEST_TIMEOUT=$${GPUPT_TEST_TIMEOUT:-3600} tests/run-all
 
 bench: deps
 	$(MAKE) all
