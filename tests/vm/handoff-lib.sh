@@ -5,7 +5,7 @@
 # h_drivers ADDR...: "drv drv ..." ("-" for none), one guest command.
 h_drivers() {
 	vm_run 'for a in '"$*"'; do d=/sys/bus/pci/devices/$a
-		if [ -e $d/driver ]; then cd -P $d/driver; printf "%s " ${PWD##*/}; else printf "- "; fi
+		if [ -e $d/driver ]; then cd -P $d/driver; printf "%s " ${PWD##*/}; else printf -- "- "; fi
 	done; echo'
 }
 
