@@ -70,11 +70,12 @@ t_check "accepted commands really moved devices ($MUT mutating, $DRY of them dry
 	[ "$MUT" -gt "$DRY" ] || { echo "# no real (non-dry-run) mutating command was accepted"; false; }'
 
 # dmesg: nothing at warning level or above, except the netlink core's own
-# rate-limited notes about the malformed attributes it rejected.
-NETLINK_NOTE='Zero length message leads to an empty skb|netlink: .*(has an invalid length|bytes leftover after parsing attributes)|(validate_nla|__nla_validate_parse): [0-9]+ callbacks suppressed'
-t_check "dmesg is clean (no warning from gpupt or anything else)" eval '
-	bad=$(vm_run "dmesg --level=emerg,alert,crit,err,warn" | grep -Ev "$NETLINK_NOTE")
-	[ -z "$bad" ] || { printf "#   %s\n" "$bad" | head -20; false; }'
+# rate-limited notes about the malformed attributes it rejected, the PCI
+# core's "resetting"/"reset done" lines around a bus reset (warning level
+# since 6.12-ish, absent on 6.1) and the rig's TCG timing noise
+# (RIG_DMESG_NOISE in lib.sh: hrtimer, clocksource watchdog).
+NETLINK_NOTE='Zero length message leads to an empty skb|netlink: .*(has an invalid length|bytes leftover after parsing attributes)|(validate_nla|__nla_validate_parse): [0-9]+ callbacks suppressed|^\[[ 0-9.]+\] [a-z0-9_-]+ [0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]: (resetting|reset done)$|clocksource: Long readout interval'
+t_check "dmesg is clean (no warning from gpupt or anything else)" vm_dmesg_clean "$NETLINK_NOTE"
 t_check "the module still answers: gptctl list exits 0 and lists 01:00.0" eval '
 	out=$(vm_run "gptctl list") && assert_contains "01:00.0" "$out" "gptctl list"'
 
