@@ -86,7 +86,8 @@ static inline int gpupt_override_set(struct pci_dev *pdev, const char *name)
 #if defined(GPUPT_HAVE_DEVICE_DRIVER_OVERRIDE) && \
 	!defined(GPUPT_HAVE_PCI_DRIVER_OVERRIDE)
 	return device_set_driver_override(&pdev->dev, name ? name : "");
-#elif defined(GPUPT_HAVE_DRIVER_SET_OVERRIDE)
+#elif defined(GPUPT_HAVE_DRIVER_SET_OVERRIDE) && \
+	defined(GPUPT_HAVE_PCI_DRIVER_OVERRIDE_CONST)
 	return driver_set_override(&pdev->dev, &pdev->driver_override,
 				   name ? name : "", name ? strlen(name) : 0);
 #else
