@@ -123,7 +123,10 @@ static int gpupt_claim_doit(struct genl_info *info, u8 cmd)
 	mutex_lock(&gpupt_ops_lock);
 	err = gpupt_fn_prepare(&fn, pdev);
 	if (err) {
-		gpupt_err(info->extack, "%s is busy", name);
+		if (err == -EBUSY)
+			gpupt_err(info->extack, "%s is busy", name);
+		else
+			gpupt_err(info->extack, "%s: out of memory", name);
 		goto out;
 	}
 	if (cmd == GPUPT_CMD_CLAIM)

@@ -148,7 +148,7 @@ static int gpupt_unit_add_fn(struct gpupt_unit *u, struct pci_dev *pdev,
 		return err;
 	fn = &u->fns[u->nfns++];
 	err = gpupt_fn_prepare(fn, pdev);
-	if (err)
+	if (err == -EBUSY)
 		strscpy(fn->blocker, "busy (its device lock is held)",
 			sizeof(fn->blocker));
 	return err;

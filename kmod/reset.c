@@ -852,20 +852,25 @@ static int gpupt_reset_fill(struct sk_buff *skb, struct gpupt_reset_req *req)
 	return 0;
 }
 
-static int gpupt_reset_reply(struct gpupt_reset_req *req)
+/*
+ * @skb: a first NLMSG_GOODSIZE message, allocated before any device was
+ * reset, so that a reply that fits cannot fail after the fact.  Consumed.
+ */
+static int gpupt_reset_reply(struct gpupt_reset_req *req, struct sk_buff *skb)
 {
 	size_t size = NLMSG_GOODSIZE;
-	struct sk_buff *skb;
 	int err;
 
 	for (;;) {
-		skb = genlmsg_new(size, GFP_KERNEL);
+		if (!skb)
+			skb = genlmsg_new(size, GFP_KERNEL);
 		if (!skb)
 			return -ENOMEM;
 		err = gpupt_reset_fill(skb, req);
 		if (!err)
 			return genlmsg_reply(skb, req->info);
 		nlmsg_free(skb);
+		skb = NULL;
 		if (err != -EMSGSIZE || size >= SZ_4M)
 			return err == -EMSGSIZE ? -E2BIG : err;
 		size *= 4;
@@ -952,6 +957,7 @@ static int gpupt_reset_do(struct gpupt_reset_req *req)
 	bool dry = req->flags & GPUPT_F_DRY_RUN;
 	struct gpupt_rdev *r, *first = NULL;
 	struct gpupt_rjob *job;
+	struct sk_buff *skb;
 	int err;
 
 	err = gpupt_reset_targets(req);
@@ -998,6 +1004,11 @@ static int gpupt_reset_do(struct gpupt_reset_req *req)
 		}
 	}
 
+	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!skb) {
+		NL_SET_ERR_MSG(info->extack, "out of memory");
+		return -ENOMEM;
+	}
 	if (!dry) {
 		ktime_t t0 = ktime_get();
 		unsigned int n = 0, jobs = 0;
@@ -1012,7 +1023,7 @@ static int gpupt_reset_do(struct gpupt_reset_req *req)
 				ktime_us_delta(ktime_get(), t0));
 	}
 
-	err = gpupt_reset_reply(req);
+	err = gpupt_reset_reply(req, skb);
 	if (err)
 		return err;
 	if (dry)
