@@ -121,6 +121,19 @@ static void print_image(unsigned int i, const struct rom_image *img,
 	close_json_object();
 }
 
+/* The parsed chain of @buf (the caller keeps @buf); NULL, said, when out of memory. */
+static struct rom_report *rom_report_new(const uint8_t *buf, size_t len)
+{
+	struct rom_report *r = malloc(sizeof(*r));
+
+	if (!r) {
+		errmsg("out of memory");
+		return NULL;
+	}
+	rom_parse(buf, len, r);
+	return r;
+}
+
 static int rom_check(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -164,14 +177,10 @@ static int rom_check(int argc, char **argv)
 		errmsg("%s: %s", file, strerror(-err));
 		return EXIT_FAIL;
 	}
-	r = malloc(sizeof(*r));
-	if (!r) {
-		free(buf);
-		errmsg("out of memory");
-		return EXIT_FAIL;
-	}
-	rom_parse(buf, len, r);
+	r = rom_report_new(buf, len);
 	free(buf);
+	if (!r)
+		return EXIT_FAIL;
 
 	print_begin(gopts.json);
 	open_json_object(NULL);
@@ -247,13 +256,11 @@ static int rom_trim(int argc, char **argv)
 		       err == -EFBIG ? "too large for an option ROM" : strerror(-err));
 		return EXIT_FAIL;
 	}
-	r = malloc(sizeof(*r));
+	r = rom_report_new(buf, len);
 	if (!r) {
 		free(buf);
-		errmsg("out of memory");
 		return EXIT_FAIL;
 	}
-	rom_parse(buf, len, r);
 
 	/* Trim only drops data around a sound chain; it repairs nothing. */
 	for (i = 0; i < r->nfindings; i++) {
@@ -390,14 +397,10 @@ static int rom_dump(int argc, char **argv)
 		errmsg("%s: %s", file, strerror(-err));
 		return EXIT_FAIL;
 	}
-	r = malloc(sizeof(*r));
-	if (!r) {
-		free(buf);
-		errmsg("out of memory");
-		return EXIT_FAIL;
-	}
-	rom_parse(buf, len, r);
+	r = rom_report_new(buf, len);
 	free(buf);
+	if (!r)
+		return EXIT_FAIL;
 
 	print_begin(gopts.json);
 	open_json_object(NULL);
