@@ -39,17 +39,24 @@ h_gptctl() {
 	return $H_RC
 }
 
-# h_failprobe_ko: builds tests/vm/failprobe for the rig's kernel (cached),
+# h_failprobe_ko: builds tests/vm/failprobe for the rig's kernel (cached;
+# against RIG_KBUILD, else the rig module tree's build link, else the host's),
 # prints the .ko path (the guest sees the host's filesystem at the same path).
 h_failprobe_ko() {
 	rig_resolve_kernel
-	local src=$RIG_VM_DIR/failprobe out key
-	key=$(cat "$src"/* | sha256sum | cut -c1-12)
+	local src=$RIG_VM_DIR/failprobe out key kb=${RIG_KBUILD:-}
+	# The rig's own module tree first (debug kernel, kernel matrix), then
+	# the host's; RIG_KBUILD overrides both.
+	[ -n "$kb" ] || { [ -f "$RIG_HOST_MODDIR/build/Makefile" ] && kb=$RIG_HOST_MODDIR/build; }
+	[ -n "$kb" ] || kb=/lib/modules/$RIG_KVER/build
+	# Keyed by the source and the tree's config: a rebuilt tree with the
+	# same release string still gets a fresh module.
+	key=$(cat "$src"/* "$kb/.config" 2>/dev/null | sha256sum | cut -c1-12)
 	out=$RIG_CACHE/failprobe-$RIG_KVER-$key
 	if [ ! -f "$out/failprobe_vfio_pci.ko" ]; then
 		mkdir -p "$out"
 		cp "$src"/failprobe_vfio_pci.c "$src"/Kbuild "$out"/
-		make -s -C "/lib/modules/$RIG_KVER/build" M="$out" modules >"$out/build.log" 2>&1 ||
+		make -s -C "$kb" M="$out" modules >"$out/build.log" 2>&1 ||
 			{ cat "$out/build.log" >&2; return 1; }
 	fi
 	echo "$out/failprobe_vfio_pci.ko"
