@@ -57,8 +57,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -66,15 +64,12 @@
 #include <linux/netlink.h>
 #include <linux/gpupt.h>
 
-#ifndef NETLINK_EXT_ACK
-#define NETLINK_EXT_ACK 11
-#endif
-#ifndef NETLINK_CAP_ACK
-#define NETLINK_CAP_ACK 10
-#endif
+#include "pcifn.h"
+#include "rawnl.h"
+#include "rnd.h"
 
 #define FAILSLAB	"/sys/kernel/debug/failslab"
-#define NAMELEN		64
+#define NAMELEN		PCIFN_NAMELEN
 #define NDEV		4
 #define RXBUF		(256 * 1024)
 
@@ -94,21 +89,6 @@ struct state {
 static struct fdev devs[NDEV];
 static int verbose;
 static unsigned long failures;
-
-static uint64_t rng = 1;
-
-static uint64_t rnd(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
-}
-
-static unsigned int rn(unsigned int n)
-{
-	return n ? (unsigned int)(rnd() % n) : 0;
-}
 
 static void die(const char *fmt, ...)
 {
@@ -237,41 +217,17 @@ static void faults_off(void)
 /* ------------------------------------------------------------------ */
 /* sysfs                                                               */
 /* ------------------------------------------------------------------ */
-static void sysfs_one(const struct fdev *d, char *drv, char *ovr)
-{
-	char path[128], buf[256];
-	ssize_t n;
-	FILE *f;
-	char *p;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", d->name);
-	n = readlink(path, buf, sizeof(buf) - 1);
-	*drv = 0;
-	if (n > 0) {
-		buf[n] = 0;
-		p = strrchr(buf, '/');
-		snprintf(drv, NAMELEN, "%.*s", NAMELEN - 1, p ? p + 1 : buf);
-	}
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override",
-		 d->name);
-	*ovr = 0;
-	f = fopen(path, "r");
-	if (!f)
-		die("%s: %s", path, strerror(errno));
-	if (fgets(buf, sizeof(buf), f)) {
-		buf[strcspn(buf, "\n")] = 0;
-		if (strcmp(buf, "(null)"))
-			snprintf(ovr, NAMELEN, "%.*s", NAMELEN - 1, buf);
-	}
-	fclose(f);
-}
-
 static void sysfs_state(struct state *s)
 {
 	unsigned int i;
+	int err;
 
-	for (i = 0; i < NDEV; i++)
-		sysfs_one(&devs[i], s->drv[i], s->ovr[i]);
+	for (i = 0; i < NDEV; i++) {
+		err = pcifn_driver(devs[i].name, s->drv[i], s->ovr[i]);
+		if (err)
+			die("/sys/bus/pci/devices/%s/driver_override: %s",
+			    devs[i].name, strerror(-err));
+	}
 }
 
 static int state_eq(const struct state *a, const struct state *b)
@@ -303,82 +259,23 @@ static uint16_t family;
 static uint32_t seqno = 1;
 static uint8_t rxbuf[RXBUF];
 
-struct msg {
-	uint8_t d[4096];
-	size_t len;
-};
-
-static void put_attr(struct msg *m, uint16_t type, const void *p, size_t n)
+static void put_addr(struct rawnl_msg *m, const struct fdev *d)
 {
-	struct nlattr a = { .nla_len = (uint16_t)(NLA_HDRLEN + n),
-			    .nla_type = type };
-
-	memcpy(m->d + m->len, &a, sizeof(a));
-	if (n)
-		memcpy(m->d + m->len + NLA_HDRLEN, p, n);
-	memset(m->d + m->len + NLA_HDRLEN + n, 0,
-	       NLA_ALIGN(NLA_HDRLEN + n) - NLA_HDRLEN - n);
-	m->len += NLA_ALIGN(NLA_HDRLEN + n);
+	rawnl_put_addr(m, GPUPT_A_DEVICE, d->domain, d->bus, d->devfn);
 }
 
-static size_t nest_begin(struct msg *m, uint16_t type)
+static void hdr(struct rawnl_msg *m, uint16_t type, uint16_t flags, uint8_t cmd)
 {
-	size_t off = m->len;
-
-	put_attr(m, type | NLA_F_NESTED, NULL, 0);
-	return off;
-}
-
-static void nest_end(struct msg *m, size_t off)
-{
-	((struct nlattr *)(m->d + off))->nla_len = (uint16_t)(m->len - off);
-}
-
-static void put_addr(struct msg *m, const struct fdev *d)
-{
-	size_t n = nest_begin(m, GPUPT_A_DEVICE);
-
-	put_attr(m, GPUPT_DEV_A_DOMAIN, &d->domain, 4);
-	put_attr(m, GPUPT_DEV_A_BUS, &d->bus, 1);
-	put_attr(m, GPUPT_DEV_A_DEVFN, &d->devfn, 1);
-	nest_end(m, n);
-}
-
-static void hdr(struct msg *m, uint16_t type, uint16_t flags, uint8_t cmd)
-{
-	struct nlmsghdr *n = (struct nlmsghdr *)m->d;
-	struct genlmsghdr *g = (struct genlmsghdr *)(m->d + NLMSG_HDRLEN);
-
-	memset(m->d, 0, NLMSG_HDRLEN + GENL_HDRLEN);
-	n->nlmsg_type = type;
-	n->nlmsg_flags = flags;
-	n->nlmsg_seq = ++seqno;
-	g->cmd = cmd;
-	g->version = GPUPT_GENL_VERSION;
-	m->len = NLMSG_HDRLEN + GENL_HDRLEN;
-}
-
-static void nl_close(void)
-{
-	if (nlfd >= 0)
-		close(nlfd);
-	nlfd = -1;
+	rawnl_hdr(m, type, flags, cmd, ++seqno);
 }
 
 static void nl_open(void)
 {
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
-	struct timeval tv = { .tv_sec = 300 };
-	int one = 1, rcv = 4 << 20;
-
-	nl_close();
-	nlfd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
-	if (nlfd < 0 || bind(nlfd, (struct sockaddr *)&sa, sizeof(sa)))
-		die("netlink socket: %s", strerror(errno));
-	setsockopt(nlfd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
-	setsockopt(nlfd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
-	setsockopt(nlfd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
-	setsockopt(nlfd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (nlfd >= 0)
+		close(nlfd);
+	nlfd = rawnl_open(300);
+	if (nlfd < 0)
+		die("netlink socket: %s", strerror(-nlfd));
 }
 
 /* What came back for one request. */
@@ -392,55 +289,31 @@ struct outcome {
 	char ext[160];
 };
 
-static void ack_ext(const struct nlmsghdr *n, size_t off, char *out, size_t len)
-{
-	const uint8_t *p = (const uint8_t *)n + off;
-	size_t rem = n->nlmsg_len > off ? n->nlmsg_len - off : 0;
-
-	*out = 0;
-	if (!(n->nlmsg_flags & NLM_F_ACK_TLVS))
-		return;
-	while (rem >= NLA_HDRLEN) {
-		const struct nlattr *a = (const struct nlattr *)p;
-
-		if (a->nla_len < NLA_HDRLEN || a->nla_len > rem)
-			break;
-		if ((a->nla_type & NLA_TYPE_MASK) == NLMSGERR_ATTR_MSG)
-			snprintf(out, len, "%.*s", (int)(a->nla_len - NLA_HDRLEN),
-				 (const char *)p + NLA_HDRLEN);
-		if ((size_t)NLA_ALIGN(a->nla_len) >= rem)
-			break;
-		p += NLA_ALIGN(a->nla_len);
-		rem -= NLA_ALIGN(a->nla_len);
-	}
-}
-
 /*
  * Send @m and receive until its ACK (a dump: NLMSG_DONE).  A receive
  * error (ENOBUFS: the kernel could not allocate the ACK or the next dump
  * part) ends the exchange; the socket is then replaced, because a dump
  * whose part failed stays stuck on it.
  */
-static void transact(struct msg *m, struct outcome *o)
+static void transact(struct rawnl_msg *m, struct outcome *o)
 {
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
 	uint32_t seq = ((const struct nlmsghdr *)m->d)->nlmsg_seq;
+	int err;
 
 	memset(o, 0, sizeof(*o));
 	((struct nlmsghdr *)m->d)->nlmsg_len = (uint32_t)m->len;
-	if (sendto(nlfd, m->d, m->len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		o->send_err = errno;
+	err = rawnl_send(nlfd, m->d, m->len);
+	if (err) {
+		o->send_err = -err;
 		return;
 	}
 	o->sent = 1;
 	while (!o->acked) {
-		ssize_t len = recv(nlfd, rxbuf, sizeof(rxbuf), 0);
+		ssize_t len = rawnl_recv(nlfd, rxbuf, sizeof(rxbuf), 0);
 		struct nlmsghdr *n;
 
 		if (len < 0) {
-			if (errno == EINTR)
-				continue;
-			o->sock_err = errno;
+			o->sock_err = (int)-len;
 			return;
 		}
 		for (n = (struct nlmsghdr *)rxbuf; NLMSG_OK(n, (size_t)len);
@@ -448,19 +321,10 @@ static void transact(struct msg *m, struct outcome *o)
 			if (n->nlmsg_seq != seq)
 				continue;
 			if (n->nlmsg_type == NLMSG_ERROR) {
-				const struct nlmsgerr *e = NLMSG_DATA(n);
-				size_t off = NLMSG_HDRLEN + sizeof(*e);
-
-				if (!(n->nlmsg_flags & NLM_F_CAPPED))
-					off = NLMSG_HDRLEN + sizeof(int) + e->msg.nlmsg_len;
-				o->err = e->error;
-				ack_ext(n, NLMSG_ALIGN(off), o->ext, sizeof(o->ext));
+				o->err = rawnl_err(n, o->ext, sizeof(o->ext));
 				o->acked = 1;
 			} else if (n->nlmsg_type == NLMSG_DONE) {
-				int err = 0;
-
-				if (n->nlmsg_len >= NLMSG_HDRLEN + sizeof(int))
-					memcpy(&err, NLMSG_DATA(n), sizeof(int));
+				err = rawnl_done(n);
 				if (err && !o->err)
 					o->err = err;
 				o->acked = 1;
@@ -473,78 +337,37 @@ static void transact(struct msg *m, struct outcome *o)
 
 static void resolve_family(void)
 {
-	struct msg m;
-	uint32_t seq;
+	int id = rawnl_family(nlfd, GPUPT_GENL_NAME, ++seqno, rxbuf, sizeof(rxbuf));
 
-	hdr(&m, GENL_ID_CTRL, NLM_F_REQUEST | NLM_F_ACK, CTRL_CMD_GETFAMILY);
-	seq = ((struct nlmsghdr *)m.d)->nlmsg_seq;
-	put_attr(&m, CTRL_ATTR_FAMILY_NAME, GPUPT_GENL_NAME, sizeof(GPUPT_GENL_NAME));
-	((struct nlmsghdr *)m.d)->nlmsg_len = (uint32_t)m.len;
-	if (send(nlfd, m.d, m.len, 0) < 0)
-		die("send: %s", strerror(errno));
-	for (;;) {
-		ssize_t len = recv(nlfd, rxbuf, sizeof(rxbuf), 0);
-		struct nlmsghdr *n;
-
-		if (len < 0)
-			die("recv: %s", strerror(errno));
-		for (n = (struct nlmsghdr *)rxbuf; NLMSG_OK(n, (size_t)len);
-		     n = NLMSG_NEXT(n, len)) {
-			if (n->nlmsg_seq != seq)
-				continue;
-			if (n->nlmsg_type == NLMSG_ERROR) {
-				int e = ((struct nlmsgerr *)NLMSG_DATA(n))->error;
-
-				if (e || !family)
-					die("family %s: %s", GPUPT_GENL_NAME,
-					    strerror(e ? -e : ENOENT));
-				return;
-			}
-			if (n->nlmsg_type == GENL_ID_CTRL) {
-				const uint8_t *p = (const uint8_t *)NLMSG_DATA(n) + GENL_HDRLEN;
-				size_t rem = n->nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN;
-
-				while (rem >= NLA_HDRLEN) {
-					const struct nlattr *a = (const struct nlattr *)p;
-
-					if (a->nla_len < NLA_HDRLEN || a->nla_len > rem)
-						break;
-					if (a->nla_type == CTRL_ATTR_FAMILY_ID)
-						memcpy(&family, p + NLA_HDRLEN, 2);
-					if ((size_t)NLA_ALIGN(a->nla_len) >= rem)
-						break;
-					p += NLA_ALIGN(a->nla_len);
-					rem -= NLA_ALIGN(a->nla_len);
-				}
-			}
-		}
-	}
+	if (id < 0)
+		die("family %s: %s", GPUPT_GENL_NAME, strerror(-id));
+	family = (uint16_t)id;
 }
 
 /* ------------------------------------------------------------------ */
 /* requests                                                            */
 /* ------------------------------------------------------------------ */
-static void req_dev(struct msg *m, uint8_t cmd, int dev, uint32_t flags)
+static void req_dev(struct rawnl_msg *m, uint8_t cmd, int dev, uint32_t flags)
 {
 	hdr(m, family, NLM_F_REQUEST | NLM_F_ACK, cmd);
 	put_addr(m, &devs[dev]);
 	if (flags)
-		put_attr(m, GPUPT_A_FLAGS, &flags, 4);
+		rawnl_put(m, GPUPT_A_FLAGS, &flags, 4);
 }
 
-static void req_devs(struct msg *m, uint8_t cmd, const int *dv, int n,
+static void req_devs(struct rawnl_msg *m, uint8_t cmd, const int *dv, int n,
 		     uint32_t flags)
 {
 	size_t nest;
 	int i;
 
 	hdr(m, family, NLM_F_REQUEST | NLM_F_ACK, cmd);
-	nest = nest_begin(m, GPUPT_A_DEVICES);
+	nest = rawnl_nest_begin(m, GPUPT_A_DEVICES);
 	for (i = 0; i < n; i++)
 		put_addr(m, &devs[dv[i]]);
-	nest_end(m, nest);
+	rawnl_nest_end(m, nest);
 	if (flags)
-		put_attr(m, GPUPT_A_FLAGS, &flags, 4);
+		rawnl_put(m, GPUPT_A_FLAGS, &flags, 4);
 }
 
 static const char *const cmd_names[] = {
@@ -556,7 +379,7 @@ static const char *const cmd_names[] = {
 static void must(uint8_t cmd, int dev)
 {
 	struct outcome o;
-	struct msg m;
+	struct rawnl_msg m;
 
 	req_dev(&m, cmd, dev, 0);
 	transact(&m, &o);
@@ -581,7 +404,7 @@ struct effect {
 struct tmpl {
 	const char *name;
 	void (*setup)(void);
-	void (*build)(struct msg *m);
+	void (*build)(struct rawnl_msg *m);
 	struct effect eff[NDEV + 1];	/* terminated by .drv == NULL */
 };
 
@@ -604,24 +427,24 @@ static void s_all_held(void)
 
 static void s_edu2_held(void) { must(GPUPT_CMD_CLAIM, EDU2); }
 
-static void b_dev_get(struct msg *m) { req_dev(m, GPUPT_CMD_DEV_GET, GPU, 0); }
-static void b_dump(struct msg *m)
+static void b_dev_get(struct rawnl_msg *m) { req_dev(m, GPUPT_CMD_DEV_GET, GPU, 0); }
+static void b_dump(struct rawnl_msg *m)
 {
 	hdr(m, family, NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP, GPUPT_CMD_DEV_GET);
 }
-static void b_stats(struct msg *m) { hdr(m, family, NLM_F_REQUEST | NLM_F_ACK, GPUPT_CMD_STATS_GET); }
-static void b_bars(struct msg *m) { req_dev(m, GPUPT_CMD_BARS_GET, GPU, 0); }
-static void b_claim(struct msg *m) { req_dev(m, GPUPT_CMD_CLAIM, EDU1, rn(2) ? GPUPT_F_FORCE : 0); }
-static void b_unclaim(struct msg *m) { req_dev(m, GPUPT_CMD_UNCLAIM, EDU1, 0); }
-static void b_handoff(struct msg *m) { req_dev(m, GPUPT_CMD_HANDOFF, GPU, 0); }
-static void b_handoff_edu(struct msg *m) { req_dev(m, GPUPT_CMD_HANDOFF, EDU1, 0); }
-static void b_handoff_single(struct msg *m) { req_dev(m, GPUPT_CMD_HANDOFF, GPU, GPUPT_F_SINGLE); }
-static void b_handoff_dry(struct msg *m) { req_dev(m, GPUPT_CMD_HANDOFF, GPU, GPUPT_F_DRY_RUN); }
-static void b_reclaim(struct msg *m) { req_dev(m, GPUPT_CMD_RECLAIM, GPU, 0); }
-static void b_release(struct msg *m) { req_dev(m, GPUPT_CMD_RELEASE, GPU, 0); }
+static void b_stats(struct rawnl_msg *m) { hdr(m, family, NLM_F_REQUEST | NLM_F_ACK, GPUPT_CMD_STATS_GET); }
+static void b_bars(struct rawnl_msg *m) { req_dev(m, GPUPT_CMD_BARS_GET, GPU, 0); }
+static void b_claim(struct rawnl_msg *m) { req_dev(m, GPUPT_CMD_CLAIM, EDU1, rn(2) ? GPUPT_F_FORCE : 0); }
+static void b_unclaim(struct rawnl_msg *m) { req_dev(m, GPUPT_CMD_UNCLAIM, EDU1, 0); }
+static void b_handoff(struct rawnl_msg *m) { req_dev(m, GPUPT_CMD_HANDOFF, GPU, 0); }
+static void b_handoff_edu(struct rawnl_msg *m) { req_dev(m, GPUPT_CMD_HANDOFF, EDU1, 0); }
+static void b_handoff_single(struct rawnl_msg *m) { req_dev(m, GPUPT_CMD_HANDOFF, GPU, GPUPT_F_SINGLE); }
+static void b_handoff_dry(struct rawnl_msg *m) { req_dev(m, GPUPT_CMD_HANDOFF, GPU, GPUPT_F_DRY_RUN); }
+static void b_reclaim(struct rawnl_msg *m) { req_dev(m, GPUPT_CMD_RECLAIM, GPU, 0); }
+static void b_release(struct rawnl_msg *m) { req_dev(m, GPUPT_CMD_RELEASE, GPU, 0); }
 
 /* Three groups, in a random order: the first runs inline, faulted. */
-static void b_handoff_multi(struct msg *m)
+static void b_handoff_multi(struct rawnl_msg *m)
 {
 	int dv[3] = { GPU, EDU1, EDU2 }, i, j, t;
 
@@ -634,14 +457,14 @@ static void b_handoff_multi(struct msg *m)
 	req_devs(m, GPUPT_CMD_HANDOFF, dv, 3, 0);
 }
 
-static void b_reset(struct msg *m)
+static void b_reset(struct rawnl_msg *m)
 {
 	int dv[1] = { EDU2 };
 
 	req_devs(m, GPUPT_CMD_RESET, dv, 1, 0);
 }
 
-static void b_reset_dry(struct msg *m)
+static void b_reset_dry(struct rawnl_msg *m)
 {
 	int dv[2] = { GPU, EDU2 };
 
@@ -679,11 +502,7 @@ static unsigned long n_ops, n_faulted, n_injected, n_ok, n_err, n_sendfail,
 static unsigned long tmpl_ops[NTMPL], tmpl_faulted[NTMPL];
 static unsigned long errno_count[256];
 
-struct extc {
-	char text[96];
-	unsigned long count;
-};
-static struct extc extcs[64];
+static struct rawnl_extc extcs[64];
 static unsigned int nextcs;
 
 static void count_ext(const char *s)
@@ -702,15 +521,7 @@ static void count_ext(const char *s)
 		norm[j++] = s[i];
 	}
 	norm[j] = 0;
-	for (i = 0; i < nextcs; i++)
-		if (!strcmp(extcs[i].text, norm)) {
-			extcs[i].count++;
-			return;
-		}
-	if (nextcs < sizeof(extcs) / sizeof(extcs[0])) {
-		snprintf(extcs[nextcs].text, sizeof(extcs[0].text), "%s", norm);
-		extcs[nextcs++].count = 1;
-	}
+	rawnl_extc_add(extcs, &nextcs, sizeof(extcs) / sizeof(extcs[0]), norm, 0);
 }
 
 static void apply(const struct tmpl *t, const struct state *before,
@@ -819,7 +630,7 @@ static void one_random(void)
 	const struct tmpl *t = &tmpls[rn(NTMPL)];
 	struct state before;
 	struct outcome o;
-	struct msg m;
+	struct rawnl_msg m;
 	long left;
 
 	t->setup();
@@ -844,7 +655,7 @@ static void one_random(void)
 static unsigned int nth_op(const struct tmpl *t, unsigned int n, struct outcome *o,
 			   struct state *before)
 {
-	struct msg m;
+	struct rawnl_msg m;
 	unsigned int left;
 
 	t->setup();
@@ -889,7 +700,7 @@ static void sweep(const struct tmpl *t, unsigned int budget, unsigned int *alloc
 static void final_checks(void)
 {
 	struct outcome o;
-	struct msg m;
+	struct rawnl_msg m;
 
 	b_stats(&m);
 	transact(&m, &o);
@@ -909,16 +720,10 @@ static void final_checks(void)
 
 static int parse_addr(const char *s, struct fdev *d)
 {
-	unsigned int dom, b, sl, f;
-	char end;
-
-	if (sscanf(s, "%x:%x:%x.%x%c", &dom, &b, &sl, &f, &end) != 4 ||
-	    b > 0xff || sl > 0x1f || f > 7)
+	if (pcifn_parse(s, &d->domain, &d->bus, &d->devfn))
 		return -1;
-	d->domain = dom;
-	d->bus = (uint8_t)b;
-	d->devfn = (uint8_t)(sl << 3 | f);
-	snprintf(d->name, sizeof(d->name), "%04x:%02x:%02x.%u", dom, b, sl, f);
+	snprintf(d->name, sizeof(d->name), "%04x:%02x:%02x.%u", d->domain,
+		 d->bus, d->devfn >> 3, d->devfn & 7);
 	return 0;
 }
 

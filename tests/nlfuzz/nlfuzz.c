@@ -5,11 +5,11 @@
  *
  *   nlfuzz -a ADDR[,ADDR...] [-n COUNT] [-s SEED] [-S STATEFILE] [-u] [-v]
  *
- * It talks raw netlink (no libnl), because most of what it sends is what
- * libnl would refuse to build: random commands, attribute types, lengths
- * and nesting, truncated headers, bad nlmsg_len, out-of-range addresses
- * and flag bits, deep recursive nests.  A share of the messages is well
- * formed, so the handlers run and really move devices.
+ * It talks raw netlink (no libnl; tests/lib/rawnl.c), because most of what
+ * it sends is what libnl would refuse to build: random commands, attribute
+ * types, lengths and nesting, truncated headers, bad nlmsg_len,
+ * out-of-range addresses and flag bits, deep recursive nests.  A share of
+ * the messages is well formed, so the handlers run and really move devices.
  *
  * Safety: only the functions given with -a are ever named.  Every message
  * is checked before it is sent (a superset of how the kernel could parse
@@ -60,37 +60,19 @@
 #include <linux/netlink.h>
 #include <linux/gpupt.h>
 
-#ifndef NETLINK_EXT_ACK
-#define NETLINK_EXT_ACK 11
-#endif
-#ifndef NETLINK_CAP_ACK
-#define NETLINK_CAP_ACK 10
-#endif
+#include "pcifn.h"
+#include "rawnl.h"
+#include "rnd.h"
 
-#define MAXMSG		8192
+#define MAXMSG		RAWNL_MSGMAX
 #define RXBUF		(128 * 1024)
 #define MAXDEV		32
 #define MAXEXIST	1024
-#define NAMELEN		64
+#define NAMELEN		PCIFN_NAMELEN
 
 /* ------------------------------------------------------------------ */
 /* randomness                                                          */
 /* ------------------------------------------------------------------ */
-static uint64_t rng;
-
-static uint64_t rnd(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
-}
-
-static unsigned int rn(unsigned int n)
-{
-	return n ? (unsigned int)(rnd() % n) : 0;
-}
-
 static int chance(unsigned int pct)
 {
 	return rn(100) < pct;
@@ -115,21 +97,6 @@ static unsigned int nexist;
 static uint64_t addr_key(uint32_t domain, uint8_t bus, uint8_t devfn)
 {
 	return (uint64_t)domain << 16 | (unsigned int)bus << 8 | devfn;
-}
-
-static int parse_addr(const char *s, uint32_t *domain, uint8_t *bus,
-		      uint8_t *devfn)
-{
-	unsigned int d, b, sl, f;
-	char end;
-
-	if (sscanf(s, "%x:%x:%x.%x%c", &d, &b, &sl, &f, &end) != 4 ||
-	    b > 0xff || sl > 0x1f || f > 7)
-		return -1;
-	*domain = d;
-	*bus = b;
-	*devfn = sl << 3 | f;
-	return 0;
 }
 
 static struct fdev *dev_find(uint32_t domain, uint8_t bus, uint8_t devfn)
@@ -166,7 +133,7 @@ static void scan_sysfs(void)
 		exit(2);
 	}
 	while ((e = readdir(d)))
-		if (!parse_addr(e->d_name, &dom, &bus, &devfn) &&
+		if (!pcifn_parse(e->d_name, &dom, &bus, &devfn) &&
 		    nexist < MAXEXIST)
 			exist[nexist++] = addr_key(dom, bus, devfn);
 	closedir(d);
@@ -175,68 +142,21 @@ static void scan_sysfs(void)
 /* sysfs driver and driver_override of @d ("" for none). */
 static void sysfs_state(const struct fdev *d, char *drv, char *ovr)
 {
-	char path[128], link[256];
-	ssize_t n;
-	FILE *f;
-	char *p;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", d->name);
-	n = readlink(path, link, sizeof(link) - 1);
-	*drv = 0;
-	if (n > 0) {
-		link[n] = 0;
-		p = strrchr(link, '/');
-		snprintf(drv, NAMELEN, "%.*s", NAMELEN - 1, p ? p + 1 : link);
-	}
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override",
-		 d->name);
-	*ovr = 0;
-	f = fopen(path, "r");
-	if (f) {
-		if (fgets(link, sizeof(link), f)) {
-			link[strcspn(link, "\n")] = 0;
-			if (strcmp(link, "(null)"))
-				snprintf(ovr, NAMELEN, "%.*s", NAMELEN - 1, link);
-		}
-		fclose(f);
-	}
+	pcifn_driver(d->name, drv, ovr);
 }
 
 /* ------------------------------------------------------------------ */
 /* message building                                                    */
 /* ------------------------------------------------------------------ */
 struct msg {
-	uint8_t d[MAXMSG];
-	size_t len;		/* bytes built */
+	struct rawnl_msg nl;	/* what was built */
 	size_t sendlen;		/* bytes sent (may differ: truncation) */
 	int wellformed;		/* built by the grammar, not mutated */
 };
 
-static void put(struct msg *m, const void *p, size_t n)
-{
-	if (m->len + n > MAXMSG)
-		return;
-	memcpy(m->d + m->len, p, n);
-	m->len += n;
-}
-
-static void pad(struct msg *m)
-{
-	static const uint8_t z[4];
-
-	put(m, z, NLA_ALIGN(m->len) - m->len);
-}
-
 static void put_attr(struct msg *m, uint16_t type, const void *p, size_t n)
 {
-	struct nlattr a = { .nla_len = (uint16_t)(NLA_HDRLEN + n),
-			    .nla_type = type };
-
-	if (m->len + NLA_ALIGN(NLA_HDRLEN + n) > MAXMSG)
-		return;
-	put(m, &a, sizeof(a));
-	put(m, p, n);
-	pad(m);
+	rawnl_put(&m->nl, type, p, n);
 }
 
 static void put_u8(struct msg *m, uint16_t t, uint8_t v) { put_attr(m, t, &v, 1); }
@@ -251,22 +171,18 @@ static void put_str(struct msg *m, uint16_t t, const char *s)
 
 static size_t nest_begin(struct msg *m, uint16_t type)
 {
-	size_t off = m->len;
-
-	if (m->len + NLA_HDRLEN + 64 > MAXMSG)
-		return SIZE_MAX;
-	put_attr(m, type | NLA_F_NESTED, NULL, 0);
-	return off;
+	return rawnl_nest_begin(&m->nl, type);
 }
 
 static void nest_end(struct msg *m, size_t off)
 {
-	struct nlattr *a;
+	rawnl_nest_end(&m->nl, off);
+}
 
-	if (off == SIZE_MAX)
-		return;
-	a = (struct nlattr *)(m->d + off);
-	a->nla_len = (uint16_t)(m->len - off);
+/* A well-formed address nest of @type naming @d. */
+static void put_dev(struct msg *m, uint16_t type, const struct fdev *d)
+{
+	rawnl_put_addr(&m->nl, type, d->domain, d->bus, d->devfn);
 }
 
 /* An address for a request. */
@@ -303,17 +219,18 @@ static void gen_addr_vals(uint32_t *dom, uint8_t *bus, uint8_t *devfn)
 /* A well-formed GPUPT_A_DEVICE-style nest (policy-valid). */
 static void gen_addr_nest(struct msg *m, uint16_t type)
 {
-	size_t n = nest_begin(m, type);
 	uint32_t dom;
 	uint8_t bus, devfn;
 	int order = rn(3);
+	size_t n;
 
 	gen_addr_vals(&dom, &bus, &devfn);
 	if (order == 0) {
-		put_u32(m, GPUPT_DEV_A_DOMAIN, dom);
-		put_u8(m, GPUPT_DEV_A_BUS, bus);
-		put_u8(m, GPUPT_DEV_A_DEVFN, devfn);
-	} else if (order == 1) {
+		rawnl_put_addr(&m->nl, type, dom, bus, devfn);
+		return;
+	}
+	n = nest_begin(m, type);
+	if (order == 1) {
 		put_u8(m, GPUPT_DEV_A_DEVFN, devfn);
 		put_u8(m, GPUPT_DEV_A_BUS, bus);
 		put_u32(m, GPUPT_DEV_A_DOMAIN, dom);
@@ -455,7 +372,7 @@ static void gen_random_attrs(struct msg *m, unsigned int depth, unsigned int max
 	uint8_t junk[96];
 	size_t n;
 
-	for (i = 0; i < k && m->len < MAXMSG - 256; i++) {
+	for (i = 0; i < k && m->nl.len < MAXMSG - 256; i++) {
 		uint16_t type;
 
 		if (chance(85))
@@ -486,7 +403,7 @@ static void gen_random_attrs(struct msg *m, unsigned int depth, unsigned int max
 				size_t o = nest_begin(m, chance(85) ? type & ~NLA_F_NESTED : type);
 
 				if (o != SIZE_MAX && !chance(85))
-					((struct nlattr *)(m->d + o))->nla_type &= ~NLA_F_NESTED;
+					((struct nlattr *)(m->nl.d + o))->nla_type &= ~NLA_F_NESTED;
 				if (chance(30))
 					gen_addr_nest(m, (uint16_t)rn(4));
 				gen_random_attrs(m, depth + 1, depth > 4 ? 2 : 4);
@@ -527,34 +444,34 @@ static void mutate(struct msg *m)
 {
 	unsigned int i, k;
 
-	if (m->len <= NLMSG_HDRLEN + GENL_HDRLEN)
+	if (m->nl.len <= NLMSG_HDRLEN + GENL_HDRLEN)
 		return;
 	switch (rn(5)) {
 	case 0:		/* flip bytes in the genl header and attributes */
 		k = 1 + rn(4);
 		for (i = 0; i < k; i++)
-			m->d[NLMSG_HDRLEN + rn(m->len - NLMSG_HDRLEN)] ^= (uint8_t)(1 + rn(255));
+			m->nl.d[NLMSG_HDRLEN + rn(m->nl.len - NLMSG_HDRLEN)] ^= (uint8_t)(1 + rn(255));
 		break;
 	case 1: {	/* a bad nla_len */
 		size_t off = NLMSG_HDRLEN + GENL_HDRLEN +
-			     4 * rn((m->len - NLMSG_HDRLEN - GENL_HDRLEN) / 4);
+			     4 * rn((m->nl.len - NLMSG_HDRLEN - GENL_HDRLEN) / 4);
 		uint16_t v = chance(50) ? (uint16_t)rnd() : (uint16_t)rn(12);
 
-		if (off + 2 <= m->len)
-			memcpy(m->d + off, &v, 2);
+		if (off + 2 <= m->nl.len)
+			memcpy(m->nl.d + off, &v, 2);
 		break;
 	}
 	case 2:		/* cut the attributes short */
-		m->len = NLMSG_HDRLEN + GENL_HDRLEN +
-			 rn(m->len - NLMSG_HDRLEN - GENL_HDRLEN);
+		m->nl.len = NLMSG_HDRLEN + GENL_HDRLEN +
+			 rn(m->nl.len - NLMSG_HDRLEN - GENL_HDRLEN);
 		break;
 	case 3:		/* trailing garbage */
 		k = rn(12);
-		for (i = 0; i < k && m->len < MAXMSG; i++)
-			m->d[m->len++] = (uint8_t)rnd();
+		for (i = 0; i < k && m->nl.len < MAXMSG; i++)
+			m->nl.d[m->nl.len++] = (uint8_t)rnd();
 		break;
 	default:	/* genl header: cmd, version, reserved */
-		m->d[NLMSG_HDRLEN + rn(GENL_HDRLEN)] = (uint8_t)rnd();
+		m->nl.d[NLMSG_HDRLEN + rn(GENL_HDRLEN)] = (uint8_t)rnd();
 		break;
 	}
 }
@@ -639,7 +556,7 @@ static int msg_unsafe(const struct msg *m)
 
 	if (m->sendlen <= off)
 		return 0;
-	return list_unsafe(m->d + off, m->sendlen - off, 0);
+	return list_unsafe(m->nl.d + off, m->sendlen - off, 0);
 }
 
 /* ------------------------------------------------------------------ */
@@ -652,79 +569,26 @@ static uint8_t rxbuf[RXBUF];
 
 static int nl_open(void)
 {
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
-	struct timeval tv = { .tv_sec = 60 };
-	int one = 1, rcv = 4 << 20;
-
-	nlfd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
-	if (nlfd < 0 || bind(nlfd, (struct sockaddr *)&sa, sizeof(sa)))
-		return -errno;
-	setsockopt(nlfd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
-	setsockopt(nlfd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
-	setsockopt(nlfd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
-	setsockopt(nlfd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	return 0;
+	nlfd = rawnl_open(60);
+	return nlfd < 0 ? nlfd : 0;
 }
 
 static void hdr(struct msg *m, uint16_t type, uint16_t flags, uint8_t cmd,
 		uint32_t seq)
 {
-	struct nlmsghdr *n = (struct nlmsghdr *)m->d;
-	struct genlmsghdr *g = (struct genlmsghdr *)(m->d + NLMSG_HDRLEN);
-
-	memset(m->d, 0, NLMSG_HDRLEN + GENL_HDRLEN);
-	n->nlmsg_type = type;
-	n->nlmsg_flags = flags;
-	n->nlmsg_seq = seq;
-	g->cmd = cmd;
-	g->version = GPUPT_GENL_VERSION;
-	m->len = NLMSG_HDRLEN + GENL_HDRLEN;
+	rawnl_hdr(&m->nl, type, flags, cmd, seq);
 	m->wellformed = 0;
 }
 
 static void finish(struct msg *m)
 {
-	((struct nlmsghdr *)m->d)->nlmsg_len = (uint32_t)m->len;
-	m->sendlen = m->len;
+	((struct nlmsghdr *)m->nl.d)->nlmsg_len = (uint32_t)m->nl.len;
+	m->sendlen = m->nl.len;
 }
 
 static int nl_send(const struct msg *m)
 {
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
-
-	if (sendto(nlfd, m->d, m->sendlen, 0, (struct sockaddr *)&sa,
-		   sizeof(sa)) < 0)
-		return -errno;
-	return 0;
-}
-
-/* Extended ACK TLVs of an NLMSG_ERROR (or NLMSG_DONE) message. */
-static void ack_msg(const struct nlmsghdr *n, size_t off, char *out, size_t len)
-{
-	const uint8_t *p = (const uint8_t *)n + off;
-	size_t rem = n->nlmsg_len > off ? n->nlmsg_len - off : 0;
-
-	*out = 0;
-	if (!(n->nlmsg_flags & NLM_F_ACK_TLVS))
-		return;
-	while (rem >= NLA_HDRLEN) {
-		const struct nlattr *a = (const struct nlattr *)p;
-
-		if (a->nla_len < NLA_HDRLEN || a->nla_len > rem)
-			break;
-		if ((a->nla_type & NLA_TYPE_MASK) == NLMSGERR_ATTR_MSG) {
-			size_t sl = a->nla_len - NLA_HDRLEN;
-
-			if (sl >= len)
-				sl = len - 1;
-			memcpy(out, p + NLA_HDRLEN, sl);
-			out[sl] = 0;
-		}
-		if ((size_t)NLA_ALIGN(a->nla_len) >= rem)
-			break;
-		p += NLA_ALIGN(a->nla_len);
-		rem -= NLA_ALIGN(a->nla_len);
-	}
+	return rawnl_send(nlfd, m->nl.d, m->sendlen);
 }
 
 struct outcome {
@@ -764,25 +628,18 @@ static int rx_one(const struct nlmsghdr *n, uint32_t fseq, struct outcome *o)
 	}
 	if (n->nlmsg_type == NLMSG_ERROR) {
 		const struct nlmsgerr *e = NLMSG_DATA(n);
-		size_t off = NLMSG_HDRLEN + sizeof(*e);
 
-		if (!(n->nlmsg_flags & NLM_F_CAPPED))
-			off = NLMSG_HDRLEN + sizeof(int) + e->msg.nlmsg_len;
-		if (!o->acked || (o->err == 0 && e->error)) {
-			o->err = e->error;
-			ack_msg(n, NLMSG_ALIGN(off), o->ext, sizeof(o->ext));
-		}
+		if (!o->acked || (o->err == 0 && e->error))
+			o->err = rawnl_err(n, o->ext, sizeof(o->ext));
 		o->acked = 1;
 	} else if (n->nlmsg_type == NLMSG_DONE) {
-		int err = 0;
+		int err = rawnl_done(n);
 
-		if (n->nlmsg_len >= NLMSG_HDRLEN + sizeof(int))
-			memcpy(&err, NLMSG_DATA(n), sizeof(int));
 		o->done = 1;
 		if (err && !o->err) {
 			o->err = err;
 			o->acked = 1;
-			ack_msg(n, NLMSG_HDRLEN + sizeof(int), o->ext, sizeof(o->ext));
+			rawnl_ext(n, NLMSG_HDRLEN + sizeof(int), o->ext, sizeof(o->ext));
 		}
 	} else if (n->nlmsg_type == family) {
 		if (n->nlmsg_flags & NLM_F_MULTI)
@@ -798,30 +655,48 @@ static int rx_one(const struct nlmsghdr *n, uint32_t fseq, struct outcome *o)
 	return 0;
 }
 
-/* Receive until the ping is answered and any dump of @fseq is done. */
-static void rx_until_ping(uint32_t fseq, struct outcome *o)
+/*
+ * Receive one datagram and hand each message in it to rx_one() (*@ping_done
+ * is set when the ping completed).  Returns its length, or -errno; a length
+ * beyond rxbuf means it was truncated, and nothing was handled.
+ */
+static ssize_t rx_datagram(uint32_t fseq, struct outcome *o, int *ping_done)
 {
-	int ping_done = 0;
+	ssize_t len = rawnl_recv(nlfd, rxbuf, sizeof(rxbuf), MSG_TRUNC);
+	ssize_t rem = len;
+	struct nlmsghdr *n;
+
+	if (len < 0 || (size_t)len > sizeof(rxbuf))
+		return len;
+	for (n = (struct nlmsghdr *)rxbuf; NLMSG_OK(n, (size_t)rem);
+	     n = NLMSG_NEXT(n, rem))
+		*ping_done |= rx_one(n, fseq, o);
+	return len;
+}
+
+/*
+ * Receive until the ping in flight (send_ping()) is answered and any dump
+ * of @fseq is done; with no ping (ping_seq 0), until @fseq's ACK or
+ * NLMSG_DONE.  Silence is a failure.
+ */
+static void rx_until(uint32_t fseq, struct outcome *o)
+{
+	int ping = ping_seq != 0, ping_done = 0;
 
 	for (;;) {
-		ssize_t len = recv(nlfd, rxbuf, sizeof(rxbuf), MSG_TRUNC);
-		struct nlmsghdr *n;
+		ssize_t len = rx_datagram(fseq, o, &ping_done);
 
 		if (len < 0) {
-			if (errno == EINTR)
-				continue;
 			fprintf(stderr, "nlfuzz: FAIL: no answer from the kernel: %s\n",
-				errno == EAGAIN ? "timed out after 60 s" : strerror(errno));
+				len == -EAGAIN ? "timed out after 60 s" : strerror((int)-len));
 			exit(1);
 		}
 		if ((size_t)len > sizeof(rxbuf)) {
 			fprintf(stderr, "nlfuzz: FAIL: reply of %zd bytes truncated\n", len);
 			exit(1);
 		}
-		for (n = (struct nlmsghdr *)rxbuf; NLMSG_OK(n, (size_t)len);
-		     n = NLMSG_NEXT(n, len))
-			ping_done |= rx_one(n, fseq, o);
-		if (ping_done && !(o->multi && !o->done))
+		if (ping ? ping_done && !(o->multi && !o->done) :
+		    o->acked || o->done)
 			return;
 	}
 }
@@ -841,50 +716,12 @@ static void send_ping(void)
 
 static int resolve_family(void)
 {
-	static struct msg m;
-	uint32_t seq = ++seqno;
+	int id = rawnl_family(nlfd, GPUPT_GENL_NAME, ++seqno, rxbuf, sizeof(rxbuf));
 
-	hdr(&m, GENL_ID_CTRL, NLM_F_REQUEST | NLM_F_ACK, CTRL_CMD_GETFAMILY, seq);
-	put_str(&m, CTRL_ATTR_FAMILY_NAME, GPUPT_GENL_NAME);
-	finish(&m);
-	if (nl_send(&m))
-		return -errno;
-	for (;;) {
-		ssize_t len = recv(nlfd, rxbuf, sizeof(rxbuf), 0);
-		struct nlmsghdr *n;
-
-		if (len < 0)
-			return -errno;
-		for (n = (struct nlmsghdr *)rxbuf; NLMSG_OK(n, (size_t)len);
-		     n = NLMSG_NEXT(n, len)) {
-			if (n->nlmsg_seq != seq)
-				continue;
-			if (n->nlmsg_type == NLMSG_ERROR) {
-				const struct nlmsgerr *e = NLMSG_DATA(n);
-
-				if (e->error)
-					return e->error;
-				return family ? 0 : -ENOENT;
-			}
-			if (n->nlmsg_type == GENL_ID_CTRL) {
-				const uint8_t *p = (const uint8_t *)NLMSG_DATA(n) + GENL_HDRLEN;
-				size_t rem = n->nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN;
-
-				while (rem >= NLA_HDRLEN) {
-					const struct nlattr *a = (const struct nlattr *)p;
-
-					if (a->nla_len < NLA_HDRLEN || a->nla_len > rem)
-						break;
-					if (a->nla_type == CTRL_ATTR_FAMILY_ID)
-						memcpy(&family, p + NLA_HDRLEN, 2);
-					if ((size_t)NLA_ALIGN(a->nla_len) >= rem)
-						break;
-					p += NLA_ALIGN(a->nla_len);
-					rem -= NLA_ALIGN(a->nla_len);
-				}
-			}
-		}
-	}
+	if (id < 0)
+		return id;
+	family = (uint16_t)id;
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -896,20 +733,12 @@ struct attrs {
 
 static void parse_attrs(const uint8_t *p, size_t rem, struct attrs *t)
 {
-	memset(t, 0, sizeof(*t));
-	while (rem >= NLA_HDRLEN) {
-		const struct nlattr *a = (const struct nlattr *)p;
-		unsigned int type = a->nla_type & NLA_TYPE_MASK;
+	const struct nlattr *a;
 
-		if (a->nla_len < NLA_HDRLEN || a->nla_len > rem)
-			break;
-		if (type < 64)
-			t->tb[type] = a;
-		if ((size_t)NLA_ALIGN(a->nla_len) >= rem)
-			break;
-		p += NLA_ALIGN(a->nla_len);
-		rem -= NLA_ALIGN(a->nla_len);
-	}
+	memset(t, 0, sizeof(*t));
+	while ((a = rawnl_next(&p, &rem)))
+		if ((a->nla_type & NLA_TYPE_MASK) < 64)
+			t->tb[a->nla_type & NLA_TYPE_MASK] = a;
 }
 
 static const uint8_t *nla_payload(const struct nlattr *a) { return (const uint8_t *)a + NLA_HDRLEN; }
@@ -939,15 +768,15 @@ struct req {
 
 static void parse_req(const struct msg *m, struct req *r)
 {
-	const struct nlmsghdr *n = (const struct nlmsghdr *)m->d;
+	const struct nlmsghdr *n = (const struct nlmsghdr *)m->nl.d;
 	size_t end = n->nlmsg_len < m->sendlen ? n->nlmsg_len : m->sendlen;
 	struct attrs t;
 
 	memset(r, 0, sizeof(*r));
-	r->cmd = m->d[NLMSG_HDRLEN];
+	r->cmd = m->nl.d[NLMSG_HDRLEN];
 	if (end <= NLMSG_HDRLEN + GENL_HDRLEN)
 		return;
-	parse_attrs(m->d + NLMSG_HDRLEN + GENL_HDRLEN,
+	parse_attrs(m->nl.d + NLMSG_HDRLEN + GENL_HDRLEN,
 		    end - NLMSG_HDRLEN - GENL_HDRLEN, &t);
 	if (t.tb[GPUPT_A_FLAGS] && nla_plen(t.tb[GPUPT_A_FLAGS]) == 4)
 		memcpy(&r->flags, nla_payload(t.tb[GPUPT_A_FLAGS]), 4);
@@ -968,12 +797,7 @@ static unsigned long errno_count[256];
 static unsigned long failures;
 static char last_msg_hex[2 * MAXMSG + 1];
 
-struct extc {
-	char text[96];
-	int handler;
-	unsigned long count;
-};
-static struct extc extcs[256];
+static struct rawnl_extc extcs[256];	/* tagged 1: a handler's */
 static unsigned int nextcs;
 
 static const char *const core_msgs[] = {
@@ -1021,16 +845,8 @@ static void count_ext(const char *s, int handler)
 		norm[j++] = s[i];
 	}
 	norm[j] = 0;
-	for (i = 0; i < nextcs; i++)
-		if (!strcmp(extcs[i].text, norm)) {
-			extcs[i].count++;
-			return;
-		}
-	if (nextcs < sizeof(extcs) / sizeof(extcs[0])) {
-		snprintf(extcs[nextcs].text, sizeof(extcs[nextcs].text), "%s", norm);
-		extcs[nextcs].handler = handler;
-		extcs[nextcs++].count = 1;
-	}
+	rawnl_extc_add(extcs, &nextcs, sizeof(extcs) / sizeof(extcs[0]), norm,
+		       handler);
 }
 
 static void hexdump(const struct msg *m)
@@ -1038,7 +854,7 @@ static void hexdump(const struct msg *m)
 	size_t i;
 
 	for (i = 0; i < m->sendlen && i < MAXMSG; i++)
-		sprintf(last_msg_hex + 2 * i, "%02x", m->d[i]);
+		sprintf(last_msg_hex + 2 * i, "%02x", m->nl.d[i]);
 	last_msg_hex[2 * i] = 0;
 }
 
@@ -1196,16 +1012,8 @@ static void apply_accepted(const struct msg *m, const struct outcome *o)
 		const uint8_t *p = nla_payload(t.tb[GPUPT_A_DEVICES]);
 		size_t rem = nla_plen(t.tb[GPUPT_A_DEVICES]);
 
-		while (rem >= NLA_HDRLEN) {
-			a = (const struct nlattr *)p;
-			if (a->nla_len < NLA_HDRLEN || a->nla_len > rem)
-				break;
+		while ((a = rawnl_next(&p, &rem)))
 			apply_record(m, &r, a);
-			if ((size_t)NLA_ALIGN(a->nla_len) >= rem)
-				break;
-			p += NLA_ALIGN(a->nla_len);
-			rem -= NLA_ALIGN(a->nla_len);
-		}
 	}
 	if (!t.tb[GPUPT_A_DEVICE] && !t.tb[GPUPT_A_DEVICES] && r.cmd != GPUPT_CMD_RESET)
 		fail(m, "reply to command %u has no device record", r.cmd);
@@ -1231,8 +1039,8 @@ static void check_sysfs(const struct msg *m)
 
 static void classify(const struct msg *m, const struct outcome *o)
 {
-	const struct nlmsghdr *n = (const struct nlmsghdr *)m->d;
-	uint8_t cmd = m->d[NLMSG_HDRLEN];
+	const struct nlmsghdr *n = (const struct nlmsghdr *)m->nl.d;
+	uint8_t cmd = m->nl.d[NLMSG_HDRLEN];
 	int is_req = m->sendlen >= NLMSG_HDRLEN && n->nlmsg_type == family &&
 		     (n->nlmsg_flags & NLM_F_REQUEST) &&
 		     n->nlmsg_len >= NLMSG_HDRLEN && n->nlmsg_len <= m->sendlen;
@@ -1334,11 +1142,11 @@ static void gen_message(struct msg *m, uint32_t seq)
 	}
 	if (!m->wellformed && chance(5) && cmd == GPUPT_CMD_DEV_GET)
 		flags |= NLM_F_DUMP;
-	((struct nlmsghdr *)m->d)->nlmsg_flags = flags;
+	((struct nlmsghdr *)m->nl.d)->nlmsg_flags = flags;
 	finish(m);
 
 	if (!m->wellformed && chance(8)) {
-		struct nlmsghdr *n = (struct nlmsghdr *)m->d;
+		struct nlmsghdr *n = (struct nlmsghdr *)m->nl.d;
 
 		switch (rn(5)) {
 		case 0:		/* a datagram shorter than a netlink header */
@@ -1376,7 +1184,7 @@ static void gen_message(struct msg *m, uint32_t seq)
  */
 static int answer_certain(const struct msg *m)
 {
-	const struct nlmsghdr *n = (const struct nlmsghdr *)m->d;
+	const struct nlmsghdr *n = (const struct nlmsghdr *)m->nl.d;
 
 	if (m->sendlen < NLMSG_HDRLEN || n->nlmsg_len < NLMSG_HDRLEN ||
 	    n->nlmsg_len > m->sendlen)
@@ -1385,31 +1193,6 @@ static int answer_certain(const struct msg *m)
 		return 1;
 	return n->nlmsg_type == family && (n->nlmsg_flags & NLM_F_REQUEST) &&
 	       (n->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
-}
-
-static void rx_until_answer(uint32_t fseq, struct outcome *o)
-{
-	for (;;) {
-		ssize_t len = recv(nlfd, rxbuf, sizeof(rxbuf), MSG_TRUNC);
-		struct nlmsghdr *n;
-
-		if (len < 0) {
-			if (errno == EINTR)
-				continue;
-			fprintf(stderr, "nlfuzz: FAIL: no answer from the kernel: %s\n",
-				errno == EAGAIN ? "timed out after 60 s" : strerror(errno));
-			exit(1);
-		}
-		if ((size_t)len > sizeof(rxbuf)) {
-			fprintf(stderr, "nlfuzz: FAIL: reply of %zd bytes truncated\n", len);
-			exit(1);
-		}
-		for (n = (struct nlmsghdr *)rxbuf; NLMSG_OK(n, (size_t)len);
-		     n = NLMSG_NEXT(n, len))
-			rx_one(n, fseq, o);
-		if (o->acked || o->done)
-			return;
-	}
 }
 
 static void one_message(void)
@@ -1439,30 +1222,30 @@ static void one_message(void)
 		/* a datagram the socket layer refuses never reaches gpupt */
 		n_ignored++;
 		send_ping();
-		rx_until_ping(seq, &o);
+		rx_until(seq, &o);
 		check_sysfs(&m);
 		return;
 	}
 	if (answer_certain(&m)) {
 		/* an ACK or NLMSG_DONE ends it: no ping needed */
 		ping_seq = 0;
-		rx_until_answer(seq, &o);
+		rx_until(seq, &o);
 	} else {
 		send_ping();
-		rx_until_ping(seq, &o);
+		rx_until(seq, &o);
 	}
 	classify(&m, &o);
 	/*
 	 * Only a mutating command can move a device; every 64th message
 	 * checks anyway, in case something else does.
 	 */
-	if (is_mutating(m.sendlen > NLMSG_HDRLEN ? m.d[NLMSG_HDRLEN] : 0) ||
+	if (is_mutating(m.sendlen > NLMSG_HDRLEN ? m.nl.d[NLMSG_HDRLEN] : 0) ||
 	    !(n_sent % 64))
 		check_sysfs(&m);
 	if (verbose > 1) {
 		hexdump(&m);
 		fprintf(stderr, "nlfuzz: #%lu cmd %u wf %d err %d ext \"%s\" replies %d: %s\n",
-			n_sent, m.d[NLMSG_HDRLEN], m.wellformed, o.err, o.ext,
+			n_sent, m.nl.d[NLMSG_HDRLEN], m.wellformed, o.err, o.ext,
 			o.replies, last_msg_hex);
 	}
 }
@@ -1481,14 +1264,9 @@ static void final_dev_get(void)
 	for (i = 0; i < ndevs; i++) {
 		uint32_t seq = ++seqno;
 		struct attrs t, d;
-		size_t nst;
 
 		hdr(&m, family, NLM_F_REQUEST | NLM_F_ACK, GPUPT_CMD_DEV_GET, seq);
-		nst = nest_begin(&m, GPUPT_A_DEVICE);
-		put_u32(&m, GPUPT_DEV_A_DOMAIN, devs[i].domain);
-		put_u8(&m, GPUPT_DEV_A_BUS, devs[i].bus);
-		put_u8(&m, GPUPT_DEV_A_DEVFN, devs[i].devfn);
-		nest_end(&m, nst);
+		put_dev(&m, GPUPT_A_DEVICE, &devs[i]);
 		finish(&m);
 		memset(&o, 0, offsetof(struct outcome, reply));
 		o.replylen = 0;
@@ -1497,7 +1275,7 @@ static void final_dev_get(void)
 			continue;
 		}
 		send_ping();
-		rx_until_ping(seq, &o);
+		rx_until(seq, &o);
 		if (o.err || !o.replylen) {
 			fail(NULL, "final DEV_GET %s: %s %s", devs[i].name,
 			     o.err ? strerror(-o.err) : "no reply", o.ext);
@@ -1545,16 +1323,6 @@ static double now_s(void)
 	return (double)t.tv_sec + t.tv_nsec / 1e9;
 }
 
-static void storm_addr(struct msg *m, uint16_t type, const struct fdev *d)
-{
-	size_t n = nest_begin(m, type);
-
-	put_u32(m, GPUPT_DEV_A_DOMAIN, d->domain);
-	put_u8(m, GPUPT_DEV_A_BUS, d->bus);
-	put_u8(m, GPUPT_DEV_A_DEVFN, d->devfn);
-	nest_end(m, n);
-}
-
 static void storm_build(struct msg *m, int op, uint32_t seq)
 {
 	const struct fdev *d = &devs[rn(ndevs)];
@@ -1563,24 +1331,24 @@ static void storm_build(struct msg *m, int op, uint32_t seq)
 	switch (op) {
 	case OP_CLAIM:
 		hdr(m, family, NLM_F_REQUEST | NLM_F_ACK, GPUPT_CMD_CLAIM, seq);
-		storm_addr(m, GPUPT_A_DEVICE, d);
+		put_dev(m, GPUPT_A_DEVICE, d);
 		if (chance(50))
 			put_u32(m, GPUPT_A_FLAGS, GPUPT_F_FORCE);
 		break;
 	case OP_UNCLAIM:
 		hdr(m, family, NLM_F_REQUEST | NLM_F_ACK, GPUPT_CMD_UNCLAIM, seq);
-		storm_addr(m, GPUPT_A_DEVICE, d);
+		put_dev(m, GPUPT_A_DEVICE, d);
 		break;
 	case OP_HANDOFF:
 	case OP_RECLAIM:
 		hdr(m, family, NLM_F_REQUEST | NLM_F_ACK, op == OP_HANDOFF ?
 		    GPUPT_CMD_HANDOFF : GPUPT_CMD_RECLAIM, seq);
 		if (chance(70)) {
-			storm_addr(m, GPUPT_A_DEVICE, d);
+			put_dev(m, GPUPT_A_DEVICE, d);
 		} else {	/* several groups in one transaction */
 			n = nest_begin(m, GPUPT_A_DEVICES);
-			storm_addr(m, GPUPT_A_DEVICE, d);
-			storm_addr(m, GPUPT_A_DEVICE, &devs[rn(ndevs)]);
+			put_dev(m, GPUPT_A_DEVICE, d);
+			put_dev(m, GPUPT_A_DEVICE, &devs[rn(ndevs)]);
 			nest_end(m, n);
 		}
 		if (chance(20))
@@ -1592,7 +1360,7 @@ static void storm_build(struct msg *m, int op, uint32_t seq)
 		hdr(m, family, NLM_F_REQUEST | NLM_F_ACK, GPUPT_CMD_RESET, seq);
 		if (chance(85)) {
 			n = nest_begin(m, GPUPT_A_DEVICES);
-			storm_addr(m, GPUPT_A_DEVICE, d);
+			put_dev(m, GPUPT_A_DEVICE, d);
 			nest_end(m, n);
 		}
 		if (chance(30))
@@ -1604,7 +1372,7 @@ static void storm_build(struct msg *m, int op, uint32_t seq)
 	default:
 		hdr(m, family, NLM_F_REQUEST | NLM_F_ACK, chance(70) ?
 		    GPUPT_CMD_DEV_GET : GPUPT_CMD_BARS_GET, seq);
-		storm_addr(m, GPUPT_A_DEVICE, d);
+		put_dev(m, GPUPT_A_DEVICE, d);
 		break;
 	}
 	finish(m);
@@ -1613,20 +1381,15 @@ static void storm_build(struct msg *m, int op, uint32_t seq)
 /* Receive until the ACK (or, for a dump, NLMSG_DONE) of @seq. */
 static int storm_rx(uint32_t seq, int dump, struct outcome *o)
 {
-	for (;;) {
-		ssize_t len = recv(nlfd, rxbuf, sizeof(rxbuf), MSG_TRUNC);
-		struct nlmsghdr *n;
+	int ping_done = 0;
 
-		if (len < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
+	for (;;) {
+		ssize_t len = rx_datagram(seq, o, &ping_done);
+
+		if (len < 0)
+			return (int)len;
 		if ((size_t)len > sizeof(rxbuf))
 			return -EMSGSIZE;
-		for (n = (struct nlmsghdr *)rxbuf; NLMSG_OK(n, (size_t)len);
-		     n = NLMSG_NEXT(n, len))
-			rx_one(n, seq, o);
 		if (dump ? (o->done || o->acked) : o->acked)
 			return 0;
 	}
@@ -1833,7 +1596,7 @@ int main(int argc, char **argv)
 	for (tok = strtok_r(addrs, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		struct fdev *d = &devs[ndevs];
 
-		if (ndevs == MAXDEV || parse_addr(tok, &d->domain, &d->bus, &d->devfn)) {
+		if (ndevs == MAXDEV || pcifn_parse(tok, &d->domain, &d->bus, &d->devfn)) {
 			fprintf(stderr, "nlfuzz: bad address '%s'\n", tok);
 			return 2;
 		}
@@ -1883,7 +1646,7 @@ int main(int argc, char **argv)
 	       n_eperm, n_intr, stray);
 	if (verbose)
 		for (i = 0; i < nextcs; i++)
-			printf("nlfuzz:   %-7s %6lu  %s\n", extcs[i].handler ? "handler" : "policy",
+			printf("nlfuzz:   %-7s %6lu  %s\n", extcs[i].tag ? "handler" : "policy",
 			       extcs[i].count, extcs[i].text);
 	for (i = 0; i < ndevs; i++)
 		printf("nlfuzz: %s driver %s override %s\n", devs[i].name,
