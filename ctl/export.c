@@ -250,8 +250,7 @@ static int export_prometheus(int argc, char **argv)
 		{ "root", required_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *output = NULL, *root = NULL;
-	char outpath[PATH_MAX];
+	struct fleet_opts o;
 	struct fleet_last_apply la;
 	struct tally t = { 0 };
 	struct stats st = { 0 };
@@ -260,28 +259,14 @@ static int export_prometheus(int argc, char **argv)
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f;
-	int c, err, ret = EXIT_FAIL;
+	int err, ret = EXIT_FAIL;
 
-	while ((c = cmd_getopt(argc, argv, "o:r:", longopts)) != -1) {
-		switch (c) {
-		case 'o':
-			output = optarg;
-			break;
-		case 'r':
-			root = optarg;
-			break;
-		default:
-			return EXIT_USAGE;
-		}
-	}
-	if (optind < argc)
-		return usage_error("unexpected argument '%s'", argv[optind]);
-	if (!output) {
-		fleet_path(root, DEFAULT_PROM, outpath, sizeof(outpath));
-		output = outpath;
-	}
+	err = fleet_getopt(argc, argv, "o:r:", longopts, DEFAULT_PROM, &o, NULL,
+			   NULL);
+	if (err)
+		return err;
 
-	if (!root) {
+	if (!o.root) {
 		err = gpupt_nl_open(&nl);
 		if (err && err != -ENOENT) {
 			errmsg("cannot open generic netlink: %s", strerror(-err));
@@ -305,7 +290,7 @@ static int export_prometheus(int argc, char **argv)
 			goto out;
 		}
 	} else {
-		err = tally_sysfs(root, &t);
+		err = tally_sysfs(o.root, &t);
 		if (err) {
 			errmsg("cannot list PCI devices: %s", strerror(-err));
 			goto out;
@@ -313,38 +298,30 @@ static int export_prometheus(int argc, char **argv)
 	}
 	if (t.n)
 		qsort(t.b, t.n, sizeof(*t.b), bucket_cmp);
-	have_la = !fleet_last_apply_read(root, &la);
+	have_la = !fleet_last_apply_read(o.root, &la);
 
 	f = open_memstream(&buf, &len);
 	if (!f) {
 		errmsg("out of memory");
 		goto out;
 	}
-	write_metrics(f, loaded, fleet_iommu_enabled(root), &t, &st,
+	write_metrics(f, loaded, fleet_iommu_enabled(o.root), &t, &st,
 		      have_la ? &la : NULL);
 	if (fclose(f)) {
 		errmsg("out of memory");
 		goto out;
 	}
 
-	if (strcmp(output, "-")) {
-		err = fleet_write_atomic(output, buf, len, 0644);
-		if (err) {
-			errmsg("cannot write %s: %s", output, strerror(-err));
-			goto out;
-		}
-	}
+	if (fleet_write_output(&o, buf, len))
+		goto out;
 	if (is_json()) {
 		open_json_object(NULL);
-		if (strcmp(output, "-"))
-			print_string("output", NULL, output);
-		else
-			print_null("output", NULL);
+		fleet_print_output(&o, NULL);
 		print_bool("module_loaded", NULL, loaded);
 		print_string("metrics", NULL, buf);
 		close_json_object();
 		print_end();
-	} else if (!strcmp(output, "-")) {
+	} else if (!strcmp(o.output, "-")) {
 		print_text("%s", buf);
 	}
 	ret = EXIT_OK;

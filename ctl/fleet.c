@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Helpers of the fleet commands (see fleet.h): sysfs under a root, atomic
- * replacement, the last-apply record, pci.ids names, Kubernetes names.
+ * replacement, the last-apply record, pci.ids names, Kubernetes names, the
+ * generators' options and output file.
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -15,6 +16,9 @@
 #include <unistd.h>
 
 #include "fleet.h"
+#include "gptctl.h"
+#include "print.h"
+#include "sysfile.h"
 
 void fleet_path(const char *root, const char *path, char *buf, size_t len)
 {
@@ -168,6 +172,11 @@ int fleet_scan(const char *root, struct fleet_dev **out, size_t *n)
 	*out = v;
 	*n = cnt;
 	return 0;
+}
+
+bool fleet_is_vfio(const struct fleet_dev *d)
+{
+	return !fleet_is_bridge(d) && d->has_driver && driver_is_vfio(d->driver);
 }
 
 bool fleet_iommu_enabled(const char *root)
@@ -344,6 +353,77 @@ void fleet_nvidia_name(const char *pciname, char *buf, size_t len)
 		/* everything else is removed */
 	}
 	buf[o] = '\0';
+}
+
+int fleet_getopt(int argc, char **argv, const char *shortopts,
+		 const struct option *longopts, const char *default_output,
+		 struct fleet_opts *o,
+		 int (*other)(int c, const char *arg, void *ctx), void *ctx)
+{
+	int c, err;
+
+	o->root = NULL;
+	o->pci_ids = FLEET_PCI_IDS;
+	o->output = NULL;
+	while ((c = cmd_getopt(argc, argv, shortopts, longopts)) != -1) {
+		switch (c) {
+		case 'r':
+			o->root = optarg;
+			break;
+		case 'i':
+			o->pci_ids = optarg;
+			break;
+		case 'o':
+			o->output = optarg;
+			break;
+		case '?':
+			return EXIT_USAGE;
+		default:
+			err = other ? other(c, optarg, ctx) : EXIT_USAGE;
+			if (err)
+				return err;
+		}
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+	if (!o->output && default_output) {
+		fleet_path(o->root, default_output, o->output_buf,
+			   sizeof(o->output_buf));
+		o->output = o->output_buf;
+	}
+	return 0;
+}
+
+int fleet_write_output(const struct fleet_opts *o, const void *buf, size_t len)
+{
+	int err;
+
+	if (!strcmp(o->output, "-"))
+		return 0;
+	err = fleet_write_atomic(o->output, buf, len, 0644);
+	if (err) {
+		errmsg("cannot write %s: %s", o->output, strerror(-err));
+		return EXIT_FAIL;
+	}
+	return 0;
+}
+
+void fleet_print_output(const struct fleet_opts *o, const char *text_fmt)
+{
+	if (strcmp(o->output, "-"))
+		print_string("output", text_fmt, o->output);
+	else
+		print_null("output", NULL);
+}
+
+bool fleet_pci_name(const struct fleet_opts *o, uint16_t vendor,
+		    uint16_t device, char *buf, size_t len)
+{
+	int err = fleet_pci_ids_name(o->pci_ids, vendor, device, buf, len);
+
+	if (err < 0)
+		errmsg("warning: cannot read %s: %s", o->pci_ids, strerror(-err));
+	return err > 0;
 }
 
 static bool name_part_ok(const char *s, size_t n)

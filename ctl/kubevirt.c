@@ -34,7 +34,6 @@
  */
 #include <ctype.h>
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,7 +41,6 @@
 #include "fleet.h"
 #include "gptctl.h"
 #include "print.h"
-#include "sysfile.h"
 
 #define KV_MAX	64
 
@@ -81,6 +79,17 @@ static void gpupt_name(const char *pciname, uint16_t vendor, uint16_t device,
 		snprintf(buf, len, "gpupt.io/pci-%04x-%04x", vendor, device);
 }
 
+/* --name-style gpupt|nvidia */
+static int name_style_opt(int c, const char *arg, void *nvidia)
+{
+	(void)c;
+	if (!strcmp(arg, "nvidia"))
+		*(bool *)nvidia = true;
+	else if (strcmp(arg, "gpupt"))
+		return usage_error("unknown name style '%s' (gpupt or nvidia)", arg);
+	return 0;
+}
+
 int cmd_kubevirt(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -89,38 +98,21 @@ int cmd_kubevirt(int argc, char **argv)
 		{ "root", required_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *root = NULL, *pci_ids = FLEET_PCI_IDS;
+	struct fleet_opts o;
 	bool nvidia = false;
 	struct kv_entry e[KV_MAX];
 	struct fleet_dev *d;
 	size_t n, ne = 0, i, j;
 	long groups[KV_MAX * 4];
 	size_t ngroups = 0;
-	int c, err;
+	int err;
 
-	while ((c = cmd_getopt(argc, argv, "s:i:r:", longopts)) != -1) {
-		switch (c) {
-		case 's':
-			if (!strcmp(optarg, "nvidia"))
-				nvidia = true;
-			else if (strcmp(optarg, "gpupt"))
-				return usage_error("unknown name style '%s' (gpupt or nvidia)",
-						   optarg);
-			break;
-		case 'i':
-			pci_ids = optarg;
-			break;
-		case 'r':
-			root = optarg;
-			break;
-		default:
-			return EXIT_USAGE;
-		}
-	}
-	if (optind < argc)
-		return usage_error("unexpected argument '%s'", argv[optind]);
+	err = fleet_getopt(argc, argv, "s:i:r:", longopts, NULL, &o,
+			   name_style_opt, &nvidia);
+	if (err)
+		return err;
 
-	err = fleet_scan(root, &d, &n);
+	err = fleet_scan(o.root, &d, &n);
 	if (err) {
 		errmsg("cannot list PCI devices: %s", strerror(-err));
 		return EXIT_FAIL;
@@ -129,8 +121,7 @@ int cmd_kubevirt(int argc, char **argv)
 		char pciname[256], name[96];
 		bool has_name, ext = false, plugin;
 
-		if (fleet_is_bridge(&d[i]) || !d[i].has_driver ||
-		    !driver_is_vfio(d[i].driver))
+		if (!fleet_is_vfio(&d[i]))
 			continue;
 		plugin = nvidia && d[i].vendor == 0x10de &&
 			 !strcmp(d[i].driver, "vfio-pci");
@@ -153,11 +144,8 @@ int cmd_kubevirt(int argc, char **argv)
 			errmsg("more than %d device IDs: the rest are left out", KV_MAX);
 			break;
 		}
-		err = fleet_pci_ids_name(pci_ids, d[i].vendor, d[i].device,
-					 pciname, sizeof(pciname));
-		if (err < 0)
-			errmsg("warning: cannot read %s: %s", pci_ids, strerror(-err));
-		has_name = err > 0;
+		has_name = fleet_pci_name(&o, d[i].vendor, d[i].device, pciname,
+					  sizeof(pciname));
 		if (plugin) {
 			if (has_name)
 				fleet_nvidia_name(pciname, name, sizeof(name));

@@ -132,34 +132,19 @@ int cmd_nfd(int argc, char **argv)
 		{ "root", required_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *output = NULL, *root = NULL;
-	char outpath[PATH_MAX];
+	struct fleet_opts o;
 	struct labels l = { .n = 0 };
 	char *buf = NULL;
 	size_t len = 0, i;
 	FILE *f;
-	int c, err;
+	int err;
 
-	while ((c = cmd_getopt(argc, argv, "o:r:", longopts)) != -1) {
-		switch (c) {
-		case 'o':
-			output = optarg;
-			break;
-		case 'r':
-			root = optarg;
-			break;
-		default:
-			return EXIT_USAGE;
-		}
-	}
-	if (optind < argc)
-		return usage_error("unexpected argument '%s'", argv[optind]);
-	if (!output) {
-		fleet_path(root, NFD_DEFAULT, outpath, sizeof(outpath));
-		output = outpath;
-	}
+	err = fleet_getopt(argc, argv, "o:r:", longopts, NFD_DEFAULT, &o, NULL,
+			   NULL);
+	if (err)
+		return err;
 
-	err = collect(root, &l);
+	err = collect(o.root, &l);
 	if (err) {
 		if (err != -EINVAL)
 			errmsg("cannot list PCI devices: %s", strerror(-err));
@@ -175,19 +160,13 @@ int cmd_nfd(int argc, char **argv)
 		fprintf(f, "%s=%s\n", l.v[i].key, l.v[i].value);
 	fclose(f);
 
-	if (strcmp(output, "-")) {
-		err = fleet_write_atomic(output, buf, len, 0644);
-		if (err) {
-			errmsg("cannot write %s: %s", output, strerror(-err));
-			free(buf);
-			return EXIT_FAIL;
-		}
+	err = fleet_write_output(&o, buf, len);
+	if (err) {
+		free(buf);
+		return err;
 	}
 	open_json_object(NULL);
-	if (strcmp(output, "-"))
-		print_string("output", "# %s\n", output);
-	else
-		print_null("output", NULL);
+	fleet_print_output(&o, "# %s\n");
 	open_json_object("labels");
 	for (i = 0; i < l.n; i++) {
 		print_text("%s=", l.v[i].key);

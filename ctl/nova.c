@@ -26,7 +26,6 @@
 #include "fleet.h"
 #include "gptctl.h"
 #include "print.h"
-#include "sysfile.h"
 
 #define NOVA_MAX_IDS	64
 
@@ -83,6 +82,17 @@ static void spec_line(const char *key, const char *addr, const char *alias,
 	close_json_object();
 }
 
+/* --by addr|id */
+static int by_opt(int c, const char *arg, void *by_addr)
+{
+	(void)c;
+	if (!strcmp(arg, "id"))
+		*(bool *)by_addr = false;
+	else if (strcmp(arg, "addr"))
+		return usage_error("--by takes addr or id, not '%s'", arg);
+	return 0;
+}
+
 int cmd_nova(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -91,35 +101,19 @@ int cmd_nova(int argc, char **argv)
 		{ "root", required_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *root = NULL, *pci_ids = FLEET_PCI_IDS;
+	struct fleet_opts o;
 	struct nova_id ids[NOVA_MAX_IDS];
 	struct fleet_dev *d;
 	size_t n, nids = 0, i, j;
 	bool by_addr = true;
-	int c, err;
+	int err;
 
-	while ((c = cmd_getopt(argc, argv, "b:i:r:", longopts)) != -1) {
-		switch (c) {
-		case 'b':
-			if (!strcmp(optarg, "id"))
-				by_addr = false;
-			else if (strcmp(optarg, "addr"))
-				return usage_error("--by takes addr or id, not '%s'", optarg);
-			break;
-		case 'i':
-			pci_ids = optarg;
-			break;
-		case 'r':
-			root = optarg;
-			break;
-		default:
-			return EXIT_USAGE;
-		}
-	}
-	if (optind < argc)
-		return usage_error("unexpected argument '%s'", argv[optind]);
+	err = fleet_getopt(argc, argv, "b:i:r:", longopts, NULL, &o, by_opt,
+			   &by_addr);
+	if (err)
+		return err;
 
-	err = fleet_scan(root, &d, &n);
+	err = fleet_scan(o.root, &d, &n);
 	if (err) {
 		errmsg("cannot list PCI devices: %s", strerror(-err));
 		return EXIT_FAIL;
@@ -131,9 +125,9 @@ int cmd_nova(int argc, char **argv)
 	open_json_array("device_spec");
 	for (i = 0; i < n; i++) {
 		char a[GPUPT_ADDR_STRLEN], pciname[256];
+		bool named;
 
-		if (fleet_is_bridge(&d[i]) || !d[i].has_driver ||
-		    !driver_is_vfio(d[i].driver))
+		if (!fleet_is_vfio(&d[i]))
 			continue;
 		addr_format(&d[i].addr, a);
 		if (d[i].addr.domain > 0xffff) {
@@ -151,12 +145,9 @@ int cmd_nova(int argc, char **argv)
 			}
 			ids[j].vendor = d[i].vendor;
 			ids[j].device = d[i].device;
-			err = fleet_pci_ids_name(pci_ids, d[i].vendor, d[i].device,
-						 pciname, sizeof(pciname));
-			if (err < 0)
-				errmsg("warning: cannot read %s: %s", pci_ids,
-				       strerror(-err));
-			alias_name(err > 0 ? pciname : NULL, &ids[j], ids[j].alias,
+			named = fleet_pci_name(&o, d[i].vendor, d[i].device, pciname,
+					       sizeof(pciname));
+			alias_name(named ? pciname : NULL, &ids[j], ids[j].alias,
 				   sizeof(ids[j].alias));
 			nids++;
 			if (!by_addr)
