@@ -23,6 +23,17 @@ const char *const setup_default_softdeps[] = {
 	NULL,
 };
 
+bool setup_list_opt(int c, const char *arg, struct setup_list_args *a)
+{
+	if (c == 'i')
+		a->ids = arg;
+	else if (c == 'a')
+		a->addrs = arg;
+	else
+		return false;
+	return true;
+}
+
 int setup_parse_lists(const char *ids, const char *addrs, char **ids_out,
 		      char **addrs_out)
 {
@@ -109,25 +120,17 @@ int cmd_cmdline(int argc, char **argv)
 		{ "addrs", required_argument, NULL, 'a' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *ids_arg = NULL, *addrs_arg = NULL, *p;
+	struct setup_list_args la = { NULL, NULL };
 	char *ids, *addrs, *words;
+	const char *p;
 	int c, ret;
 
-	while ((c = cmd_getopt(argc, argv, "", opts)) != -1) {
-		switch (c) {
-		case 'i':
-			ids_arg = optarg;
-			break;
-		case 'a':
-			addrs_arg = optarg;
-			break;
-		default:
+	while ((c = cmd_getopt(argc, argv, "", opts)) != -1)
+		if (!setup_list_opt(c, optarg, &la))
 			return EXIT_USAGE;
-		}
-	}
 	if (optind != argc)
 		return usage_error("cmdline: unexpected argument '%s'", argv[optind]);
-	ret = setup_parse_lists(ids_arg, addrs_arg, &ids, &addrs);
+	ret = setup_parse_lists(la.ids, la.addrs, &ids, &addrs);
 	if (ret)
 		return ret;
 	words = setup_cmdline_words(ids, addrs);

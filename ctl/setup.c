@@ -597,7 +597,8 @@ int cmd_setup(int argc, char **argv)
 		{ "root", required_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *ids_arg = NULL, *addrs_arg = NULL, *why;
+	struct setup_list_args la = { NULL, NULL };
+	const char *why;
 	bool undo = false, apply_cmdline = false;
 	char *ids = NULL, *addrs = NULL, *words = NULL, root[PATH_MAX];
 	struct setup s = { .root = "" };
@@ -606,13 +607,9 @@ int cmd_setup(int argc, char **argv)
 	int ch, ret, err;
 
 	while ((ch = cmd_getopt(argc, argv, "", opts)) != -1) {
+		if (setup_list_opt(ch, optarg, &la))
+			continue;
 		switch (ch) {
-		case 'i':
-			ids_arg = optarg;
-			break;
-		case 'a':
-			addrs_arg = optarg;
-			break;
 		case 'n':
 			s.dry_run = true;
 			break;
@@ -640,13 +637,13 @@ int cmd_setup(int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	if (undo) {
-		if (ids_arg || addrs_arg || apply_cmdline)
+		if (la.ids || la.addrs || apply_cmdline)
 			return usage_error("--undo takes no --ids, --addrs or --apply-cmdline");
 		ret = setup_undo(&s);
 		setup_free(&s);
 		return ret;
 	}
-	ret = setup_parse_lists(ids_arg, addrs_arg, &ids, &addrs);
+	ret = setup_parse_lists(la.ids, la.addrs, &ids, &addrs);
 	if (ret)
 		return ret;
 	words = setup_cmdline_words(ids, addrs);

@@ -20,6 +20,17 @@
  */
 extern const char *const setup_default_softdeps[];
 
+/* The --ids and --addrs arguments, as given. */
+struct setup_list_args {
+	const char *ids, *addrs;
+};
+
+/*
+ * Take option @c (from cmd_getopt()) with argument @arg into @a if it is
+ * --ids ('i') or --addrs ('a'): true when it was one of them.
+ */
+bool setup_list_opt(int c, const char *arg, struct setup_list_args *a);
+
 /*
  * Validate --ids/--addrs (either may be NULL, not both) into canonical
  * comma lists (malloc'd, NULL when the option was not given).  Prints the
