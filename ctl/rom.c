@@ -134,6 +134,15 @@ static struct rom_report *rom_report_new(const uint8_t *buf, size_t len)
 	return r;
 }
 
+/* rom_report_new(), then free @buf. */
+static struct rom_report *rom_report_take(uint8_t *buf, size_t len)
+{
+	struct rom_report *r = rom_report_new(buf, len);
+
+	free(buf);
+	return r;
+}
+
 static int rom_check(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -177,12 +186,10 @@ static int rom_check(int argc, char **argv)
 		errmsg("%s: %s", file, strerror(-err));
 		return EXIT_FAIL;
 	}
-	r = rom_report_new(buf, len);
-	free(buf);
+	r = rom_report_take(buf, len);
 	if (!r)
 		return EXIT_FAIL;
 
-	print_begin(gopts.json);
 	open_json_object(NULL);
 	print_string("file", "%s:", file);
 	print_uint("size", " %llu bytes", r->size);
@@ -281,7 +288,6 @@ static int rom_trim(int argc, char **argv)
 		errmsg("%s: %s", argv[optind + 1], strerror(-err));
 		goto out;
 	}
-	print_begin(gopts.json);
 	open_json_object(NULL);
 	print_string("output", "%s:", argv[optind + 1]);
 	print_uint("size", " wrote %llu bytes", r->end - r->lead);
@@ -397,12 +403,10 @@ static int rom_dump(int argc, char **argv)
 		errmsg("%s: %s", file, strerror(-err));
 		return EXIT_FAIL;
 	}
-	r = rom_report_new(buf, len);
-	free(buf);
+	r = rom_report_take(buf, len);
 	if (!r)
 		return EXIT_FAIL;
 
-	print_begin(gopts.json);
 	open_json_object(NULL);
 	print_string("device", "%s:", name);
 	print_string("file", " wrote %s", file);
