@@ -82,6 +82,7 @@ set +e
 	grep -h '^# booted ' "$RIG_LOGDIR/check-all.log" |
 		sed -n 's/.* in \([0-9]*\) ms.*/\1/p' | sort -n |
 		awk '{ a[NR] = $1 } END { if (NR) printf "boots: %d, median %.0f s, min %.0f s, max %.0f s\n", NR, a[int((NR + 1) / 2)] / 1000, a[1] / 1000, a[NR] / 1000 }'
+	echo "early-boot stalls retried (guest halted before /init, see tests/vm/lib.sh vm_boot): $(grep -c '^# boot stalled' "$RIG_LOGDIR/check-all.log")"
 	grep -h '^# failnl: operations\|^# failnl: outcomes\|^# failnl: random:\|^# failnl: sweep:' \
 		"$RIG_LOGDIR/check-all.log" | sed 's/^# //'
 	"$top/tests/debug/triage.sh" "$RIG_LOGDIR"

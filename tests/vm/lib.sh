@@ -265,7 +265,7 @@ topo_e1000e() {
 #                           vm_console_send / vm_console_wait.
 vm_boot() {
 	local append="$VM_APPEND" gpupt_opts="" use_gpupt=0 mem=$RIG_MEM smp=$RIG_SMP
-	local ovmf=0 initrd="" agent=1 extra=()
+	local ovmf=0 initrd="" agent=1 extra=() args=("$@") own_initrd=1
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--append) append="$append $2"; shift 2 ;;
@@ -273,7 +273,7 @@ vm_boot() {
 		--mem) mem=$2; shift 2 ;;
 		--smp) smp=$2; shift 2 ;;
 		--ovmf) ovmf=1; shift ;;
-		--initrd) initrd=$2; shift 2 ;;
+		--initrd) initrd=$2; own_initrd=0; shift 2 ;;
 		--no-agent) agent=0; shift ;;
 		--) shift; extra=("$@"); break ;;
 		*) rig_die "vm_boot: unknown option $1" ;;
@@ -356,7 +356,15 @@ vm_boot() {
 	VM_HAS_AGENT=$agent
 	vm_qmp_init || { vm_fail_diag "QEMU did not start: $(tail -5 "$VM_RUN/qemu.log")"; rig_die "QEMU did not start"; }
 	[ $agent = 1 ] || return 0
-	local line= deadline=$((SECONDS + RIG_BOOT_TIMEOUT)) why=
+	local line= deadline=$((SECONDS + RIG_BOOT_TIMEOUT)) why= stall=
+	# A kernel that has not started the rig's /init within
+	# RIG_EARLY_BOOT_TIMEOUT has stalled in early boot: seen under TCG, on
+	# the debug kernel, as both vCPUs halted with no timer interrupt ever
+	# arriving (CPU 1 still in the firmware).  Nothing of gpupt has run
+	# then (it is loaded by /init), so the boot is retried once, with the
+	# stalled console kept; a console with any report is never retried.
+	local early_s=$((${RIG_EARLY_BOOT_TIMEOUT:-150} + ovmf * 150))
+	local early=$((SECONDS + early_s))
 	while [ -z "$why" ]; do
 		vm_read_agent line 2 && break
 		if grep -aq 'Kernel panic - not syncing' "$VM_CONSOLE"; then
@@ -365,8 +373,19 @@ vm_boot() {
 			why="QEMU exited: $(tail -3 "$VM_RUN/qemu.log")"
 		elif [ $SECONDS -ge $deadline ]; then
 			why="the agent did not come up within ${RIG_BOOT_TIMEOUT}s"
+		elif [ $own_initrd = 1 ] && [ $SECONDS -ge $early ] && [ "${VM_BOOT_RETRIED:-0}" = 0 ] &&
+		     ! grep -aq 'rig-init: started' "$VM_CONSOLE" && ! grep -Eaq -- "$RIG_CONSOLE_BAD" "$VM_CONSOLE"; then
+			stall="the kernel did not reach the rig's /init within ${early_s}s"
+			why=$stall
 		fi
 	done
+	if [ -n "$stall" ]; then
+		echo "# boot stalled in early boot ($stall; console ${VM_CONSOLE#"$RIG_TOP"/}, vCPU state: $(vm_stall_state)); retrying once"
+		vm_stop
+		local VM_BOOT_RETRIED=1
+		vm_boot "${args[@]}"
+		return
+	fi
 	[ -z "$why" ] && [ "${line%% *}" != READY ] && why="the agent said '$line' instead of READY"
 	[ -z "$why" ] && [ -s "$VM_RUN/share/setup.err" ] &&
 		why="the guest agent's setup failed: $(head -5 "$VM_RUN/share/setup.err" | tr '\n' ' ')"
@@ -576,6 +595,14 @@ vm_monitor() {
 	printf '%s' "$out"
 	case $out in *rror*|*"not found"*|*"Bus '"*) return 1 ;; esac
 	return 0
+}
+
+# vm_stall_state: one line on every vCPU (instruction pointer, halted or
+# not), from the monitor's `info registers -a`: for a guest that stopped
+# making progress.
+vm_stall_state() {
+	vm_monitor "info registers -a" 2>/dev/null |
+		awk '/^CPU#/ { cpu = $1 } /[ER]IP=/ { for (i = 1; i <= NF; i++) if ($i ~ /^[ER]IP=|^HLT=/) s = s " " $i; printf "%s%s:%s", sep, cpu, s; sep = ","; s = "" }'
 }
 
 # vm_qmp_wait_event NAME [TIMEOUT]: waits for a QMP event (e.g. DEVICE_DELETED).
