@@ -19,6 +19,7 @@ set -u
 dir=${1:-$(cd "$(dirname "$0")/../.." && pwd)/build/debug-logs}
 pat='KASAN:|KFENCE:|UBSAN:|WARNING:|BUG:|Oops|general protection fault|Kernel panic|hung task|blocked for more than|possible circular locking|suspicious RCU|sleeping function called|scheduling while atomic|soft lockup|hard LOCKUP|detected stalls'
 
+known=$(dirname "$0")/known-upstream
 shopt -s nullglob
 tmp=$(mktemp)
 for f in "$dir"/*.console.log; do
@@ -41,6 +42,12 @@ for f in "$dir"/*.console.log; do
 			*BUG:*) k=BUG ;;
 			*) k=Oops ;;
 			esac
+			# first lines listed in known-upstream (the rig's console
+			# check also matches the report's stack; this is a listing)
+			while IFS=$'\t' read -r kh _; do
+				case $kh in '#'*|'') continue ;; esac
+				[[ $line =~ $kh ]] && { k="$k(known upstream)"; break; }
+			done <"$known"
 			printf '%s\t%s\t%s\n' "$k" "$line" "$name"
 		done >>"$tmp"
 done

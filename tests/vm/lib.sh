@@ -675,12 +675,39 @@ vm_dmesg_clean() {
 # vm_console_check: fails (and prints the lines) if any guest console of
 # this test shows a kernel warning, bug, oops or hung task.
 RIG_CONSOLE_BAD='WARNING:|BUG:|Oops|general protection fault|hung task|blocked for more than|Kernel panic|KASAN|UBSAN|kernel BUG|possible circular locking|suspicious RCU'
+# On the debug kernel (GPUPT_DEBUG_KERNEL=1) a report listed in
+# tests/debug/known-upstream (reproduced without gpupt) is counted and
+# named instead; any other report still fails.
+RIG_KNOWN_UPSTREAM=${RIG_KNOWN_UPSTREAM:-$RIG_TOP/tests/debug/known-upstream}
+# rig_console_reports KNOWN CONSOLE: one line per report in CONSOLE,
+# "BAD<TAB>first line" or "KNOWN<TAB>what it is" (KNOWN: the list file, or
+# /dev/null for none).
+rig_console_reports() {
+	awk -v bad="$RIG_CONSOLE_BAD" -v kf="$1" '
+	function finish(   i, m) {
+		m = "BAD\t" head
+		for (i = 1; i <= nk; i++)
+			if (head ~ kh[i] && blk ~ kb[i]) { m = "KNOWN\t" kd[i]; break }
+		print m
+		inblk = 0
+	}
+	FILENAME == kf { if ($0 !~ /^#/ && NF >= 3) { nk++; kh[nk] = $1; kb[nk] = $2; kd[nk] = $3 }; next }
+	{ sub(/\r$/, "") }
+	inblk { blk = blk "\n" $0; if ($0 ~ /---\[ end trace|\] =+$/ || ++n > 300) finish(); next }
+	$0 ~ bad { inblk = 1; head = $0; blk = $0; n = 0 }
+	END { if (inblk) finish() }' FS='\t' "$1" FS=' ' "$2"
+}
 vm_console_check() {
-	local f bad=0
+	local f bad=0 known=/dev/null r
+	[ "${GPUPT_DEBUG_KERNEL:-0}" = 1 ] && [ -f "$RIG_KNOWN_UPSTREAM" ] && known=$RIG_KNOWN_UPSTREAM
 	for f in "$RIG_LOGDIR/$RIG_NAME".*.console.log; do
 		[ -f "$f" ] || continue
-		if grep -Ea -- "$RIG_CONSOLE_BAD" "$f" >/dev/null; then
+		r=$(rig_console_reports "$known" "$f")
+		grep '^KNOWN' <<<"$r" | cut -f2 | sort | uniq -c |
+			sed "s|^ *\([0-9]*\) |# known upstream report in ${f#"$RIG_TOP"/}, not gpupt's (tests/debug/known-upstream), \1x: |"
+		if grep -q '^BAD' <<<"$r"; then
 			echo "# kernel reports in ${f#"$RIG_TOP"/}:"
+			grep '^BAD' <<<"$r" | cut -f2 | sed 's/^/#   report: /'
 			grep -Ea -B2 -A12 -- "$RIG_CONSOLE_BAD" "$f" | head -60 | sed 's/^/#   /'
 			bad=1
 		fi
