@@ -14,6 +14,7 @@
 # lockup, RCU stall), WARNING, BUG, Oops (and general protection fault,
 # panic).  Timestamps, CPU and PID numbers and addresses are folded so
 # that the same report from several boots is counted as one.
+# Reports whose first line is listed in known-upstream are marked KIND/known-upstream.
 # Exit status: 0 when there is no report, 1 otherwise.
 set -u
 dir=${1:-$(cd "$(dirname "$0")/../.." && pwd)/build/debug-logs}
@@ -26,10 +27,10 @@ for f in "$dir"/*.console.log; do
 	name=${f##*/}
 	name=${name%.console.log}
 	grep -aE -- "$pat" "$f" | tr -d '\r' |
-		sed -E 's/^\[ *[0-9]+\.[0-9]+\] //; s/CPU: ?[0-9]+/CPU: N/g; s/PID: ?[0-9]+/PID: N/g;
-			s/0x[0-9a-f]+(\/0x[0-9a-f]+)?/0x./g; s/[0-9a-f]{12,16}/X/g;
-			s/task [^ ]+:[0-9]+ /task T /; s/for more than [0-9]+ seconds/for more than N seconds/' |
-		while IFS= read -r line; do
+		while IFS= read -r raw; do
+			line=$(sed -E 's/^\[ *[0-9]+\.[0-9]+\] //; s/CPU: ?[0-9]+/CPU: N/g; s/PID: ?[0-9]+/PID: N/g;
+				s/0x[0-9a-f]+(\/0x[0-9a-f]+)?/0x./g; s/[0-9a-f]{12,16}/X/g;
+				s/task [^ ]+:[0-9]+ /task T /; s/for more than [0-9]+ seconds/for more than N seconds/' <<<"$raw")
 			case $line in
 			*KASAN:*) k=KASAN ;;
 			*KFENCE:*) k=KFENCE ;;
@@ -46,7 +47,7 @@ for f in "$dir"/*.console.log; do
 			# check also matches the report's stack; this is a listing)
 			while IFS=$'\t' read -r kh _; do
 				case $kh in '#'*|'') continue ;; esac
-				[[ $line =~ $kh ]] && { k="$k(known upstream)"; break; }
+				[[ $raw =~ $kh ]] && { k="$k/known-upstream"; break; }
 			done <"$known"
 			printf '%s\t%s\t%s\n' "$k" "$line" "$name"
 		done >>"$tmp"
