@@ -28,7 +28,9 @@ JOBS=${JOBS:-$(nproc)}
 # The options on top of defconfig + kvm_guest.config.  What the rig and the
 # suite need (t70: user namespaces; t75: nvme with SR-IOV; t57/t73:
 # QEMU's q35 keeps PCI hotplug in ACPI (_OSC refuses native PCIe hotplug),
-# so device_del needs acpiphp, as in Debian's config), then the debug
+# so device_del needs acpiphp, as in Debian's config; t38: strace decodes a
+# generic-netlink message only when sock_diag tells it the socket's
+# protocol, so NETLINK_DIAG, as in Debian's config), then the debug
 # options of issue 9.
 OPTS=(
 	-e PCI -e PCIEPORTBUS -e HOTPLUG_PCI -e HOTPLUG_PCI_PCIE
@@ -47,6 +49,7 @@ OPTS=(
 	-m E1000E -e NETDEVICES -e ETHERNET -e NET_VENDOR_INTEL
 	-e EFI -e EFI_STUB -e GENERIC_NETLINK
 	-e NAMESPACES -e USER_NS -m BLK_DEV_NVME
+	-e INET -e UNIX -e NETLINK_DIAG -e UNIX_DIAG -e INET_DIAG
 	-d DRM_I915 -d DEBUG_INFO -d DEBUG_INFO_DWARF4
 	-d DEBUG_INFO_DWARF5 -e DEBUG_INFO_NONE -d DEBUG_INFO_BTF
 	-e KASAN -e KASAN_INLINE -d KASAN_OUTLINE -e KASAN_GENERIC
@@ -147,7 +150,7 @@ for o in KASAN KASAN_INLINE PROVE_LOCKING DEBUG_ATOMIC_SLEEP DEBUG_LIST \
 	 DETECT_HUNG_TASK SOFTLOCKUP_DETECTOR KFENCE UBSAN UBSAN_BOUNDS \
 	 DEBUG_KOBJECT_RELEASE FAULT_INJECTION FAILSLAB \
 	 FAULT_INJECTION_DEBUG_FS INTEL_IOMMU IRQ_REMAP HOTPLUG_PCI_PCIE \
-	 9P_FS NET_9P_VIRTIO USER_NS HOTPLUG_PCI_ACPI; do
+	 9P_FS NET_9P_VIRTIO USER_NS HOTPLUG_PCI_ACPI NETLINK_DIAG; do
 	grep -q "^CONFIG_$o=y" .config || { echo "debug-kernel: CONFIG_$o not set" >&2; exit 1; }
 done
 for o in VFIO_PCI DRM_BOCHS SND_HDA_INTEL E1000E BLK_DEV_NVME; do

@@ -65,7 +65,9 @@ mkdir -p "$RIG_LOGDIR"
 run="$top/build/debug-run"
 rm -rf "$run"
 mkdir -p "$run/build"
-for d in tests ctl kmod include; do ln -s "$top/$d" "$run/$d"; done
+for d in "$top"/*; do
+	[ "${d##*/}" = build ] || ln -s "$d" "$run/${d##*/}"
+done
 
 t0=$SECONDS
 rc=0

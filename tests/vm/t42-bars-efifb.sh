@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 # t42-bars-efifb (issue 4, test 2): with OVMF as the firmware, the boot VGA's
 # BAR0 holds the firmware framebuffer (OVMF's GOP, handed to efifb by the
-# kernel's EFI stub).  gptctl bars reports BAR0 reserved by efifb and names
-# the boot option that frees it; booted with that option, the reservation
-# and the finding are gone.
+# kernel's EFI stub).  gptctl bars reports BAR0 reserved by efifb (or by
+# sysfb's BOOTFB on kernels that use simpledrm) and names the boot option
+# that frees it; booted with that option, the reservation and the finding
+# are gone.
 #
 #   OVMF (pflash)
 #   pcie.0
@@ -24,20 +25,31 @@ bars() {	# -> $S/bars.json, $S/bars.txt
 }
 S=$VM_RUN/share
 
-t_check "efifb drives the OVMF framebuffer" eval \
-	'assert_match "efifb" "$(vm_run "grep -i efifb /proc/iomem; dmesg | grep -i \"efifb: framebuffer\"")"'
+# Which firmware-framebuffer driver holds it depends on the kernel's
+# config: Debian's 6.1 registers an efi-framebuffer for efifb; kernels with
+# CONFIG_SYSFB_SIMPLEFB (defconfig, hence the debug kernel; newer distros)
+# register sysfb's "BOOTFB" simple-framebuffer, taken by simpledrm or
+# simplefb.  Each has its own remedy, and gptctl must name the right one.
+FB=$(vm_run "grep -o -m1 -E 'efifb|BOOTFB' /proc/iomem")
+case $FB in
+efifb) OPT=video=efifb:off ;;
+BOOTFB) OPT=initcall_blacklist=sysfb_init ;;
+*) OPT= ;;
+esac
+t_check "a firmware framebuffer holds the OVMF framebuffer (efifb or sysfb's BOOTFB): '$FB'" \
+	eval '[ -n "$OPT" ] || { vm_run "cat /proc/iomem"; false; }'
 t_check "gptctl bars 01:00.0" bars
-t_check "BAR0 is reported reserved by efifb" eval \
-	'assert_eq "efifb" "$(jq -r ".[0].bars[] | select(.index == 0) | .reserved_by | join(\",\")" "$S/bars.json")" "BAR0 reserved_by"'
-t_check "the finding names the boot option: video=efifb:off" eval \
-	'assert_eq "0 boot with video=efifb:off" "$(jq -r ".[0].findings[] | \"\(.bar) \(.remedy)\"" "$S/bars.json")" findings'
+t_check "BAR0 is reported reserved by $FB" eval \
+	'assert_match "^$FB(,|$)" "$(jq -r ".[0].bars[] | select(.index == 0) | .reserved_by | join(\",\")" "$S/bars.json")" "BAR0 reserved_by"'
+t_check "the finding names the boot option: $OPT" eval \
+	'assert_eq "0 boot with $OPT" "$(jq -r "[.[0].findings[] | \"\(.bar) \(.remedy)\"] | unique | .[]" "$S/bars.json")" findings'
 t_check "the text output says it next to the BAR" eval \
-	'assert_match "! BAR 0 is reserved by efifb \(firmware framebuffer\): boot with video=efifb:off" "$(cat "$S/bars.txt")"'
+	'assert_match "! BAR 0 is reserved by $FB \(firmware framebuffer\): boot with $OPT" "$(cat "$S/bars.txt")"'
 
 # The remedy works: boot again with it.
-vm_boot --ovmf --append "no_timer_check video=efifb:off"
+vm_boot --ovmf --append "no_timer_check $OPT"
 S=$VM_RUN/share
-t_check "booted with video=efifb:off: gptctl bars 01:00.0" bars
+t_check "booted with $OPT: gptctl bars 01:00.0" bars
 t_check "BAR0 is no longer reserved" eval \
 	'assert_eq "" "$(jq -r ".[0].bars[] | select(.index == 0) | .reserved_by | join(\",\")" "$S/bars.json")" "BAR0 reserved_by"'
 t_check "and there is nothing to fix" eval \

@@ -27,16 +27,29 @@ command -v unshare >/dev/null && command -v update-initramfs >/dev/null ||
 
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/gpupt-t62.XXXXXX")
 trap 'rm -rf "$scratch"' EXIT
-moddir=$(readlink -f "/lib/modules/$RIG_KVER")
+moddir=$(readlink -f /lib/modules)/$RIG_KVER
 
+# A kernel that is not installed on the host (the debug kernel, the kernel
+# matrix) is installed into the overlays as a package would: its module
+# tree, /boot/config-KVER, and a vmlinuz and an initrd in /boot for
+# update-initramfs -u -k all to find and update.
 unshare -m --propagation private bash -c '
 	set -e
-	s=$1 kver=$2 moddir=$3 ko=$4 gptctl=$5
-	for d in /etc /var/lib /boot "$moddir"; do
+	s=$1 kver=$2 moddir=$3 ko=$4 gptctl=$5 rigmods=$6
+	for d in /etc /var/lib /boot "${moddir%/*}"; do
 		n=$(echo "$d" | tr / _)
 		mkdir -p "$s/ov/$n/u" "$s/ov/$n/w"
 		mount -t overlay overlay -o "lowerdir=$d,upperdir=$s/ov/$n/u,workdir=$s/ov/$n/w" "$d"
 	done
+	if [ ! -e "$moddir/modules.dep" ]; then
+		mkdir -p "$moddir"
+		cp -a "$rigmods"/. "$moddir"/
+		[ -e "/boot/config-$kver" ] || cp "$rigmods/build/.config" "/boot/config-$kver"
+		# linux-version list (update-initramfs -k all) goes by
+		# /boot/vmlinuz-*; -u updates only an initrd that exists
+		[ -e "/boot/vmlinuz-$kver" ] || : >"/boot/vmlinuz-$kver"
+		[ -e "/boot/initrd.img-$kver" ] || : >"/boot/initrd.img-$kver"
+	fi
 	mkdir -p "$moddir/updates"
 	cp "$ko" "$moddir/updates/gpupt.ko"
 	depmod "$kver"
@@ -45,7 +58,7 @@ unshare -m --propagation private bash -c '
 	"$gptctl" setup --ids 1234:1111 >"$s/setup.out" 2>"$s/setup.err"
 	echo $? >"$s/setup.rc"
 	cp "/boot/initrd.img-$kver" "$s/initrd.img"
-' _ "$scratch" "$RIG_KVER" "$moddir" "$GPUPT_KO" "$RIG_GPTCTL" >"$scratch/ns.log" 2>&1
+' _ "$scratch" "$RIG_KVER" "$moddir" "$GPUPT_KO" "$RIG_GPTCTL" "$RIG_HOST_MODDIR" >"$scratch/ns.log" 2>&1
 
 t_check "setup --ids 1234:1111 (update-initramfs included) exits 0" \
 	eval '[ "$(cat "$scratch/setup.rc" 2>/dev/null)" = 0 ] ||
