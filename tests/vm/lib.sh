@@ -684,10 +684,17 @@ RIG_KNOWN_UPSTREAM=${RIG_KNOWN_UPSTREAM:-$RIG_TOP/tests/debug/known-upstream}
 # /dev/null for none).
 rig_console_reports() {
 	awk -v bad="$RIG_CONSOLE_BAD" -v kf="$1" '
+	function body(i,   n, j, p) {	# every &&-separated ERE of kb[i]
+		n = split(kb[i], p, / *&& */)
+		for (j = 1; j <= n; j++)
+			if (blk !~ p[j])
+				return 0
+		return 1
+	}
 	function finish(   i, m) {
 		m = "BAD\t" head
 		for (i = 1; i <= nk; i++)
-			if (head ~ kh[i] && blk ~ kb[i]) { m = "KNOWN\t" kd[i]; break }
+			if (head ~ kh[i] && body(i)) { m = "KNOWN\t" kd[i]; break }
 		print m
 		inblk = 0
 	}
