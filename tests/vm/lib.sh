@@ -891,6 +891,8 @@ t_done() {
 	vm_save_dmesg
 	if out=$(vm_console_check); then
 		t_ok "no kernel WARNING/BUG/Oops/hung task on the guest console"
+		# reports that are not gpupt's (debug kernel) are said, not hidden
+		[ -n "$out" ] && printf '%s\n' "$out"
 	else
 		T_NUM=$((T_NUM + 1)); T_FAILED=$((T_FAILED + 1))
 		echo "not ok $T_NUM - no kernel WARNING/BUG/Oops/hung task on the guest console"
