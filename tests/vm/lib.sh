@@ -323,7 +323,7 @@ vm_boot() {
 	[ $agent = 1 ] && cmdline="$cmdline panic=-1 oops=panic"
 	cmdline="$cmdline $append"
 	VM_QEMU=(qemu-system-x86_64 -name "rig-$RIG_NAME" -nodefaults -no-user-config
-		-accel tcg -machine q35 -cpu max -smp "$smp" -m "$mem"
+		-accel "${RIG_ACCEL:-tcg}" -machine q35 -cpu max -smp "$smp" -m "$mem"
 		-device intel-iommu,intremap=on,caching-mode=on
 		-display none -vga none -nic none -no-reboot "${fw[@]}"
 		-kernel "$RIG_VMLINUZ" -initrd "$initrd" -append "$cmdline"
