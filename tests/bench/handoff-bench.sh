@@ -21,7 +21,7 @@
 #              echo FN >drivers_probe; shell builtins only, no process
 # and prints the medians and the ratios (and, as a "best:" line, the
 # minima: the rig's host is shared, and a round that was descheduled
-# says nothing about gpupt).  Goals (issue 3), at N = 8:
+# says nothing about gpupt).  Goals, at N = 8:
 #   gptctl <= 0.25 x driverctl;  gptctl - start <= 0.6 x floor.
 # Every method is checked to leave all functions on vfio-pci; gptctl
 # reclaim restores the start state between measurements.

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Benchmark hook for issue 4, test 3 (tests/vm/t43-field000-ovmf-slow.sh):
-# runs the field-report-000 end-to-end test (two nested OVMF boots under
+# Benchmark hook for tests/vm/t43-field000-ovmf-slow.sh: runs the
+# end-to-end test of a 256 GiB BAR under OVMF (two nested OVMF boots under
 # TCG-in-TCG) and reports its wall time and the time of each nested boot.
 # Exit status is the test's: a benchmark of a broken path is no benchmark.
 set -u

@@ -17,7 +17,7 @@
 #   curve      gptctl reset --method bus of the first N = 1, 2, 4, 8
 # Each figure is the best of RUNS (default 3) runs.  "slowest device" is the
 # longest per-device duration the kernel reported (best run); "starting
-# gptctl" is the time of `gptctl --version`, the part no kernel work can save.  Goal (issue 5): gptctl
+# gptctl" is the time of `gptctl --version`, the part no kernel work can save.  Goal: gptctl
 # takes at most 0.35 of the serial time.
 RIG_NAME=reset-bench
 . "$(dirname "$0")/../vm/lib.sh"

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-# Helpers shared by the issue-3 tests (t31..t37) and the handoff benchmark.
+# Helpers shared by the handoff tests (t31..t38, t75, t81) and the handoff benchmark.
 # Source after lib.sh.
 
 # h_drivers ADDR...: "drv drv ..." ("-" for none), one guest command.

@@ -3,8 +3,7 @@
 # t01-rig-initrd-slow: the rig boots a foreign initrd (Debian's own, made by
 # initramfs-tools) without its agent and drives it over the serial console,
 # as the initramfs tests do.  Slow (udev in the initrd: 40-100 s under TCG),
-# so make check-slow only; the initramfs test of issue 6 covers it in make
-# check.
+# so make check-slow only; t62-initramfs covers it in make check.
 #
 #   pcie.0
 #   └── 00:01.0 pcie-root-port rp1

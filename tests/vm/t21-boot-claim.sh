@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# t21-boot-claim (issue 2, test 1): gpupt loaded from the initramfs, before
+# t21-boot-claim: gpupt loaded from the initramfs, before
 # any other module, holds a GPU and its audio function; the display and
 # audio drivers loaded afterwards leave them alone and take only the GPU
 # gpupt does not hold.

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# t22-cmdline-ids (issue 2, test 2): the same boot claim, but the ids come
+# t22-cmdline-ids: the same boot claim, but the ids come
 # from the kernel command line (gpupt.ids=) and the module from modprobe,
 # as on a host whose initramfs does not carry gpupt.
 #

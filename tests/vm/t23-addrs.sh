@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# t23-addrs (issue 2, test 3): addrs= claims one of two identical devices,
+# t23-addrs: addrs= claims one of two identical devices,
 # whatever their ID, and leaves the other alone; both address forms
 # ([domain:]bus:dev.fn) work.
 #

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# t24-bad-ids (issue 2, test 4): malformed ids= entries are reported in
+# t24-bad-ids: malformed ids= entries are reported in
 # dmesg with their text and skipped; the module still loads and claims the
 # valid entry.
 #

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# t25-list-sysfs (issue 2, test 5): `gptctl -j list` agrees with sysfs in
+# t25-list-sysfs: `gptctl -j list` agrees with sysfs in
 # the same guest for every key, covers exactly the devices the dump promises
 # (display class, held, asked for, and their slot siblings), and uses the
 # JSON types of the contract.

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# t26-group-viability (issue 2, test 6): a function held by gpupt does not
+# t26-group-viability: a function held by gpupt does not
 # make its IOMMU group unviable for vfio (driver_managed_dma): with fn 0 on
 # gpupt and fn 1 on vfio-pci, a nested QEMU accepts fn 1.  The control: with
 # fn 0 on a host driver (bochs-drm) the same nested QEMU is refused.

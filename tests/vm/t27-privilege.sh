@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# t27-privilege (issue 2, test 7): an unprivileged user can list, but cannot
+# t27-privilege: an unprivileged user can list, but cannot
 # claim: the kernel answers EPERM (GENL_ADMIN_PERM) and gptctl says
 # "Operation not permitted".
 #

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# t28-bad-input (issue 2, test 8): an unknown address, a malformed address,
+# t28-bad-input: an unknown address, a malformed address,
 # and a claim of a device bound to another driver without --force each give
 # gptctl's documented exit status (1 failed, 2 usage) and a message that
 # says what and why, with no kernel warning.  Then the way it is meant to

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# t31-handoff-roundtrip (issue 3, test 1): a GPU and its audio function,
+# t31-handoff-roundtrip: a GPU and its audio function,
 # held by gpupt, go to vfio-pci as one group, come back to gpupt, and are
 # then released to their host drivers.
 #

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# t32-handoff-from-host-driver (issue 3, test 2): a GPU the host's drivers
+# t32-handoff-from-host-driver: a GPU the host's drivers
 # own (bochs-drm, snd_hda_intel) is not taken without --force; --dry-run
 # shows why; --force moves the whole group to vfio-pci.
 #

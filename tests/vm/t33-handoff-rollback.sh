@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# t33-handoff-rollback (issue 3, test 3): the second function's bind fails
+# t33-handoff-rollback: the second function's bind fails
 # for real; the first function, already moved, goes back to its original
 # driver, nothing is left driverless, and the error names the function.
 #

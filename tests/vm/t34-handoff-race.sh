@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# t34-handoff-race (issue 3, test 4): while a loop keeps asking the host
+# t34-handoff-race: while a loop keeps asking the host
 # drivers to take the functions (snd_hda_intel's bind file, bochs-drm's
 # bind file, drivers_probe), gpupt moves the group back and forth; no
 # function ever ends on a host driver, not even for an instant a sampler

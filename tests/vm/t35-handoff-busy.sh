@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# t35-handoff-busy (issue 3, test 5): while a nested QEMU holds the vfio
+# t35-handoff-busy: while a nested QEMU holds the vfio
 # group open, reclaim and release are refused quickly, name the QEMU's pid,
 # leave the nested VM running and change nothing.
 #

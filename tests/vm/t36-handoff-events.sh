@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# t36-handoff-events (issue 3, test 6): `gptctl monitor -j` receives one
+# t36-handoff-events: `gptctl monitor -j` receives one
 # event per function per transition, in order; it exits cleanly when the
 # module goes away.
 #

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# t37-handoff-idempotent (issue 3, test 7): handoff of a group that is
+# t37-handoff-idempotent: handoff of a group that is
 # already on vfio-pci succeeds and changes nothing: no unbind, no event,
 # same drivers and overrides.  Same for a second reclaim.
 #

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# t41-bars-sysfs (issue 4, test 1): gptctl bars reports every BAR, the ROM
+# t41-bars-sysfs: gptctl bars reports every BAR, the ROM
 # and the upstream bridge's windows exactly as the kernel's sysfs does
 # (/sys/bus/pci/devices/*/resource: start, end, flags), sizes as JSON
 # numbers, for a GPU with a 256 GiB 64-bit BAR and for a VGA with a ROM.

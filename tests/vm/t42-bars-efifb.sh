@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# t42-bars-efifb (issue 4, test 2): with OVMF as the firmware, the boot VGA's
+# t42-bars-efifb: with OVMF as the firmware, the boot VGA's
 # BAR0 holds the firmware framebuffer (OVMF's GOP, handed to efifb by the
 # kernel's EFI stub).  gptctl bars reports BAR0 reserved by efifb (or by
 # sysfb's BOOTFB on kernels that use simpledrm) and names the boot option

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# t43-field000-ovmf-slow (issue 4, test 3; make check-slow and make bench):
-# field report 000 end to end.  A GPU with a 256 GiB BAR2 is handed to
+# t43-field000-ovmf-slow (make check-slow and make bench):
+# a 256 GiB BAR under OVMF, end to end.  A GPU with a 256 GiB BAR2 is handed to
 # vfio-pci, gptctl qemu prints the arguments, and a nested q35 guest booted
 # with OVMF and exactly those arguments sees BAR2 assigned; the same guest
 # without the printed -fw_cfg argument sees BAR2 unassigned (OVMF's window

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# t44-qemu-args-nested (issue 4, test 4): the QEMU arguments gptctl qemu
+# t44-qemu-args-nested: the QEMU arguments gptctl qemu
 # prints for a GPU and its audio function are accepted as printed by a
 # nested QEMU, which shows both functions on one root port with the host's
 # BAR sizes.  The rig's guest plays the host; the nested QEMU (-S, never

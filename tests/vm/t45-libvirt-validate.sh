@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# t45-libvirt-validate (issue 4, test 5): every snippet gptctl libvirt prints,
+# t45-libvirt-validate: every snippet gptctl libvirt prints,
 # wrapped in a minimal q35 domain at the place its comment names, passes
 # virt-xml-validate (libvirt's own RNG schema), and so does the domain with
 # all of them at once.  The GPUs are chosen so that every kind of snippet

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# t46-bars-unplaced (issue 4, "host BARs left unassigned"): OVMF's default
+# t46-bars-unplaced: OVMF's default
 # 64-bit aperture (32 GiB) cannot hold a 256 GiB BAR, so the firmware leaves
 # it unassigned and Linux cannot place it either: the PCI core clears the
 # resource ("BAR 2: failed to assign") and sysfs shows zeros.  gptctl bars

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# t61-dkms (issue 6, test 1): `make dkms-install` builds and installs
+# t61-dkms: `make dkms-install` builds and installs
 # gpupt.ko through DKMS against Debian's 6.1 headers, `dkms status` shows
 # it installed, and the versions agree: dkms.conf's PACKAGE_VERSION (as
 # installed), MODULE_VERSION and `gptctl --version` all equal VERSION.

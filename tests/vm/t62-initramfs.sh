@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# t62-initramfs (issue 6, test 2): `gptctl setup --ids 1234:1111` on a
+# t62-initramfs: `gptctl setup --ids 1234:1111` on a
 # Debian host, then the real Debian initrd it regenerated holds the VGA.
 #
 # Host part, in a private mount namespace so that nothing leaks to the

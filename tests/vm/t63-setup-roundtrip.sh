@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# t63-setup-roundtrip (issue 6, test 3): `gptctl setup` on scratch roots.
+# t63-setup-roundtrip: `gptctl setup` on scratch roots.
 #   - --dry-run prints the diff and changes nothing (every file, mode and
 #     directory identical; no backup dir);
 #   - setup writes modprobe.d/gpupt.conf (options + the softdep list), the

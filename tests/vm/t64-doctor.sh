@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# t64-doctor (issue 6, test 4): gptctl doctor in the rig.
+# t64-doctor: gptctl doctor in the rig.
 #
 #   pcie.0                                     (intel-iommu, intremap=on)
 #   ├── 00:01.0 pcie-root-port rp1

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# t66-rom-dump (issue 6, test 6): gptctl rom dump through sysfs.
+# t66-rom-dump: gptctl rom dump through sysfs.
 #
 #   pcie.0
 #   ├── 00:01.0 pcie-root-port rp1

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# t70-privilege (issue 7, test 1): every command that changes state (claim,
+# t70-privilege: every command that changes state (claim,
 # unclaim, handoff, reclaim, release, reset) fails with EPERM for
 #   - an unprivileged uid (nobody),
 #   - root with CAP_NET_ADMIN dropped (setpriv: effective, inheritable,

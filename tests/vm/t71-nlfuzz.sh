@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# t71-nlfuzz (issue 7, test 2): tests/nlfuzz/nlfuzz sends 10,000 messages
+# t71-nlfuzz: tests/nlfuzz/nlfuzz sends 10,000 messages
 # (200,000 with GPUPT_STRESS=1) to the real gpupt family: random commands,
 # attribute types, lengths and nesting, truncated headers, out-of-range
 # addresses and flags, and well-formed requests that really claim, hand off,

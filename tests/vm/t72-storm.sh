@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# t72-storm (issue 7, test 3): 8 processes loop over claim, handoff,
+# t72-storm: 8 processes loop over claim, handoff,
 # reclaim, reset, list and unclaim on 4 functions for 10 s (120 s with
 # GPUPT_STRESS=1), each with its own netlink socket (nlfuzz -T: raw
 # requests, thousands per second, far more than 8 gptctl loops could

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# t73-surprise-removal (issue 7, test 4): while a loop works on a device,
+# t73-surprise-removal: while a loop works on a device,
 # its slot is hot-unplugged through the QEMU monitor (device_del on the
 # device under a hotplug-capable pcie-root-port: pciehp removes it, a real
 # surprise removal for the driver).  No oops, the device leaves gptctl

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# t74-rmmod-under-load (issue 7, test 5): `rmmod gpupt` while `gptctl
+# t74-rmmod-under-load: `rmmod gpupt` while `gptctl
 # monitor` listens and a `gptctl -j list` loop and a raw DEV_GET/BARS_GET
 # storm (nlfuzz -T -r: read-only) keep the
 # family busy.  The unload is clean, the functions gpupt held are left

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# t75-rollback-fault (issue 7, test 6): a multi-function handoff fails on
+# t75-rollback-fault: a multi-function handoff fails on
 # its last function through a real failure, not a mocked return value.
 # Every function ends where it started (driver and driver_override), and
 # the error names the failing function.

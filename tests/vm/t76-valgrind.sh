@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# t76-valgrind (issue 7, test 7, second half): gptctl under valgrind
+# t76-valgrind: gptctl under valgrind
 # (memcheck, --leak-check=full) for list, bars, qemu, libvirt, doctor and
 # rom check (plus rom dump, to have the GPU's own ROM to check) finds 0
 # errors and 0 bytes definitely lost.  They run in the guest, against the

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# t81-apply (issue 10, tests 6 and 1): gptctl apply converges three GPU
+# t81-apply: gptctl apply converges three GPU
 # stand-ins held by gpupt to /etc/gpupt/devices.conf, which names two of
 # them; a second apply changes nothing; a device a nested QEMU holds open
 # is reported and left alone.  The export of this guest passes promtool

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# t90-failslab (issue 9): gpupt's netlink handlers and its handoff engine
+# t90-failslab: gpupt's netlink handlers and its handoff engine
 # while slab allocations fail.  tests/debug/failnl sends well-formed
 # DEV_GET (do and dump), STATS_GET, BARS_GET, CLAIM, UNCLAIM, HANDOFF (one
 # function, a group, three groups, dry run), RECLAIM, RELEASE and RESET
