@@ -31,7 +31,7 @@ JOBS=${JOBS:-$(nproc)}
 # so device_del needs acpiphp, as in Debian's config; t38: strace decodes a
 # generic-netlink message only when sock_diag tells it the socket's
 # protocol, so NETLINK_DIAG, as in Debian's config), then the debug
-# options of issue 9.
+# options (KASAN, lockdep, UBSAN, KFENCE, failslab).
 OPTS=(
 	-e PCI -e PCIEPORTBUS -e HOTPLUG_PCI -e HOTPLUG_PCI_PCIE
 	-e HOTPLUG_PCI_ACPI

@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Offline tests of the fleet layer (issue 10): no VM, no module, nothing
-# on the host touched.  gptctl reads a fake sysfs tree (--root):
+# Offline tests of the fleet layer (apply, export, nfd, kubevirt, nova):
+# no VM, no module, nothing on the host touched.  gptctl reads a fake sysfs
+# tree (--root):
 #
 #   ROOT/sys/bus/pci/devices/
 #     0000:00:01.0  8086:29c0 060400 pcieport   (bridge: never counted)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The JSON contract of `gptctl -j list` / `show` (issue 2) and the device
+ * The JSON contract of `gptctl -j list` / `show` (gptctl.8) and the device
  * record parser: canned device records are printed through the real
  * printing path, the output is parsed back with json-c, and every key's
  * presence and type is checked.  A record is also built as a netlink nest
@@ -23,7 +23,7 @@
 #include "print.h"
 #include "unit.h"
 
-/* The issue-2 keys and their JSON types (N = "type or null"). */
+/* The keys of the contract and their JSON types (N = "type or null"). */
 static const struct {
 	const char *key;
 	enum json_type type;

@@ -9,7 +9,7 @@
  * as quoted at the top of ctl/mmio.c, worked by hand in each case.
  *
  * Also the BAR findings of gptctl bars (ctl/bars.c): each problem comes
- * with the remedy the issue names.
+ * with its remedy (firmware setting or boot option).
  *
  * Built by tests/unit/Makefile against ctl/libgptctl.a.
  */
