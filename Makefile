@@ -12,6 +12,8 @@
 #   make demo            boot a VM with two GPUs and walk through gpupt
 #   make check-kernels   build + core VM tests on every kernel of tests/kernels/matrix
 #   make dkms-install, make install   see dkms/dkms.mk
+#   make prepare-kernels, clean-kernels   see mk/kernels.mk
+#   make debug-kernel, check-debug   see mk/debug.mk
 #   make clean
 #
 # The default kernel is the running kernel's if its headers are installed,
@@ -36,7 +38,7 @@ DEBIAN_PACKAGES := \
 # driverctl: handoff benchmark baseline; libvirt-clients: virt-xml-validate
 # clang, libclang-rt-14-dev: libFuzzer harnesses (ASan/UBSan runtime); valgrind: gptctl leak checks; dkms, initramfs-tools: DKMS tests
 # debootstrap: the sid chroot of make check-kernels
-# prometheus..pci.ids: tests/fleet (issue 10): promtool check metrics, node_exporter serving the
+# prometheus..pci.ids: tests/fleet: promtool check metrics, node_exporter serving the
 #   export, python3-yaml/jsonschema for the KubeVirt patch, python3-nova (Nova's own [pci] parsers,
 #   ~200 packages), systemd-analyze verify (+ man-db for its man: check), strace (atomic rename),
 #   curl (scrape node_exporter), pci.ids (the NVIDIA plugin's names)
@@ -90,9 +92,6 @@ bench: deps
 fuzz: deps
 	tests/fuzz/run.sh $(or $(FUZZ_SECONDS),300)
 
-check-kernels: deps
-	tests/kernels/check.sh
-
 demo: deps
 	$(MAKE) all
 	tests/demo.sh
@@ -104,6 +103,7 @@ clean:
 
 .PHONY: all kmod ctl deps check check-slow stress bench fuzz check-kernels demo clean
 
-# dkms-install, dkms-uninstall, install, uninstall (ROMSETUP's)
+# dkms-install, dkms-uninstall, install, uninstall
 -include dkms/dkms.mk
 -include mk/debug.mk
+-include mk/kernels.mk

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-# mk/debug.mk: the debug-kernel runs of issue 9 (included by the top Makefile).
+# mk/debug.mk: the debug-kernel build and runs (included by the top Makefile).
 #
 #   make debug-kernel   build (once, cached in $(GPUPT_DEBUG_DIR)) a 6.1 kernel
 #                       with KASAN, lockdep, UBSAN, KFENCE and failslab

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-# mk/kernels.mk: the kernel matrix of issue 8 (included by the top Makefile).
+# mk/kernels.mk: the kernel matrix (included by the top Makefile).
 #
 #   make check-kernels     prepare 6.1, 6.1-rt, 6.12, 6.12-rt and sid's newest kernel
 #                          (cached in $(GPUPT_KCACHE)), build gpupt.ko against each with
