@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Printing device records through print.h: the JSON keys of `list` and
- * `show` (the contract in issue 2 / gptctl.8) live only here.
+ * `show` (the contract in gptctl.8) live only here.
  */
 #ifndef GPTCTL_DEVPRINT_H
 #define GPTCTL_DEVPRINT_H

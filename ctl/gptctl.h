@@ -86,7 +86,10 @@ int cmd_getopt(int argc, char **argv, const char *shortopts,
  */
 int addr_arg(const char *s, struct gpupt_addr *a);
 
-/* Subcommand handlers. */
+/*
+ * Subcommand handlers, each in the file of its name (show: list.c; unclaim:
+ * claim.c; reclaim, release: handoff.c).
+ */
 int cmd_list(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_claim(int argc, char **argv);
@@ -95,18 +98,18 @@ int cmd_handoff(int argc, char **argv);
 int cmd_reclaim(int argc, char **argv);
 int cmd_release(int argc, char **argv);
 int cmd_monitor(int argc, char **argv);
-int cmd_reset(int argc, char **argv);		/* reset.c, KRESET */
-int cmd_bars(int argc, char **argv);		/* bars.c, FRAG */
-int cmd_qemu(int argc, char **argv);		/* qemu.c, FRAG */
-int cmd_libvirt(int argc, char **argv);		/* libvirt.c, FRAG */
-int cmd_rom(int argc, char **argv);		/* rom.c, ROMSETUP */
-int cmd_setup(int argc, char **argv);		/* setup.c, ROMSETUP */
-int cmd_cmdline(int argc, char **argv);		/* cmdline.c, ROMSETUP */
-int cmd_doctor(int argc, char **argv);		/* doctor.c, ROMSETUP */
-int cmd_apply(int argc, char **argv);		/* apply.c, FLEET */
-int cmd_export(int argc, char **argv);		/* export.c, FLEET */
-int cmd_nfd(int argc, char **argv);		/* nfd.c, FLEET */
-int cmd_kubevirt(int argc, char **argv);	/* kubevirt.c, FLEET */
-int cmd_nova(int argc, char **argv);		/* nova.c, FLEET */
+int cmd_reset(int argc, char **argv);
+int cmd_bars(int argc, char **argv);
+int cmd_qemu(int argc, char **argv);
+int cmd_libvirt(int argc, char **argv);
+int cmd_rom(int argc, char **argv);
+int cmd_setup(int argc, char **argv);
+int cmd_cmdline(int argc, char **argv);
+int cmd_doctor(int argc, char **argv);
+int cmd_apply(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_nfd(int argc, char **argv);
+int cmd_kubevirt(int argc, char **argv);
+int cmd_nova(int argc, char **argv);
 
 #endif /* GPTCTL_H */
