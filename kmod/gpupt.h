@@ -14,11 +14,37 @@
 
 /* GPUPT_VERSION comes from the top-level VERSION file (Kbuild). */
 
+/* Limits used by several files. */
+/* Longest driver name gpupt reports (names are truncated to fit). */
+#define GPUPT_NAME_LEN		64
+/* More functions than this in one IOMMU group give E2BIG. */
+#define GPUPT_MAX_GROUP_FNS	256
+
 /* netlink.c */
 extern struct genl_family gpupt_genl_family;
 
 int gpupt_nl_init(void);
 void gpupt_nl_uninit(void);
+
+/*
+ * Notifications on the "events" group.  gpupt_event_new() returns a new
+ * message with the genl header for @cmd in *hdr, or NULL when nobody
+ * listens or memory is short (then there is nothing to send);
+ * gpupt_event_send() adds GPUPT_A_GENERATION and multicasts it (GFP_KERNEL),
+ * consuming @skb in every case.
+ */
+struct sk_buff *gpupt_event_new(u8 cmd, void **hdr);
+void gpupt_event_send(struct sk_buff *skb, void *hdr);
+
+/* Policy of a GPUPT_A_DEVICE nest, for parsing address nests. */
+extern const struct nla_policy gpupt_dev_policy[GPUPT_DEV_A_MAX + 1];
+
+/* GPUPT_A_FLAGS of a request, 0 when absent. */
+u32 gpupt_nl_flags(struct genl_info *info);
+
+/* record.c: device records and address nests */
+/* Fill @buf with @pdev's address, "0000:01:00.0". */
+void gpupt_dev_name(struct pci_dev *pdev, char *buf, size_t len);
 
 /*
  * Parse an address nest (DOMAIN, BUS, DEVFN; all required) and look the
@@ -43,24 +69,6 @@ struct nlattr *gpupt_nl_put_dev_locked(struct sk_buff *skb, int attrtype,
 
 /* Write an address-only nest (DOMAIN, BUS, DEVFN).  -EMSGSIZE when full. */
 int gpupt_nl_put_addr(struct sk_buff *skb, int attrtype, struct pci_dev *pdev);
-
-/*
- * Notifications on the "events" group.  gpupt_event_new() returns a new
- * message with the genl header for @cmd in *hdr, or NULL when nobody
- * listens or memory is short (then there is nothing to send);
- * gpupt_event_send() adds GPUPT_A_GENERATION and multicasts it (GFP_KERNEL),
- * consuming @skb in every case.
- */
-struct sk_buff *gpupt_event_new(u8 cmd, void **hdr);
-void gpupt_event_send(struct sk_buff *skb, void *hdr);
-
-/* Policy of a GPUPT_A_DEVICE nest, for parsing address nests. */
-extern const struct nla_policy gpupt_dev_policy[GPUPT_DEV_A_MAX + 1];
-
-/* Longest driver name gpupt reports (names are truncated to fit). */
-#define GPUPT_NAME_LEN		64
-/* More functions than this in one IOMMU group give E2BIG. */
-#define GPUPT_MAX_GROUP_FNS	256
 
 /* driver.c */
 extern struct pci_driver gpupt_pci_driver;
@@ -150,23 +158,23 @@ int gpupt_fn_move(struct gpupt_fn *fn, const char *target);
 int gpupt_fn_rollback(struct gpupt_fn *fn);
 int gpupt_target_load(const char *target, struct netlink_ext_ack *extack);
 bool gpupt_driver_name_valid(const char *name);
-void gpupt_dev_name(struct pci_dev *pdev, char *buf, size_t len);
 
 /* Append FROM and TO (and BLOCKER if set) to an open device record. */
 int gpupt_fn_put_extras(struct sk_buff *skb, const struct gpupt_fn *fn);
 /* Multicast @cmd for @fn: GPUPT_A_DEVICE with FROM/TO, group if >= 0. */
 void gpupt_fn_event(u8 cmd, const struct gpupt_fn *fn, int group);
 
-/* netlink handlers, one file per job */
+/* The mutating and BAR netlink handlers, one file per job. */
+/* claim.c */
 int gpupt_nl_claim_doit(struct sk_buff *skb, struct genl_info *info);
 int gpupt_nl_unclaim_doit(struct sk_buff *skb, struct genl_info *info);
+/* handoff.c */
 int gpupt_nl_handoff_doit(struct sk_buff *skb, struct genl_info *info);
 int gpupt_nl_reclaim_doit(struct sk_buff *skb, struct genl_info *info);
 int gpupt_nl_release_doit(struct sk_buff *skb, struct genl_info *info);
-u32 gpupt_nl_flags(struct genl_info *info);
-
-/* netlink handlers implemented by KRESET */
+/* bars.c */
 int gpupt_nl_bars_get_doit(struct sk_buff *skb, struct genl_info *info);
+/* reset.c */
 int gpupt_nl_reset_doit(struct sk_buff *skb, struct genl_info *info);
 
 #endif /* _GPUPT_H */
