@@ -143,8 +143,9 @@ static inline int gpupt_reset_methods(struct pci_dev *pdev, u8 *m, int n)
 #endif
 
 /*
- * Policies.  NLA_POLICY_MASK arrived in 5.10; before it the handler checks
- * the mask (gpupt_flags_ok()).
+ * Policies.  NLA_POLICY_MASK arrived in 5.10; before it only the handlers
+ * reject unknown flag bits (each handler that takes GPUPT_A_FLAGS rejects
+ * the bits its command does not take).
  */
 #ifdef GPUPT_HAVE_NLA_POLICY_MASK
 #define GPUPT_POLICY_MASK_U32(mask)	NLA_POLICY_MASK(NLA_U32, mask)

@@ -11,16 +11,8 @@
  * back in reverse order; then every other unit is rolled back too, and
  * the request fails naming the function that failed.
  *
- * Testing the rollback needs a real bind failure on the second function
- * (issue 3 test 3, issue 7 test 6).  vfio-pci itself cannot be made to
- * fail in the rig: its denylist holds only Intel QAT IDs, Debian's 6.1 has
- * no fault injection, and the one refusal an emulated device could reach
- * ("Cannot bind to PF with SR-IOV enabled") is out of reach because 6.1's
- * nvme cannot enable VFs on QEMU 7.2's nvme (sriov_numvfs: ENOSYS, tried).
- * So t33 uses tests/vm/failprobe: a real PCI driver named
- * failprobe_vfio_pci (accepted by the variant-driver rule) whose probe
- * returns -EIO for the addresses in its fail= parameter, so the driver
- * core really fails the bind of function 1 after function 0 moved.
+ * The rollback is tested against real bind failures in the driver core:
+ * tests/vm/t33-handoff-rollback.sh and t75-rollback-fault.sh say how.
  *
  * Copyright (C) 2026 The gpupt authors.
  */

@@ -2,9 +2,9 @@
 /*
  * The "gpupt" generic netlink family: policies, the ops table, the
  * read-only commands (DEV_GET, STATS_GET) and notifications.  The
- * mutating commands live in claim.c and handoff.c (KCORE), reset.c and
- * bars.c (KRESET).  Only gpupt_nl_init()/gpupt_nl_uninit() and the helpers
- * in gpupt.h leave this file.
+ * other commands live in claim.c, handoff.c, reset.c and bars.c.  Only
+ * gpupt_nl_init()/gpupt_nl_uninit() and the helpers in gpupt.h leave this
+ * file.
  *
  * Copyright (C) 2026 The gpupt authors.
  */
@@ -86,7 +86,10 @@ static const struct nla_policy gpupt_policy[GPUPT_A_MAX + 1] = {
 	[GPUPT_A_PAD]			= { .type = NLA_REJECT },
 };
 
-/* Flags, checked against __GPUPT_F_ALL where the policy cannot do it. */
+/*
+ * GPUPT_A_FLAGS, 0 when absent.  Every handler that takes flags rejects
+ * the bits its command does not take (the policy's mask needs 5.10).
+ */
 u32 gpupt_nl_flags(struct genl_info *info)
 {
 	return info->attrs[GPUPT_A_FLAGS] ?

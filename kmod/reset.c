@@ -39,7 +39,7 @@
  * memory (and its bus, which the device pins) and fails its health check
  * with ENODEV.
  *
- * Compat (for KCORE): nothing added to compat.h.  We use its
+ * Compat: nothing added to compat.h.  We use its
  * GPUPT_HAVE_RESET_METHODS probe and gpupt_reset_methods(); the one
  * version difference of our own, how to run exactly one reset method, is
  * gpupt_reset_one_locked() below, because it is tiny.
