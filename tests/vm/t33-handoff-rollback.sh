@@ -13,12 +13,12 @@
 # a real PCI driver whose probe returns -EIO for the functions in its fail=
 # parameter, so really_probe() fails in the driver core on 01:00.1 only.
 # gpupt accepts it as a target by the variant-driver rule (name ends in
-# "vfio_pci").  vfio-pci itself is hard to make fail here: no QEMU device
-# is on its denylist (Intel QAT IDs); its refusal of a PF with SR-IOV on
-# needs VFs, and QEMU 7.2's nvme has SR-IOV but Linux 6.1's nvme driver has
-# no sriov_configure (writing sriov_numvfs gives ENOSYS, measured in this
-# rig); Debian's 6.1 has no fault injection.  The kernel log proves 01:00.0
-# really bound to failprobe first.
+# "vfio_pci").  vfio-pci itself cannot fail on a group's second function
+# here: no QEMU device is on its denylist (Intel QAT IDs), Debian's 6.1 has
+# no fault injection, and its refusal of a PF with SR-IOV enabled hits the
+# PF, which QEMU 7.2's nvme needs as function 0 (sriov_numvfs gives ENOSYS
+# otherwise), so it fails first; t75 uses that refusal across two groups.
+# The kernel log proves 01:00.0 really bound to failprobe first.
 #
 # Case A: from gpupt (held from boot).  Case B: from bochs-drm and
 # snd_hda_intel (--force).
