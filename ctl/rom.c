@@ -63,6 +63,19 @@ static void print_finding(const struct rom_finding *f)
 	close_json_object();
 }
 
+static void print_npde(const struct rom_image *img)
+{
+	if (!img->has_npde) {
+		print_null("npde", NULL);
+		return;
+	}
+	open_json_object("npde");
+	print_uint("offset", "\tNPDE at +0x%llx", img->npde_offset);
+	print_uint("length", ", length 0x%llx", img->npde_length);
+	print_bool("last", ", last: %s\n", img->npde_last);
+	close_json_object();
+}
+
 static void print_image(unsigned int i, const struct rom_image *img,
 			const struct live_dev *live)
 {
@@ -117,6 +130,30 @@ static void print_image(unsigned int i, const struct rom_image *img,
 				   live->class_code);
 		print_text("\n");
 	}
+	print_npde(img);
+	print_bool("last", "\tlast image: %s\n", img->last);
+	close_json_object();
+}
+
+/* An image NVIDIA chains after the last one (length and last are NPDE's). */
+static void print_chained(unsigned int i, const struct rom_image *img)
+{
+	open_json_object(NULL);
+	print_uint("index", "chained image %llu", i);
+	print_uint("offset", " at 0x%llx", img->offset);
+	print_uint("length", ", length 0x%llx\n", img->length);
+	/* as the bytes read: 55aa, 77bb, 564e ("VN") */
+	print_hex("signature", "\tsignature %s, ",
+		  (uint16_t)(img->signature << 8 | img->signature >> 8), 4);
+	print_string("structure", "%s", img->structure);
+	print_uint("pcir_offset", " at +0x%llx", img->pcir);
+	print_hex("vendor", ", vendor %s", img->vendor, 4);
+	print_hex("device", " device %s\n", img->device, 4);
+	print_uint("code_type_id", "\tcode type 0x%02llx", img->code_type);
+	print_string("code_type", NULL, rom_code_type_name(img->code_type));
+	print_text(" (%s)", rom_code_type_desc(img->code_type));
+	print_bool("empty", ", empty placeholder: %s\n", img->empty);
+	print_npde(img);
 	print_bool("last", "\tlast image: %s\n", img->last);
 	close_json_object();
 }
@@ -194,7 +231,13 @@ static int rom_check(int argc, char **argv)
 	print_string("file", "%s:", file);
 	print_uint("size", " %llu bytes", r->size);
 	print_uint("leading_bytes", ", %llu bytes before the first image", r->lead);
-	print_uint("end", ", images end at 0x%llx\n", r->end);
+	print_uint("end", ", images end at 0x%llx", r->end);
+	if (r->chain_end > r->end)
+		print_text(", NVIDIA's chain at 0x%zx", r->chain_end);
+	print_text("\n");
+	print_uint("chain_end", NULL, r->chain_end);
+	print_string("prefix", NULL, rom_prefix_name(r->prefix));
+	print_bool("shadow", NULL, r->shadow);
 	if (lp) {
 		open_json_object("device");
 		print_string("address", "device %s:", lp->name);
@@ -208,6 +251,22 @@ static int rom_check(int argc, char **argv)
 		print_image(i, &r->img[i], lp);
 		if (lp && rom_image_matches(&r->img[i], lp->vendor, lp->device))
 			match++;
+	}
+	close_json_array();
+	open_json_array("chained_images");
+	for (i = 0; i < r->nchained; i++)
+		print_chained(i, &r->chained[i]);
+	close_json_array();
+	open_json_array("copies");
+	for (i = 0; i < r->ncopies; i++) {
+		open_json_object(NULL);
+		print_uint("offset", "copy of the images at 0x%llx", r->copy[i].offset);
+		print_uint("end", " to 0x%llx", r->copy[i].end);
+		print_hex("vendor", ", %s", r->copy[i].vendor, 4);
+		print_hex("device", ":%s", r->copy[i].device, 4);
+		print_bool("identical", ", identical to the first: %s\n",
+			   r->copy[i].identical);
+		close_json_object();
 	}
 	close_json_array();
 
@@ -241,6 +300,55 @@ static int rom_check(int argc, char **argv)
 	ret = r->nerrors ? EXIT_FAIL : EXIT_OK;
 	free(r);
 	return ret;
+}
+
+/* What rom trim leaves out, region by region. */
+static void print_trim_dropped(const struct rom_report *r)
+{
+	unsigned int i;
+
+	open_json_array("dropped");
+	if (r->lead) {
+		open_json_object(NULL);
+		print_string("what", NULL, "prefix");
+		print_uint("offset", "\tdropped 0x%llx", 0);
+		print_uint("end", "-0x%llx: ", r->lead);
+		print_string("description", "%s\n", rom_prefix_desc(r->prefix));
+		close_json_object();
+	}
+	if (r->nchained) {
+		open_json_object(NULL);
+		print_string("what", NULL, "npde_chain");
+		print_uint("offset", "\tdropped 0x%llx", r->chained[0].offset);
+		print_uint("end", "-0x%llx: ", r->chain_end);
+		print_uint("images", "%llu image(s) NVIDIA chains through NPDE (", r->nchained);
+		open_json_array("code_types");
+		for (i = 0; i < r->nchained; i++) {
+			print_text("%s", i ? ", " : "");
+			print_string(NULL, "%s", rom_code_type_name(r->chained[i].code_type));
+		}
+		close_json_array();
+		print_text(")\n");
+		close_json_object();
+	}
+	for (i = 0; i < r->ncopies; i++) {
+		open_json_object(NULL);
+		print_string("what", NULL, "copy");
+		print_uint("offset", "\tdropped 0x%llx", r->copy[i].offset);
+		print_uint("end", "-0x%llx: ", r->copy[i].end);
+		print_bool("identical", "another copy of the images (identical to the one kept: %s)\n",
+			   r->copy[i].identical);
+		close_json_object();
+	}
+	if (r->other) {
+		open_json_object(NULL);
+		print_string("what", NULL, "other");
+		print_uint("bytes", "\tdropped 0x%llx other bytes", r->other);
+		print_uint("offset", " after the last image (the first at 0x%llx)\n",
+			   r->other_offset);
+		close_json_object();
+	}
+	close_json_array();
 }
 
 static int rom_trim(int argc, char **argv)
@@ -294,6 +402,7 @@ static int rom_trim(int argc, char **argv)
 	print_uint("images", " (%llu image(s))", r->nimages);
 	print_uint("leading_dropped", ", dropped %llu leading", r->lead);
 	print_uint("trailing_dropped", " and %llu trailing bytes\n", len - r->end);
+	print_trim_dropped(r);
 	close_json_object();
 	print_end();
 	ret = EXIT_OK;

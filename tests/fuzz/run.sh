@@ -5,7 +5,9 @@
 #   tests/fuzz/run.sh [SECONDS]    default 20 per harness (make check);
 #                                  make fuzz passes a longer time.
 # Corpora start from the seeds here (and, for ROMs, from the option ROMs
-# Debian ships in ipxe-qemu and seabios) and grow in a scratch directory.
+# Debian ships in ipxe-qemu and seabios, and the real vendor ROMs of
+# ../shared/real-roms or GPUPT_REAL_ROMS, copied into the scratch corpus at
+# run time, never into the repository) and grow in a scratch directory.
 # A crash leaves its input in $FUZZ_ARTIFACTS (default
 # /tmp/gpupt-fuzz-artifacts) and fails the run.  TAP-like output.
 
@@ -26,6 +28,7 @@ n=0
 failed=0
 
 for t in rom cmdline grub modprobe lists iomem devconf; do
+	nseeds=""
 	n=$((n + 1))
 	corpus=$work/$t
 	mkdir -p "$corpus"
@@ -33,11 +36,14 @@ for t in rom cmdline grub modprobe lists iomem devconf; do
 	maxlen=4096
 	if [ "$t" = rom ]; then
 		dict=$here/rom.dict
-		maxlen=262144
+		# NVIDIA's NPDE chains and second copies lie up to 1 MiB in.
+		maxlen=1048576
+		real=${GPUPT_REAL_ROMS:-$here/../../../shared/real-roms}
 		for f in /usr/share/seabios/vgabios-stdvga.bin \
-			 /usr/lib/ipxe/qemu/efi-e1000e.rom; do
+			 /usr/lib/ipxe/qemu/efi-e1000e.rom "$real"/*.rom; do
 			[ -r "$f" ] && cp "$f" "$corpus/"
 		done
+		nseeds=$(ls "$corpus" | wc -l)
 	else
 		cp "$here/seeds/$t"/* "$corpus/" 2>/dev/null
 		[ "$t" = lists ] && dict=""
@@ -50,7 +56,7 @@ for t in rom cmdline grub modprobe lists iomem devconf; do
 	rc=$?
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
 	if [ $rc -eq 0 ]; then
-		echo "ok $n - fuzz-$t: ${runs:-?} runs in ${secs}s, no crash"
+		echo "ok $n - fuzz-$t: ${runs:-?} runs in ${secs}s, no crash${nseeds:+ ($nseeds seed files)}"
 	else
 		failed=$((failed + 1))
 		echo "not ok $n - fuzz-$t: exit $rc (inputs in $artifacts)"

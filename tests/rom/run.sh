@@ -14,11 +14,19 @@
 # Every corrupted copy must fail (exit 1) with its own message, and no
 # copy may crash gptctl (exit status > 2 or a signal is a failure).
 #
+# Then the real vendor ROMs of ../shared/real-roms/ (GPUPT_REAL_ROMS=DIR
+# to point elsewhere; skipped when absent; never copied into the
+# repository): `rom check`, `rom check -j` and `rom trim` on each, against
+# the table tests/rom/real-roms.tsv, and the five findings NVIDIA and AMD
+# flash dumps raise (NPDE chains, trailing data next to an error, a
+# POSTed shadow copy, named prefixes with second copies, an empty EFI slot).
+#
 # Output: TAP-like "ok N - ..." / "not ok N - ...", then a summary line.
 # Usage: tests/rom/run.sh [GPTCTL]   (default: ctl/gptctl of this tree)
 
 set -u
-top=$(cd "$(dirname "$0")/../.." && pwd)
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
 GPTCTL=${1:-${GPTCTL:-$top/ctl/gptctl}}
 E1000E=/usr/lib/ipxe/qemu/efi-e1000e.rom
 STDVGA=/usr/share/seabios/vgabios-stdvga.bin
@@ -29,6 +37,7 @@ n=0
 failed=0
 
 ok() { n=$((n + 1)); echo "ok $n - $*"; }
+skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
 not_ok() {
 	n=$((n + 1)); failed=$((failed + 1))
 	echo "not ok $n - $1"
@@ -210,8 +219,12 @@ expect "missing file" 1 'No such file or directory' rom check "$tmp/nonexistent.
 # A vendor flash header in front, as NVIDIA's tools write.
 { printf 'NVGI'; head -c $((0x400 - 4)) /dev/zero; cat "$E1000E"; } >"$tmp/nvhdr.rom"
 expect "data before the first image" 1 \
-	'^error: 0x400 bytes before the first image at 0x400 \(a vendor flash header' \
+	'^error: 0x400 bytes before the first image at 0x400: an NVIDIA NVGI header' \
 	rom check "$tmp/nvhdr.rom"
+{ printf 'HDR!'; head -c $((0x400 - 4)) /dev/zero; cat "$E1000E"; } >"$tmp/anyhdr.rom"
+expect "data before the first image, not recognised" 1 \
+	'^error: 0x400 bytes before the first image at 0x400: not an option ROM image' \
+	rom check "$tmp/anyhdr.rom"
 expect "rom trim drops the header" 0 \
 	'wrote 249856 bytes \(2 image\(s\)\), dropped 1024 leading and 0 trailing bytes' \
 	rom trim "$tmp/nvhdr.rom" "$tmp/trimmed.rom"
@@ -256,6 +269,233 @@ if command -v valgrind >/dev/null; then
 		ok "valgrind: 0 errors, 0 bytes definitely lost on every file"
 	else
 		not_ok "valgrind: 0 errors, 0 bytes definitely lost on every file" "$bad" "$(cat "$tmp/vg.log")"
+	fi
+fi
+
+# --- real vendor ROMs ------------------------------------------------------
+#
+# Each row of real-roms.tsv is checked three ways: the JSON report (jq), the
+# text report (its own parser, severities only), and rom trim (exit status,
+# size, and whether the trimmed file passes rom check).
+
+# row_json FILE: images, chained, efi, copies, prefix, findings, e/w.
+row_json() {
+	"$GPTCTL" -j rom check "$1" 2>/dev/null | jq -r '
+	def hex: if . < 16 then "0123456789abcdef"[.:.+1]
+		 else ((. / 16 | floor) | hex) + ("0123456789abcdef"[(. % 16):(. % 16) + 1]) end;
+	def h2: .code_type_id | hex | if length < 2 then "0" + . else . end;
+	def list(f): if length == 0 then "-" else map(f) | join(",") end;
+	[ (.images | list("0x\(.offset | hex):\(h2)")),
+	  (.chained_images | list("0x\(.offset | hex):\(h2)\(if .empty then "(empty)" else "" end)")),
+	  (if any(.images[]; .code_type == "efi") then "yes" else "no" end),
+	  (.copies | list("0x\(.offset | hex)\(if .identical then "=" else "!=" end)")),
+	  .prefix,
+	  (.findings | list("\(.severity):\(.kind)")),
+	  "\(.errors)/\(.warnings)"
+	] | join("\t")'
+}
+
+# row_text FILE: the same from the text report, without the prefix column
+# and with severities only (the text does not print kinds).
+row_text() {
+	"$GPTCTL" rom check "$1" 2>/dev/null | awk '
+	/^image [0-9]+ at 0x/ { split($0, a, /[ ,]+/); cur = "img"; off = a[4]; next }
+	/^chained image [0-9]+ at 0x/ { split($0, a, /[ ,]+/); cur = "ch"; off = a[5]; next }
+	/^\tcode type / {
+		t = $3
+		if (cur == "img") t = sprintf("%02x", t + 0); else sub(/^0x/, "", t)
+		e = ($0 ~ /empty placeholder: yes/) ? "(empty)" : ""
+		if (cur == "img") { img = img (img ? "," : "") off ":" t; if (t == "03") efi = 1 }
+		else ch = ch (ch ? "," : "") off ":" t e
+		next
+	}
+	/^copy of the images at 0x/ {
+		split($0, a, /[ ,]+/)
+		cp = cp (cp ? "," : "") a[6] ($0 ~ /identical to the first: yes/ ? "=" : "!=")
+		next
+	}
+	/^(error|warn|info): / { f = f (f ? "," : "") substr($0, 1, index($0, ":") - 1); next }
+	/^result: / { split($0, a, /[ ,()]+/); res = a[2] "/" a[5] }
+	END {
+		printf "%s\t%s\t%s\t%s\t%s\t%s\n", img ? img : "-", ch ? ch : "-",
+		       efi ? "yes" : "no", cp ? cp : "-", f ? f : "-", res
+	}'
+}
+
+REAL=${GPUPT_REAL_ROMS:-$top/../shared/real-roms}
+TABLE=$here/real-roms.tsv
+real_ok=0
+if [ ! -d "$REAL" ]; then
+	skip "real vendor ROMs" "$REAL is absent"
+elif ! command -v jq >/dev/null; then
+	skip "real vendor ROMs" "jq is not installed"
+else
+	real_ok=1
+fi
+
+if [ $real_ok = 1 ]; then
+	rows=0
+	while IFS=$'\t' read -r file want_rc images chained efi copies prefix \
+			findings ew want_trim want_size want_trimmed; do
+		case $file in '#'* | '') continue ;; esac
+		rows=$((rows + 1))
+		f=$REAL/$file
+		if [ ! -r "$f" ]; then
+			not_ok "$file: in the table but not in $REAL"
+			continue
+		fi
+		sum=$(awk -F'\t' -v f="$file" '$1 == f { print $6 }' "$REAL/SOURCES.tsv" 2>/dev/null)
+		if [ -n "$sum" ] && [ "$(sha256sum <"$f" | cut -d' ' -f1)" != "$sum" ]; then
+			not_ok "$file: sha256 differs from SOURCES.tsv (not the file the table describes)"
+			continue
+		fi
+
+		want=$(printf '%s\t' "$images" "$chained" "$efi" "$copies" "$prefix" "$findings" "$ew")
+		want=${want%$'\t'}
+		got=$(row_json "$f")
+		run -j rom check "$f"
+		if [ "$rc" = "$want_rc" ] && [ "$got" = "$want" ]; then
+			ok "$file: rom check -j: exit $rc, $images | $chained | efi $efi | copies $copies | $prefix | $findings"
+		else
+			not_ok "$file: rom check -j" "exit $rc, expected $want_rc" \
+				"expected: $want" "got:      $got"
+		fi
+
+		want=$(printf '%s\t' "$images" "$chained" "$efi" "$copies" \
+			"$(sed 's/:[a-z_]*//g' <<<"$findings")" "$ew")
+		want=${want%$'\t'}
+		got=$(row_text "$f")
+		run rom check "$f"
+		if [ "$rc" = "$want_rc" ] && [ "$got" = "$want" ]; then
+			ok "$file: rom check (text) agrees"
+		else
+			not_ok "$file: rom check (text)" "exit $rc, expected $want_rc" \
+				"expected: $want" "got:      $got"
+		fi
+
+		rm -f "$tmp/real-trim.rom"
+		run rom trim "$f" "$tmp/real-trim.rom"
+		size=-
+		trimmed=-
+		if [ -e "$tmp/real-trim.rom" ]; then
+			size=$(stat -c %s "$tmp/real-trim.rom")
+			"$GPTCTL" rom check "$tmp/real-trim.rom" >/dev/null 2>&1
+			trimmed=$?
+		fi
+		if [ "$rc/$size/$trimmed" = "$want_trim/$want_size/$want_trimmed" ]; then
+			ok "$file: rom trim: exit $rc, $size bytes, trimmed file's check exit $trimmed"
+		else
+			not_ok "$file: rom trim" \
+				"exit/size/check of the trimmed file: $rc/$size/$trimmed, expected $want_trim/$want_size/$want_trimmed" "$out"
+		fi
+	done <"$TABLE"
+
+	# Every ROM there is in the table.
+	missing=""
+	for f in "$REAL"/*.rom; do
+		grep -q "^$(basename "$f")	" "$TABLE" || missing="$missing $(basename "$f")"
+	done
+	if [ -z "$missing" ] && [ "$rows" -gt 0 ]; then
+		ok "every ROM of $REAL is in real-roms.tsv ($rows rows)"
+	else
+		not_ok "every ROM of $REAL is in real-roms.tsv" "not in the table:${missing:- (table empty)}"
+	fi
+
+	# The five findings, each on the file that shows it.
+
+	# 1. NVIDIA's NPDE-chained images are named, not called junk.
+	f=$REAL/nv_tu104_rtx2070s.rom
+	run rom check "$f"
+	if [ "$rc" = 0 ] &&
+	   grep -q "^info: NVIDIA chains 3 more image(s) after the last one through its PCI Data Extension (NPDE), from 0x1fe00 to 0x4f600: FwSec (0xE0) at 0x1fe00, FwSec (0xE0) at 0x2b200, type 0x70 at 0x4da00;" <<<"$out" &&
+	   grep -q "^info: the file holds another copy of the images at 0x4fa00 to 0x9f000, identical to the first: 'gptctl rom trim' keeps the first, at 0x0" <<<"$out" &&
+	   ! grep -q "0x8f000 bytes\|after the last image (at 0x1fe00)" <<<"$out"; then
+		ok "NPDE chain: nv_tu104_rtx2070s.rom names 2 FwSec images, the type 0x70 image and the second VBIOS copy; no 'data after the last image' at 0x1fe00"
+	else
+		not_ok "NPDE chain: nv_tu104_rtx2070s.rom" "exit $rc" "$out"
+	fi
+	run rom trim "$f" "$tmp/tu104.rom"
+	if [ "$rc" = 0 ] && [ "$(stat -c %s "$tmp/tu104.rom")" = $((0x1fe00)) ] &&
+	   grep -q "dropped 0x1fe00-0x4f600: 3 image(s) NVIDIA chains through NPDE (fwsec, fwsec, nvidia_70)" <<<"$out" &&
+	   grep -q "dropped 0x4fa00-0x9f000: another copy of the images" <<<"$out"; then
+		ok "NPDE chain: rom trim ends at the PCIR last-image flag (0x1fe00) and says what it drops"
+	else
+		not_ok "NPDE chain: rom trim ends at the PCIR last-image flag" "exit $rc" "$out"
+	fi
+
+	# 2. Trailing data is reported next to an error, and trim names what it drops.
+	f=$REAL/nv_tu106_rtx2060_tpu_nvgi.rom
+	run rom check "$f"
+	if [ "$rc" = 1 ] && grep -q '^error: 0x28600 bytes before the first image' <<<"$out" &&
+	   grep -q '^info: NVIDIA chains 3 more image(s)' <<<"$out" &&
+	   grep -q '^info: the file holds another copy of the images at 0xa1600 to 0xf1200' <<<"$out" &&
+	   grep -q '^warn: 0x37c00 bytes of data after the last image (at 0x78200) that are not an image' <<<"$out"; then
+		ok "trailing data with an error: nv_tu106_rtx2060_tpu_nvgi.rom reports the prefix and everything after the images"
+	else
+		not_ok "trailing data with an error: nv_tu106_rtx2060_tpu_nvgi.rom" "exit $rc" "$out"
+	fi
+	run rom trim "$f" "$tmp/tpu.rom"
+	if [ "$rc" = 0 ] && grep -q 'dropped 0xa1600-0xf1200: another copy of the images (identical to the one kept: yes)' <<<"$out" &&
+	   cmp -s "$tmp/tpu.rom" <(tail -c +$((0x28600 + 1)) "$f" | head -c $((0x48000 - 0x28600))); then
+		ok "trailing data with an error: rom trim keeps the first copy (0x28600-0x48000) and says it drops the second"
+	else
+		not_ok "trailing data with an error: rom trim keeps the first copy" "exit $rc" "$out"
+	fi
+
+	# 3. A POSTed VBIOS's shadow copy is called that, not "truncated".
+	f=$REAL/nv_tu106_rtx2060_shadow_dump.rom
+	run -j rom check "$f"
+	if [ "$rc" = 1 ] &&
+	   [ "$(jq -r '[.findings[] | select(.severity == "error") | .kind] | join(",")' <<<"$out")" = shadow ] &&
+	   [ "$(jq -r .shadow <<<"$out")" = true ] &&
+	   jq -r '.findings[0].message' <<<"$out" | grep -q '^shadow copy of a POSTed VBIOS: dump it from a GPU that has not been initialised, or with --source prom' &&
+	   jq -r '.findings[0].message' <<<"$out" | grep -q '0xdc00 bytes by its PCIR, with a valid checksum, but 0xec00 by NVIDIA.s extension (NPDE)' &&
+	   ! grep -q truncated <<<"$out"; then
+		ok "shadow copy: nv_tu106_rtx2060_shadow_dump.rom is a shadow of a POSTed VBIOS (PCIR 0xdc00 < NPDE 0xec00), not truncated"
+	else
+		not_ok "shadow copy: nv_tu106_rtx2060_shadow_dump.rom" "exit $rc" "$out"
+	fi
+
+	# 4. The prefix is named, with the copy trim keeps.
+	run rom check "$REAL/amd_navi31_rx7900xtx_2mb.rom"
+	if [ "$rc" = 1 ] &&
+	   grep -q "^error: 0x40000 bytes before the first image at 0x40000: an AMD GPU flash layout (AA55AA55 signature) with a \$PSP firmware directory; firmware expects the image at offset 0: use 'gptctl rom trim'; the file holds an identical copy of the images at 0x120000: 'gptctl rom trim' keeps the first, at 0x40000" <<<"$out"; then
+		ok "prefix: the 7900 XTX's 256 KiB prefix is an AMD flash layout; the copy at 0x120000 is named and trim keeps 0x40000"
+	else
+		not_ok "prefix: the 7900 XTX's prefix" "exit $rc" "$out"
+	fi
+	run rom check "$REAL/nv_gp106_nvflash.rom"
+	if [ "$rc" = 1 ] && grep -q '^error: 0xa00 bytes before the first image at 0xa00: an NVIDIA NVGI header' <<<"$out" &&
+	   ! grep -q 'copy of the images' <<<"$out"; then
+		ok "prefix: nv_gp106_nvflash.rom's prefix is an NVGI header, and no second copy is claimed"
+	else
+		not_ok "prefix: nv_gp106_nvflash.rom's NVGI header" "exit $rc" "$out"
+	fi
+
+	# 5. An empty EFI slot.
+	run rom check "$REAL/nv_gk104_gtx680_efi_nvgi.rom"
+	if grep -q '^warn: no EFI image: .*; the slot at 0x10000 is an empty placeholder (signature 77BB, the rest 0xFF)$' <<<"$out" &&
+	   grep -q 'an empty EFI slot at 0x10000' <<<"$out"; then
+		ok "empty EFI slot: nv_gk104_gtx680_efi_nvgi.rom has no EFI image and its slot at 0x10000 is an empty placeholder"
+	else
+		not_ok "empty EFI slot: nv_gk104_gtx680_efi_nvgi.rom" "exit $rc" "$out"
+	fi
+
+	# Under valgrind too, on the files with the most structure.
+	if command -v valgrind >/dev/null; then
+		bad=""
+		for b in nv_tu104_rtx2070s nv_tu106_rtx2060_tpu_nvgi nv_tu106_rtx2060_shadow_dump \
+			 amd_navi31_rx7900xtx_2mb nv_gk104_gtx680_efi_nvgi; do
+			valgrind -q --error-exitcode=99 --leak-check=full \
+				--errors-for-leak-kinds=definite \
+				"$GPTCTL" -j rom check "$REAL/$b.rom" >/dev/null 2>"$tmp/vg.log"
+			[ $? -eq 99 ] && bad="$bad $b"
+		done
+		if [ -z "$bad" ]; then
+			ok "valgrind: 0 errors, 0 bytes definitely lost on 5 real ROMs"
+		else
+			not_ok "valgrind on real ROMs" "$bad" "$(cat "$tmp/vg.log")"
+		fi
 	fi
 fi
 
