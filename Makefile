@@ -9,7 +9,7 @@
 #   make bench           the benchmarks (tests/bench/*.sh)
 #   make fuzz            the libFuzzer harnesses, FUZZ_SECONDS (300) each
 #   make stress          the VM suite with the long variants (GPUPT_STRESS=1)
-#   make demo            boot a VM with two GPUs and walk through gpupt
+#   make demo            boot a VM and walk through gpupt (tests/demo.sh, a few minutes)
 #   make check-kernels   build + core VM tests on every kernel of tests/kernels/matrix
 #   make dkms-install, make install   see dkms/dkms.mk
 #   make prepare-kernels, clean-kernels   see mk/kernels.mk
