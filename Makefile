@@ -14,6 +14,7 @@
 #   make dkms-install, make install   see dkms/dkms.mk
 #   make prepare-kernels, clean-kernels   see mk/kernels.mk
 #   make debug-kernel, check-debug   see mk/debug.mk
+#   make deb             the Debian packages in build/deb/ (see mk/deb.mk)
 #   make clean
 #
 # The default kernel is the running kernel's if its headers are installed,
@@ -29,7 +30,8 @@ DEBIAN_PACKAGES := \
 	qemu-system-x86 ovmf seabios ipxe-qemu busybox-static socat jq \
 	driverctl libvirt-clients clang libclang-rt-14-dev valgrind dkms initramfs-tools debootstrap \
 	prometheus prometheus-node-exporter python3-yaml python3-jsonschema python3-nova systemd \
-	man-db strace curl pci.ids
+	man-db strace curl pci.ids \
+	debhelper dh-dkms lintian piuparts
 # build-essential..zstd: builds, the rig's initramfs (cpio, decompressing .ko.xz/.zst)
 # linux-*, sparse: gpupt.ko against Debian 6.1, sparse C=2
 # lib*-dev, pciutils: gptctl (libnl, libpci, json-c), lspci in the guest
@@ -42,6 +44,9 @@ DEBIAN_PACKAGES := \
 #   export, python3-yaml/jsonschema for the KubeVirt patch, python3-nova (Nova's own [pci] parsers,
 #   ~200 packages), systemd-analyze verify (+ man-db for its man: check), strace (atomic rename),
 #   curl (scrape node_exporter), pci.ids (the NVIDIA plugin's names)
+# debhelper, dh-dkms (dh_dkms, separate from dkms in bookworm): make deb; lintian: its checks
+#   in tests/deb; piuparts: install/upgrade/purge tests (make check-slow; debootstrap, above, makes
+#   its bookworm base tarball)
 
 KVER ?= $(shell if [ -d /lib/modules/$$(uname -r)/build ]; then uname -r; \
 	  else ls -1d /lib/modules/*/build 2>/dev/null | sort -V | tail -n1 | \
@@ -96,14 +101,18 @@ demo: deps
 	$(MAKE) all
 	tests/demo.sh
 
+print-kver:
+	@echo $(KVER)
+
 clean:
 	-$(KLOCK) $(MAKE) -C kmod clean
 	-$(CLOCK) $(MAKE) -C ctl clean
 	rm -rf build
 
-.PHONY: all kmod ctl deps check check-slow stress bench fuzz check-kernels demo clean
+.PHONY: all kmod ctl deps check check-slow stress bench fuzz check-kernels demo print-kver clean
 
 # dkms-install, dkms-uninstall, install, uninstall
 -include dkms/dkms.mk
 -include mk/debug.mk
 -include mk/kernels.mk
+-include mk/deb.mk

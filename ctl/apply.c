@@ -13,7 +13,9 @@
  *
  * After the changes every ruled function is read back from the kernel;
  * any that does not match its rule makes the exit status 1.  A
- * configuration with errors changes nothing (exit 2).  Every run that is
+ * configuration with errors changes nothing (exit 2).  A file without
+ * rules (the packaged /etc/gpupt/devices.conf) has nothing to converge: it
+ * succeeds whether the module is loaded or not.  Every run that is
  * not --dry-run records "TIME STATUS" in /run/gpupt/last-apply for
  * `gptctl export prometheus`.
  *
@@ -434,7 +436,11 @@ int cmd_apply(int argc, char **argv)
 		goto out;
 	}
 	err = gpupt_nl_open(&nl);
-	if (err) {
+	if (err == -ENOENT && !conf.n) {
+		/* No rules (the file as packaged): nothing to converge, so
+		 * nothing needs the module either. */
+		nl = NULL;
+	} else if (err) {
 		if (err == -ENOENT) {
 			errmsg("gpupt module not loaded (modprobe gpupt)");
 			ret = EXIT_NOMOD;

@@ -8,12 +8,21 @@
 #                                  /usr/src/gpupt-$(VERSION), then dkms add,
 #                                  build and install for KVER
 #   make dkms-uninstall            dkms remove --all, drop /usr/src/gpupt-*
+#   make dkms-source [DESTDIR=]    only the source tree /usr/src/gpupt-$(VERSION)
+#                                  (dkms-install and the gpupt-dkms package)
 #   DKMS_TREE=DIR                  both: use DIR instead of /usr/src,
 #                                  /var/lib/dkms and /lib/modules (tests)
 #   make install [DESTDIR=] [PREFIX=/usr]
-#                                  gptctl, man pages, bash completion, the
-#                                  initramfs-tools hook, example snippets
+#                                  install-ctl + install-boot:
+#   make install-ctl               gptctl, man pages, bash completion,
+#                                  gpupt-apply.service, /etc/gpupt/devices.conf
+#                                  (only when absent: it is the admin's file)
+#   make install-boot              the initramfs-tools hook, the modprobe.d and
+#                                  dracut snippets gptctl setup writes (examples)
 #   make uninstall [DESTDIR=] [PREFIX=/usr]
+#
+# debian/rules installs the two Debian packages with install-ctl (gptctl)
+# and dkms-source + install-boot (gpupt-dkms).
 
 GPUPT_VERSION := $(shell cat $(dir $(lastword $(MAKEFILE_LIST)))../VERSION 2>/dev/null)
 DKMS_NAME := gpupt
@@ -35,6 +44,20 @@ BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 ITOOLS_HOOKDIR ?= $(PREFIX)/share/initramfs-tools/hooks
 EXAMPLEDIR ?= $(PREFIX)/share/doc/gpupt/examples
 UNITDIR ?= /lib/systemd/system
+SYSCONFDIR ?= /etc
+
+# The DKMS source tree: VERSION, kmod/ and include/ without build products,
+# and dkms.conf with PACKAGE_VERSION from VERSION.
+dkms-source:
+	@if [ -z "$(GPUPT_VERSION)" ]; then echo "dkms-source: no VERSION file" >&2; exit 1; fi
+	rm -rf $(DESTDIR)$(DKMS_SRC)
+	mkdir -p $(DESTDIR)$(DKMS_SRC)
+	tar -C $(CURDIR) --exclude='*.o' --exclude='*.ko' --exclude='*.mod' \
+		--exclude='*.mod.c' --exclude='.*.cmd' --exclude='*.d' \
+		--exclude=modules.order --exclude=Module.symvers \
+		-cf - VERSION kmod include | tar -C $(DESTDIR)$(DKMS_SRC) -xf -
+	sed 's/^PACKAGE_VERSION=.*/PACKAGE_VERSION="$(GPUPT_VERSION)"/' \
+		dkms/dkms.conf >$(DESTDIR)$(DKMS_SRC)/dkms.conf
 
 dkms-install:
 	@if [ -z "$(GPUPT_VERSION)" ]; then echo "dkms-install: no VERSION file" >&2; exit 1; fi
@@ -42,14 +65,8 @@ dkms-install:
 		echo "dkms-install: no headers for kernel '$(KVER)': install linux-headers-$(KVER) or pass KVER=" >&2; exit 1; fi
 	@command -v dkms >/dev/null || { echo "dkms-install: dkms is not installed (apt-get install dkms)" >&2; exit 1; }
 	-$(DKMS) remove -m $(DKMS_NAME) -v $(GPUPT_VERSION) --all >/dev/null 2>&1
-	rm -rf $(DKMS_SRC)
-	mkdir -p $(DKMS_SRC) $(if $(DKMS_TREE),$(DKMS_TREE)/dkms $(DKMS_TREE)/modules/$(KVER))
-	tar -C $(CURDIR) --exclude='*.o' --exclude='*.ko' --exclude='*.mod' \
-		--exclude='*.mod.c' --exclude='.*.cmd' --exclude='*.d' \
-		--exclude=modules.order --exclude=Module.symvers \
-		-cf - VERSION kmod include | tar -C $(DKMS_SRC) -xf -
-	sed 's/^PACKAGE_VERSION=.*/PACKAGE_VERSION="$(GPUPT_VERSION)"/' \
-		dkms/dkms.conf >$(DKMS_SRC)/dkms.conf
+	$(if $(DKMS_TREE),mkdir -p $(DKMS_TREE)/dkms $(DKMS_TREE)/modules/$(KVER))
+	$(MAKE) --no-print-directory dkms-source DESTDIR=
 	$(DKMS) add -m $(DKMS_NAME) -v $(GPUPT_VERSION)
 	$(DKMS) build -m $(DKMS_NAME) -v $(GPUPT_VERSION) -k $(KVER)
 	$(DKMS) install -m $(DKMS_NAME) -v $(GPUPT_VERSION) -k $(KVER)
@@ -59,15 +76,21 @@ dkms-uninstall:
 	-$(DKMS) remove -m $(DKMS_NAME) -v $(GPUPT_VERSION) --all
 	rm -rf $(DKMS_SRC)
 
-install: ctl
+install: install-ctl install-boot
+
+install-ctl: ctl
 	$(MAKE) -C ctl install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
 	install -D -m 0644 man/gptctl.8 $(DESTDIR)$(MANDIR)/man8/gptctl.8
 	install -D -m 0644 man/gpupt.4 $(DESTDIR)$(MANDIR)/man4/gpupt.4
 	install -D -m 0644 completion/gptctl $(DESTDIR)$(BASHCOMPDIR)/gptctl
+	install -D -m 0644 dkms/systemd/gpupt-apply.service $(DESTDIR)$(UNITDIR)/gpupt-apply.service
+	[ -e $(DESTDIR)$(SYSCONFDIR)/gpupt/devices.conf ] || \
+		install -D -m 0644 dkms/gpupt/devices.conf $(DESTDIR)$(SYSCONFDIR)/gpupt/devices.conf
+
+install-boot:
 	install -D -m 0755 dkms/initramfs-tools/hooks/gpupt $(DESTDIR)$(ITOOLS_HOOKDIR)/gpupt
 	install -D -m 0644 dkms/modprobe.d/gpupt.conf $(DESTDIR)$(EXAMPLEDIR)/modprobe.d-gpupt.conf
 	install -D -m 0644 dkms/dracut/gpupt.conf $(DESTDIR)$(EXAMPLEDIR)/dracut.conf.d-gpupt.conf
-	install -D -m 0644 dkms/systemd/gpupt-apply.service $(DESTDIR)$(UNITDIR)/gpupt-apply.service
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/sbin/gptctl $(DESTDIR)$(MANDIR)/man8/gptctl.8 \
@@ -75,4 +98,4 @@ uninstall:
 		$(DESTDIR)$(ITOOLS_HOOKDIR)/gpupt $(DESTDIR)$(UNITDIR)/gpupt-apply.service
 	rm -rf $(DESTDIR)$(EXAMPLEDIR)
 
-.PHONY: dkms-install dkms-uninstall install uninstall
+.PHONY: dkms-source dkms-install dkms-uninstall install install-ctl install-boot uninstall

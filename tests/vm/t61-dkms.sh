@@ -10,7 +10,9 @@
 # installed module never shadows the gpupt.ko the VM rig loads.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
-KVER=${KVER:-6.1.0-56-amd64}
+# The kernel the top Makefile builds for: the running one if its headers
+# are installed, else the newest /lib/modules/*/build.
+KVER=${KVER:-$(make -s -C "$top" --no-print-directory print-kver 2>/dev/null)}
 n=0 failed=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; shift; printf '%s\n' "$@" | tail -25 | sed 's/^/#   /'; }
@@ -84,11 +86,13 @@ out=$(make -C "$top" install DESTDIR="$dest" 2>&1)
 missing=""
 for f in usr/sbin/gptctl usr/share/man/man8/gptctl.8 usr/share/man/man4/gpupt.4 \
 	 usr/share/bash-completion/completions/gptctl \
-	 usr/share/initramfs-tools/hooks/gpupt; do
+	 usr/share/initramfs-tools/hooks/gpupt lib/systemd/system/gpupt-apply.service \
+	 etc/gpupt/devices.conf; do
 	[ -s "$dest/$f" ] || missing="$missing $f"
 done
 [ -x "$dest/usr/share/initramfs-tools/hooks/gpupt" ] || missing="$missing (hook not executable)"
-if [ -z "$missing" ]; then ok "make install DESTDIR=: gptctl, man pages, completion, initramfs hook"; else not_ok "make install DESTDIR=: gptctl, man pages, completion, initramfs hook" "missing:$missing" "$out"; fi
+what="make install DESTDIR=: gptctl, man pages, completion, initramfs hook, unit, devices.conf"
+if [ -z "$missing" ]; then ok "$what"; else not_ok "$what" "missing:$missing" "$out"; fi
 
 echo "1..$n"
 [ $failed -eq 0 ]
