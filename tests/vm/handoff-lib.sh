@@ -2,6 +2,23 @@
 # Helpers shared by the handoff tests (t31..t38, t75, t81) and the handoff benchmark.
 # Source after lib.sh.
 
+# h_boot_gpu_slot [held]: skips unless gpupt.ko and gptctl are built, sets
+# GPU=0000:01:00.0 and AUD=0000:01:00.1 (a VGA and its intel-hda, one slot
+# behind root port 1, one IOMMU group) and boots; with "held", gpupt holds
+# both from the initramfs (addrs=), otherwise no driver has them yet.
+h_boot_gpu_slot() {
+	rig_require "$GPUPT_KO" gpupt.ko
+	rig_require "$RIG_GPTCTL" gptctl
+	GPU=0000:01:00.0 AUD=0000:01:00.1
+	topo_root_port 1
+	topo_gpu_slot rp1 gpu0
+	if [ "${1:-}" = held ]; then
+		vm_boot --gpupt-initramfs "addrs=$GPU,$AUD"
+	else
+		vm_boot
+	fi
+}
+
 # h_drivers ADDR...: "drv drv ..." ("-" for none), one guest command.
 h_drivers() {
 	vm_run 'for a in '"$*"'; do d=/sys/bus/pci/devices/$a

@@ -12,13 +12,7 @@
 # gpupt is loaded from the initramfs with addrs= naming both functions.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/handoff-lib.sh"
-rig_require "$GPUPT_KO" gpupt.ko
-rig_require "$RIG_GPTCTL" gptctl
-
-GPU=0000:01:00.0 AUD=0000:01:00.1
-topo_root_port 1
-topo_gpu_slot rp1 gpu0
-vm_boot --gpupt-initramfs "addrs=$GPU,$AUD"
+h_boot_gpu_slot held
 
 t_check "gpupt holds both functions at boot" h_drivers_are "gpupt gpupt" $GPU $AUD
 GROUP=$(h_group $GPU)

@@ -12,13 +12,7 @@
 # gpupt is loaded by modprobe with no ids=/addrs=: it holds nothing.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/handoff-lib.sh"
-rig_require "$GPUPT_KO" gpupt.ko
-rig_require "$RIG_GPTCTL" gptctl
-
-GPU=0000:01:00.0 AUD=0000:01:00.1
-topo_root_port 1
-topo_gpu_slot rp1 gpu0
-vm_boot
+h_boot_gpu_slot
 
 t_check "modprobe gpupt bochs snd-hda-intel" vm_run 'modprobe -a gpupt bochs snd-hda-intel'
 t_check "the host drivers own the GPU and its audio" \

@@ -13,13 +13,7 @@
 #                                -device vfio-pci,host=01:00.1   (holds /dev/vfio/N)
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/handoff-lib.sh"
-rig_require "$GPUPT_KO" gpupt.ko
-rig_require "$RIG_GPTCTL" gptctl
-
-GPU=0000:01:00.0 AUD=0000:01:00.1
-topo_root_port 1
-topo_gpu_slot rp1 gpu0
-vm_boot --gpupt-initramfs "addrs=$GPU,$AUD"
+h_boot_gpu_slot held
 
 t_check "handoff to vfio-pci" eval 'h_gptctl handoff $GPU >/dev/null && h_drivers_are "vfio-pci vfio-pci" $GPU $AUD'
 GROUP=$(h_group $GPU)

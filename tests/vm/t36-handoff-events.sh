@@ -13,13 +13,7 @@
 # claim --force of 01:00.0, unclaim of 01:00.0, then rmmod gpupt.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/handoff-lib.sh"
-rig_require "$GPUPT_KO" gpupt.ko
-rig_require "$RIG_GPTCTL" gptctl
-
-GPU=0000:01:00.0 AUD=0000:01:00.1
-topo_root_port 1
-topo_gpu_slot rp1 gpu0
-vm_boot --gpupt-initramfs "addrs=$GPU,$AUD"
+h_boot_gpu_slot held
 
 t_check "modprobe bochs snd-hda-intel" vm_run 'modprobe -a bochs snd-hda-intel'
 t_check "start gptctl monitor -j" vm_run '

@@ -12,13 +12,8 @@
 #       ├── 01:00.0 VGA 1234:1111   ==>       ├── 00.0 vfio-pci 1234:1111 (multifunction)
 #       └── 01:00.1 intel-hda 8086:2668       └── 00.1 vfio-pci 8086:2668
 . "$(dirname "$0")/lib.sh"
-rig_require "$GPUPT_KO" gpupt.ko
-rig_require "$RIG_GPTCTL" gptctl
-
-GPU=0000:01:00.0 AUD=0000:01:00.1
-topo_root_port 1
-topo_gpu_slot rp1 gpu0
-vm_boot --gpupt-initramfs "addrs=$GPU,$AUD"
+. "$(dirname "$0")/handoff-lib.sh"
+h_boot_gpu_slot held
 
 t_check "gptctl handoff $GPU moves GPU and audio to vfio-pci" \
 	vm_run "gptctl handoff $GPU >/dev/null && cd -P /sys/bus/pci/devices/$AUD/driver && [ \${PWD##*/} = vfio-pci ]"
