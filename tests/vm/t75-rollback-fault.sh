@@ -31,19 +31,6 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/handoff-lib.sh"
 
-# h_drivers from handoff-lib.sh prints nothing for a driverless function
-# (printf "- " is taken as an option); this one prints "-".
-drivers() {
-	vm_run 'for a in '"$*"'; do d=/sys/bus/pci/devices/$a
-		if [ -e $d/driver ]; then cd -P $d/driver; printf "%s " ${PWD##*/}; else printf -- "- "; fi
-	done; echo'
-}
-drivers_are() {
-	local want=$1 got
-	shift
-	got=$(drivers "$@") || return 1
-	assert_eq "$want" "${got% }" "drivers of $*"
-}
 rig_require "$GPUPT_KO" gpupt.ko
 rig_require "$RIG_GPTCTL" gptctl
 
@@ -62,7 +49,7 @@ setup() {
 	vm_run_q "insmod $FAILKO fail=$EDU && modprobe -a nvme vfio-pci && d=/sys/bus/pci/devices/$PF &&
 		for i in \$(seq 50); do [ -e \$d/driver ] && break; sleep 0.1; done &&
 		echo 0 >\$d/sriov_drivers_autoprobe && echo 1 >\$d/sriov_numvfs" || return 1
-	drivers_are "gpupt gpupt gpupt nvme -" $ALL
+	h_drivers_are "gpupt gpupt gpupt nvme -" $ALL
 }
 t_check "setup: the slot held, nvme on 02:00.0 with one driverless VF, failprobe loaded" setup
 t_check "01:00.0, .1, .2 share one IOMMU group" eval '
@@ -71,7 +58,7 @@ t_check "01:00.0, .1, .2 share one IOMMU group" eval '
 # run_a LABEL FLAGS: the handoff to failprobe_vfio_pci fails on 01:00.2
 run_a() {
 	local label=$1 flags=$2 before ovr rc dmesg
-	before=$(drivers $ALL); ovr=$(h_overrides $ALL)
+	before=$(h_drivers $ALL); ovr=$(h_overrides $ALL)
 	echo "# $label: before: drivers $before; overrides $ovr"
 	vm_run_q "dmesg -C"
 	h_gptctl handoff $flags --driver failprobe_vfio_pci $GPU >/dev/null; rc=$?
@@ -85,7 +72,7 @@ run_a() {
 		assert_contains "$AUD: failprobe: bound" "$dmesg" "dmesg" &&
 		assert_contains "$EDU: failprobe: refusing" "$dmesg" "dmesg"'
 	t_check "$label: every function ends on the driver it started on" eval '
-		assert_eq "$before" "$(drivers $ALL)" "drivers"'
+		assert_eq "$before" "$(h_drivers $ALL)" "drivers"'
 	t_check "$label: and with the driver_override it started with" eval '
 		assert_eq "$ovr" "$(h_overrides $ALL)" "driver_override"'
 }
@@ -96,13 +83,13 @@ run_a "A1 (from gpupt)" ""
 t_check "A2 setup: 01:00.0 on vfio-pci, 01:00.1 on snd_hda_intel, 01:00.2 on gpupt" eval '
 	vm_run_q "gptctl handoff --single $GPU && gptctl release --single $AUD && modprobe snd-hda-intel" &&
 	for i in $(seq 30); do [ "$(vm_driver $AUD)" = snd_hda_intel ] && break; sleep 0.2; done;
-	drivers_are "vfio-pci snd_hda_intel gpupt nvme -" $ALL'
+	h_drivers_are "vfio-pci snd_hda_intel gpupt nvme -" $ALL'
 run_a "A2 (mixed)" "--force"
 
 # B: real vfio-pci refusal, two groups in one request
 t_check "B setup: back to gpupt" eval '
-	vm_run_q "gptctl claim --force $AUD && gptctl reclaim $GPU" && drivers_are "gpupt gpupt gpupt nvme -" $ALL'
-BEFORE=$(drivers $ALL) OVR=$(h_overrides $ALL)
+	vm_run_q "gptctl claim --force $AUD && gptctl reclaim $GPU" && h_drivers_are "gpupt gpupt gpupt nvme -" $ALL'
+BEFORE=$(h_drivers $ALL) OVR=$(h_overrides $ALL)
 vm_run_q "dmesg -C"
 h_gptctl handoff --force $GPU $PF >/dev/null; RC=$?
 echo "# B: gptctl: ${H_ERR//$'\n'/ }"
@@ -111,7 +98,7 @@ t_check "B: handoff --force 01:00.0 02:00.0 (two groups) fails with exit 1, nami
 t_check "B: the fault is real: vfio-pci refused $PF (kernel log)" eval '
 	assert_contains "$PF: Cannot bind to PF with SR-IOV enabled" "$(vm_run dmesg)" "dmesg"'
 t_check "B: every function of both groups ends where it started" eval '
-	assert_eq "$BEFORE" "$(drivers $ALL)" "drivers" &&
+	assert_eq "$BEFORE" "$(h_drivers $ALL)" "drivers" &&
 	assert_eq "$OVR" "$(h_overrides $ALL)" "driver_override"'
 t_check "B: the nvme controller is back with its VF (sriov_numvfs 1)" eval '
 	assert_eq 1 "$(vm_run cat /sys/bus/pci/devices/$PF/sriov_numvfs)" "sriov_numvfs"'
@@ -120,7 +107,7 @@ t_check "B: the nvme controller is back with its VF (sriov_numvfs 1)" eval '
 t_check "without the faults, both groups move to vfio-pci in one request" eval '
 	vm_run_q "echo 0 >/sys/bus/pci/devices/$PF/sriov_numvfs" &&
 	h_gptctl handoff --force $GPU $PF >/dev/null &&
-	drivers_are "vfio-pci vfio-pci vfio-pci vfio-pci" $GPU $AUD $EDU $PF'
+	h_drivers_are "vfio-pci vfio-pci vfio-pci vfio-pci" $GPU $AUD $EDU $PF'
 t_check "dmesg: no warning beyond the refusals and the SR-IOV note" eval '
 	bad=$(vm_run "dmesg --level=emerg,alert,crit,err,warn" | grep -v "Cannot bind to PF with SR-IOV enabled\|driver left SR-IOV enabled after remove\|probe of $PF failed with error -16")
 	[ -z "$bad" ] || { printf "#   %s\n" "$bad" | head -20; false; }'
