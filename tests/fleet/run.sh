@@ -34,25 +34,7 @@ GPTCTL=${1:-${GPTCTL:-$top/ctl/gptctl}}
 PY=/usr/bin/python3	# Debian's, with python3-yaml/jsonschema/nova
 PCI_IDS=/usr/share/misc/pci.ids
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-n=0
-failed=0
-
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() {
-	n=$((n + 1)); failed=$((failed + 1))
-	echo "not ok $n - $1"
-	shift
-	[ $# -gt 0 ] && printf '%s\n' "$@" | sed 's/^/#   /'
-}
-# check NAME CMD...: ok when CMD succeeds; its output is the diagnostic.
-check() {
-	local name=$1 out
-	shift
-	if out=$("$@" 2>&1); then ok "$name"; else not_ok "$name" "$out"; fi
-}
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
+. "$top/tests/lib/tap.sh"
 
 # dev ROOT ADDR VENDOR DEVICE CLASS DRIVER GROUP
 dev() {
@@ -309,5 +291,4 @@ else
 	not_ok "apply: a good devices.conf parses" "exit $rc" "$(cat "$tmp/err")"
 fi
 
-echo "# fleet: $((n - failed))/$n passed"
-[ $failed -eq 0 ]
+tap_end fleet
