@@ -31,7 +31,8 @@ DEBIAN_PACKAGES := \
 	driverctl libvirt-clients clang libclang-rt-14-dev valgrind dkms initramfs-tools debootstrap \
 	prometheus prometheus-node-exporter python3-yaml python3-jsonschema python3-nova systemd \
 	man-db strace curl pci.ids \
-	debhelper dh-dkms lintian piuparts
+	debhelper dh-dkms lintian piuparts \
+	libxml2-dev libvirt-daemon-system libvirt-daemon-driver-qemu
 # build-essential..zstd: builds, the rig's initramfs (cpio, decompressing .ko.xz/.zst)
 # linux-*, sparse: gpupt.ko against Debian 6.1, sparse C=2
 # lib*-dev, pciutils: gptctl (libnl, libpci, json-c), lspci in the guest
@@ -47,6 +48,9 @@ DEBIAN_PACKAGES := \
 # debhelper, dh-dkms (dh_dkms, separate from dkms in bookworm): make deb; lintian: its checks
 #   in tests/deb; piuparts: install/upgrade/purge tests (make check-slow; debootstrap, above, makes
 #   its bookworm base tarball)
+# libxml2-dev: gptctl's libvirt hook reads the domain XML with libxml2
+# libvirt-daemon-system, libvirt-daemon-driver-qemu: a real libvirtd in the rig's guest
+#   (t47 hook, t48 managed='yes'), started there without systemd
 
 KVER ?= $(shell if [ -d /lib/modules/$$(uname -r)/build ]; then uname -r; \
 	  else ls -1d /lib/modules/*/build 2>/dev/null | sort -V | tail -n1 | \

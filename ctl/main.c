@@ -57,6 +57,9 @@ static const struct command commands[] = {
 	  "print the KubeVirt permittedHostDevices patch for devices on vfio" },
 	{ "nova", cmd_nova, "[--by addr|id] [--pci-ids FILE] [--root DIR]",
 	  "print a Nova [pci] device_spec and alias snippet" },
+	{ "hook", cmd_hook,
+	  "libvirt install|uninstall [--root DIR] | libvirt run -- DOMAIN OP SUBOP [EXTRA] | proxmox | proxmox run [--dry-run] -- VMID PHASE",
+	  "install the libvirt hook or print the Proxmox hookscript that hand VMs' GPUs to vfio-pci" },
 	{ "help", NULL, "[COMMAND]", "show this help, or a command's help" },
 };
 

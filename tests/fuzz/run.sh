@@ -27,7 +27,7 @@ trap 'rm -rf "$work"' EXIT
 n=0
 failed=0
 
-for t in rom cmdline grub modprobe lists iomem devconf; do
+for t in rom cmdline grub modprobe lists iomem devconf pveconf domxml; do
 	nseeds=""
 	n=$((n + 1))
 	corpus=$work/$t
