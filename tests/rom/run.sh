@@ -31,20 +31,7 @@ GPTCTL=${1:-${GPTCTL:-$top/ctl/gptctl}}
 E1000E=/usr/lib/ipxe/qemu/efi-e1000e.rom
 STDVGA=/usr/share/seabios/vgabios-stdvga.bin
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-n=0
-failed=0
-
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
-not_ok() {
-	n=$((n + 1)); failed=$((failed + 1))
-	echo "not ok $n - $1"
-	shift
-	# What we saw, indented, so a failure explains itself.
-	[ $# -gt 0 ] && printf '%s\n' "$@" | sed 's/^/#   /'
-}
+. "$top/tests/lib/tap.sh"
 
 # run ARGS...: sets $out (stdout+stderr) and $rc.
 run() {
@@ -499,5 +486,4 @@ if [ $real_ok = 1 ]; then
 	fi
 fi
 
-echo "# rom: $((n - failed))/$n passed"
-[ "$failed" -eq 0 ]
+tap_end rom
