@@ -38,7 +38,7 @@ static const struct command commands[] = {
 	{ "libvirt", cmd_libvirt, "ADDR... [--romfile FILE] [--hide-kvm] [--phys-bits N]",
 	  "print libvirt XML for ADDR" },
 	{ "rom", cmd_rom,
-	  "dump ADDR -o FILE [--force] | check FILE [--for ADDR] | trim IN OUT",
+	  "dump ADDR -o FILE [--source sysfs|prom|auto|bar:N:OFFSET] [--force] | check FILE [--for ADDR] | trim IN OUT",
 	  "dump, check and trim option ROMs" },
 	{ "setup", cmd_setup,
 	  "--ids LIST [--addrs LIST] [--dry-run] [--apply-cmdline] [--root DIR] | --undo [--root DIR]",

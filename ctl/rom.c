@@ -1,17 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * gptctl rom: dump a device's option ROM through sysfs, check a ROM file,
- * trim a ROM file to its images.  The parsing is in romparse.c.
+ * gptctl rom: dump a device's option ROM (through sysfs, NVIDIA's PROM
+ * window or any BAR window), check a ROM file, trim a ROM file to its
+ * images.  The parsing is in romparse.c, the PROM sequence in romread.c.
  *
- *	gptctl rom dump ADDR -o FILE [--force]
+ *	gptctl rom dump ADDR -o FILE [--source sysfs|prom|auto|bar:N:OFFSET] [--force]
  *	gptctl [-j] rom check FILE [--for ADDR]
  *	gptctl rom trim IN OUT
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <linux/gpupt.h>
@@ -19,6 +23,7 @@
 #include "gptctl.h"
 #include "print.h"
 #include "romparse.h"
+#include "romread.h"
 #include "sysfile.h"
 
 /* The PCI ROM BAR decodes at most 16 MiB; leave room for headers. */
@@ -442,30 +447,306 @@ static int read_rom(const char *path, uint8_t **out, size_t *outlen)
 	return err;
 }
 
+/* Where rom dump reads from. */
+enum rom_source {
+	SRC_SYSFS,	/* the kernel's rom attribute: the ROM BAR or a shadow */
+	SRC_PROM,	/* NVIDIA's PROM window, BAR0 + 0x300000 */
+	SRC_AUTO,	/* sysfs, or PROM on NVIDIA when sysfs is no good */
+	SRC_BAR,	/* any BAR window: bar:N:OFFSET */
+};
+
+struct source {
+	enum rom_source kind;
+	unsigned int bar;
+	uint64_t offset;
+};
+
+static int source_parse(const char *s, struct source *src)
+{
+	unsigned long long bar, off;
+	char *end, *num;
+
+	memset(src, 0, sizeof(*src));
+	if (!strcmp(s, "sysfs"))
+		src->kind = SRC_SYSFS;
+	else if (!strcmp(s, "prom"))
+		src->kind = SRC_PROM;
+	else if (!strcmp(s, "auto"))
+		src->kind = SRC_AUTO;
+	else if (!strncmp(s, "bar:", 4)) {
+		errno = 0;
+		bar = strtoull(s + 4, &end, 10);
+		if (errno || end == s + 4 || *end != ':' || bar > 5)
+			return usage_error("--source %s: expected bar:N:OFFSET with N 0 to 5", s);
+		num = end + 1;
+		off = strtoull(num, &end, 0);
+		if (errno || end == num || *end)
+			return usage_error("--source %s: OFFSET is not a number", s);
+		if (off % 4)
+			return usage_error("--source %s: OFFSET must be a multiple of 4 (the window is read with 32-bit reads)", s);
+		src->kind = SRC_BAR;
+		src->bar = (unsigned int)bar;
+		src->offset = off;
+	} else {
+		return usage_error("--source %s: expected sysfs, prom, auto or bar:N:OFFSET", s);
+	}
+	return 0;
+}
+
+/*
+ * A BAR mapped through the sysfs resourceN file.  gptctl reads the window
+ * from userspace rather than in the kernel: the resource file is the
+ * kernel's own, root-only interface for this (lspci, envytools and
+ * rom-parser's users rely on it), it needs no new netlink command, and the
+ * kernel still refuses it under lockdown or when a driver holds the BAR
+ * exclusively.
+ */
+struct bar_map {
+	volatile uint8_t *base;
+	size_t len;
+	uint64_t size;		/* the BAR's size */
+};
+
+static uint32_t bar_rd32(void *ctx, uint64_t off)
+{
+	const struct bar_map *bm = ctx;
+
+	return *(volatile uint32_t *)(bm->base + off);
+}
+
+static void bar_wr32(void *ctx, uint64_t off, uint32_t val)
+{
+	const struct bar_map *bm = ctx;
+
+	*(volatile uint32_t *)(bm->base + off) = val;
+}
+
+/* Map [0, len) of BAR @bar; len is cut to the BAR's size. */
+static int bar_map_open(const struct gpupt_addr *a, unsigned int bar,
+			uint64_t len, bool writable, struct bar_map *bm,
+			char *why, size_t n)
+{
+	char attr[16], path[256];
+	struct stat st;
+	void *p;
+	int fd;
+
+	memset(bm, 0, sizeof(*bm));
+	snprintf(attr, sizeof(attr), "resource%u", bar);
+	pci_sysfs_path(a, attr, path, sizeof(path));
+	fd = open(path, (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(why, n, "%s: %s%s", path, strerror(errno),
+			 errno == ENOENT ? " (no memory BAR there)" :
+			 errno == EACCES || errno == EPERM ? " (run as root)" : "");
+		return -errno;
+	}
+	if (fstat(fd, &st) || st.st_size <= 0) {
+		snprintf(why, n, "BAR%u is not assigned (size 0)", bar);
+		close(fd);
+		return -ENODEV;
+	}
+	bm->size = (uint64_t)st.st_size;
+	if (len > bm->size)
+		len = bm->size;
+	p = mmap(NULL, len, PROT_READ | (writable ? PROT_WRITE : 0),
+		 MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		int err = errno;
+
+		snprintf(why, n, "mmap of %s: %s%s", path, strerror(err),
+			 err == EPERM ? " (kernel lockdown forbids it)" :
+			 err == EINVAL ? " (an I/O BAR, or a driver holds the BAR exclusively)" : "");
+		close(fd);
+		return -err;
+	}
+	close(fd);
+	bm->base = p;
+	bm->len = len;
+	return 0;
+}
+
+static void bar_map_close(struct bar_map *bm)
+{
+	if (bm->base)
+		munmap((void *)bm->base, bm->len);
+	bm->base = NULL;
+}
+
+/*
+ * Memory decoding on for the read: PCI_COMMAND bit 1, set through the
+ * config file when it is off, and put back afterwards.
+ */
+static int mem_decode_on(const struct gpupt_addr *a, uint16_t *saved)
+{
+	char path[256];
+	uint16_t cmd, on;
+	int fd, err = 0;
+
+	pci_sysfs_path(a, "config", path, sizeof(path));
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (pread(fd, &cmd, 2, 4) != 2) {
+		err = -EIO;
+		goto out;
+	}
+	*saved = cmd;
+	on = cmd | 0x2;
+	if (on != cmd && pwrite(fd, &on, 2, 4) != 2)
+		err = -errno;
+out:
+	close(fd);
+	return err;
+}
+
+static void mem_decode_restore(const struct gpupt_addr *a, uint16_t saved)
+{
+	char path[256];
+	uint16_t cmd;
+	int fd;
+
+	pci_sysfs_path(a, "config", path, sizeof(path));
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (pread(fd, &cmd, 2, 4) == 2 && cmd != saved &&
+	    pwrite(fd, &saved, 2, 4) != 2)
+		errmsg("could not restore the PCI command register of the device");
+	close(fd);
+}
+
+#define WINDOW_MAX	NV_PROM_SIZE	/* bytes read from a BAR window */
+
+/*
+ * Read through a BAR window: NVIDIA's PROM (with its enable sequence) or a
+ * plain window.  Signals are held off while the ROM shadow is disabled so
+ * that it is always restored.  Fills desc with where it read.
+ */
+static int read_window(const struct gpupt_addr *a, const struct source *src,
+		       uint16_t vendor, uint8_t **out, size_t *outlen,
+		       char *desc, size_t dn, char *why, size_t n)
+{
+	uint64_t want = src->kind == SRC_PROM ? NV_PROM + NV_PROM_SIZE :
+			src->offset + WINDOW_MAX;
+	sigset_t block, old;
+	struct rom_nv_gen gen;
+	struct rom_mmio m;
+	struct bar_map bm;
+	uint16_t cmd = 0;
+	uint8_t *buf;
+	size_t len = 0;
+	int err;
+
+	if (src->kind == SRC_PROM && vendor != NV_VENDOR_ID) {
+		snprintf(why, n,
+			 "vendor %04x is not NVIDIA (10de): --source prom reads NVIDIA's PROM window; use sysfs or bar:N:OFFSET",
+			 vendor);
+		return -ENODEV;
+	}
+	buf = malloc(WINDOW_MAX);
+	if (!buf) {
+		snprintf(why, n, "out of memory");
+		return -ENOMEM;
+	}
+	err = bar_map_open(a, src->kind == SRC_PROM ? 0 : src->bar, want,
+			   src->kind == SRC_PROM, &bm, why, n);
+	if (err)
+		goto fail;
+	if (src->kind == SRC_BAR && src->offset >= bm.size) {
+		snprintf(why, n, "offset 0x%llx is past the end of BAR%u (0x%llx bytes)",
+			 (unsigned long long)src->offset, src->bar,
+			 (unsigned long long)bm.size);
+		err = -EINVAL;
+		goto unmap;
+	}
+	err = mem_decode_on(a, &cmd);
+	if (err) {
+		snprintf(why, n, "enabling memory decoding: %s", strerror(-err));
+		goto unmap;
+	}
+
+	m = (struct rom_mmio){ bar_rd32, bar_wr32, &bm, bm.len };
+	sigfillset(&block);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	if (src->kind == SRC_PROM) {
+		err = rom_nv_prom_read(&m, vendor, buf, WINDOW_MAX, &len, &gen,
+				       why, n);
+		if (!err)
+			snprintf(desc, dn, "BAR0 + 0x300000, %s chipset 0x%x, ROM shadow control at BAR0 + 0x%x",
+				 gen.family, gen.chipset, gen.rom_ctl);
+	} else {
+		len = bm.len - src->offset;
+		if (len > WINDOW_MAX)
+			len = WINDOW_MAX;
+		len &= ~(size_t)3;
+		rom_window_read(&m, src->offset, buf, len);
+		snprintf(desc, dn, "BAR%u + 0x%llx", src->bar,
+			 (unsigned long long)src->offset);
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	mem_decode_restore(a, cmd);
+unmap:
+	bar_map_close(&bm);
+	if (!err && len < 2) {
+		snprintf(why, n, "the window holds fewer than 2 bytes");
+		err = -EINVAL;
+	}
+	if (!err) {
+		*out = buf;
+		*outlen = len;
+		return 0;
+	}
+fail:
+	free(buf);
+	return err;
+}
+
+/*
+ * The image chain at the start of a window read: everything NVIDIA chains
+ * after it included (the flash holds it; rom trim gives the ROM BAR's
+ * view).  A chain that does not end in the window keeps the whole window.
+ */
+static size_t window_rom_len(size_t len, const struct rom_report *r)
+{
+	if (r->complete && !r->lead)
+		return r->chain_end;
+	return len;
+}
+
 static int rom_dump(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "force", no_argument, NULL, 'f' },
+		{ "source", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 },
 	};
-	char name[GPUPT_ADDR_STRLEN], path[256], drv[64];
-	const char *file = NULL;
+	char name[GPUPT_ADDR_STRLEN], path[256], drv[64] = "";
+	char desc[160] = "", why[ROM_MSG_LEN] = "", reason[ROM_MSG_LEN + 64] = "";
+	struct source src = { .kind = SRC_SYSFS };
+	const char *file = NULL, *used = "sysfs";
+	struct rom_report *r = NULL, *rs = NULL;
+	uint8_t *buf = NULL, *sbuf = NULL;
+	bool force = false, from_sysfs = true, shadow, boot_shadow, bound;
+	uint64_t boot_vga = 0, vendor = 0;
+	size_t len = 0, slen = 0;
 	struct gpupt_addr a;
-	struct rom_report *r;
-	bool force = false, shadow;
-	uint64_t boot_vga = 0;
-	uint8_t *buf;
-	size_t len;
-	int c, err;
+	unsigned int i;
+	int c, err, serr = -ENOENT;
 
-	while ((c = cmd_getopt(argc, argv, "o:f", opts)) != -1) {
+	while ((c = cmd_getopt(argc, argv, "o:fs:", opts)) != -1) {
 		switch (c) {
 		case 'o':
 			file = optarg;
 			break;
 		case 'f':
 			force = true;
+			break;
+		case 's':
+			err = source_parse(optarg, &src);
+			if (err)
+				return err;
 			break;
 		default:
 			return EXIT_USAGE;
@@ -482,39 +763,119 @@ static int rom_dump(int argc, char **argv)
 		errmsg("no PCI function at %s", name);
 		return EXIT_FAIL;
 	}
-	pci_sysfs_path(&a, "rom", path, sizeof(path));
-	if (!file_exists(path)) {
-		errmsg("%s has no option ROM (no ROM BAR and no shadow copy)", name);
-		return EXIT_FAIL;
-	}
-	if (!pci_driver(&a, drv, sizeof(drv)) && strcmp(drv, GPUPT_DRIVER_NAME) &&
-	    !driver_is_vfio(drv) && !force) {
+	pci_attr_u64(&a, "vendor", &vendor);
+	bound = !pci_driver(&a, drv, sizeof(drv));
+	if (bound && strcmp(drv, GPUPT_DRIVER_NAME) && !driver_is_vfio(drv) && !force) {
 		errmsg("%s is bound to %s: reading the ROM under a running host driver can hang the device or return the driver's view; claim it first (gptctl claim %s) or use --force",
 		       name, drv, name);
 		return EXIT_FAIL;
 	}
+	/* BAR reads and register writes only where no driver, not even a VM's, is using the GPU. */
+	if (src.kind != SRC_SYSFS && bound && driver_is_vfio(drv) && !force) {
+		errmsg("%s is bound to %s: a VM may be using it, and reading through its BARs would race the guest's driver; reclaim it first (gptctl reclaim %s) or use --force",
+		       name, drv, name);
+		return EXIT_FAIL;
+	}
 	pci_attr_u64(&a, "boot_vga", &boot_vga);
-	shadow = boot_vga == 1;
 
-	err = read_rom(path, &buf, &len);
-	if (err == -EACCES || err == -EPERM) {
-		errmsg("%s: %s (run as root)", path, strerror(-err));
-		return EXIT_FAIL;
+	/* sysfs, and auto's first try */
+	if (src.kind == SRC_SYSFS || src.kind == SRC_AUTO) {
+		pci_sysfs_path(&a, "rom", path, sizeof(path));
+		if (!file_exists(path)) {
+			serr = -ENOENT;
+			snprintf(why, sizeof(why), "%s has no option ROM in sysfs (no ROM BAR and no shadow copy)", name);
+		} else {
+			serr = read_rom(path, &sbuf, &slen);
+			if (serr)
+				snprintf(why, sizeof(why), "reading %s failed: %s%s", path,
+					 strerror(-serr),
+					 serr == -EACCES || serr == -EPERM ? " (run as root)" :
+					 " (the ROM BAR may be unassigned or disabled, or the device needs a reset)");
+		}
+		if (!serr) {
+			rs = rom_report_new(sbuf, slen);
+			if (!rs)
+				goto fail;
+		}
+		if (src.kind == SRC_SYSFS) {
+			if (serr) {
+				errmsg("%s", why);
+				goto fail;
+			}
+			buf = sbuf;
+			len = slen;
+			r = rs;
+			sbuf = NULL;
+			rs = NULL;
+		} else {
+			switch (rom_auto_pick((uint16_t)vendor, boot_vga == 1,
+					      serr ? NULL : rs, why, reason,
+					      sizeof(reason))) {
+			case ROM_AUTO_FAIL:
+				errmsg("%s", why);
+				goto fail;
+			case ROM_AUTO_SYSFS:
+				buf = sbuf;
+				len = slen;
+				r = rs;
+				sbuf = NULL;
+				rs = NULL;
+				break;
+			case ROM_AUTO_PROM:
+				src.kind = SRC_PROM;
+				break;
+			}
+		}
 	}
-	if (err) {
-		errmsg("reading the ROM of %s failed: %s (the ROM BAR may be unassigned or disabled, or the device needs a reset)",
-		       name, strerror(-err));
-		return EXIT_FAIL;
+
+	if (src.kind == SRC_PROM || src.kind == SRC_BAR) {
+		used = src.kind == SRC_PROM ? "prom" : "bar";
+		from_sysfs = false;
+		err = read_window(&a, &src, (uint16_t)vendor, &buf, &len, desc,
+				  sizeof(desc), why, sizeof(why));
+		if (!err && (buf[0] != 0x55 || buf[1] != 0xaa)) {
+			snprintf(why, sizeof(why),
+				 "the window at %s holds no option ROM at its start (it reads %02x %02x %02x %02x)%s",
+				 desc, buf[0], buf[1], len > 2 ? buf[2] : 0,
+				 len > 3 ? buf[3] : 0,
+				 src.kind == SRC_PROM ? ": the PROM did not open, or the flash is empty" : "");
+			free(buf);
+			buf = NULL;
+			err = -ENOENT;
+		}
+		if (err && rs) {
+			/* auto: the PROM failed too; keep the sysfs copy, say so */
+			errmsg("warning: reading the PROM failed (%s); writing the sysfs copy anyway (%s)",
+			       why, reason);
+			buf = sbuf;
+			len = slen;
+			r = rs;
+			sbuf = NULL;
+			rs = NULL;
+			used = "sysfs";
+			from_sysfs = true;
+		} else if (err) {
+			errmsg("%s: %s; nothing written", name, why);
+			goto fail;
+		} else {
+			r = rom_report_new(buf, len);
+			if (!r)
+				goto fail;
+			len = window_rom_len(len, r);
+			free(r);
+			r = rom_report_new(buf, len);
+			if (!r)
+				goto fail;
+		}
 	}
+	boot_shadow = from_sysfs && boot_vga == 1;
+	shadow = boot_shadow || r->shadow;
+
 	err = file_write_all(file, buf, len);
 	if (err) {
-		free(buf);
 		errmsg("%s: %s", file, strerror(-err));
-		return EXIT_FAIL;
+		goto fail;
 	}
-	r = rom_report_take(buf, len);
-	if (!r)
-		return EXIT_FAIL;
 
 	open_json_object(NULL);
 	print_string("device", "%s:", name);
@@ -523,18 +884,44 @@ static int rom_dump(int argc, char **argv)
 	print_uint("images", ", %llu image(s)", r->nimages);
 	print_uint("errors", ", %llu error(s)", r->nerrors);
 	print_uint("warnings", ", %llu warning(s)\n", r->nwarnings);
+	print_string("source", "source: %s", used);
+	if (!from_sysfs)
+		print_string("window", " (%s)", desc);
+	else
+		print_null("window", NULL);
+	print_text("\n");
+	if (*reason)
+		print_string("reason", "auto: %s\n", reason);
+	else
+		print_null("reason", NULL);
 	print_bool("shadow", NULL, shadow);
 	if (shadow)
-		print_text("shadow copy: %s is the boot VGA device\n", name);
+		print_text(boot_shadow ? "shadow copy: %s is the boot VGA device\n" :
+			   "shadow copy: the VBIOS of %s shrank itself at POST (PCIR length below NPDE length)\n",
+			   name);
+	open_json_array("findings");
+	for (i = 0; i < r->nfindings; i++)
+		if (r->finding[i].severity != ROM_INFO)
+			print_finding(&r->finding[i]);
+	close_json_array();
 	close_json_object();
 	print_end();
-	if (shadow)
-		errmsg("warning: %s is the boot VGA device, so the kernel returned the firmware's shadow copy of its ROM, which the firmware may have modified; it is not a clean image. For a clean one, make another GPU the boot device in the firmware setup (or move this card to another slot), reboot and dump again, or use the image from the card vendor",
-		       name);
+	if (boot_shadow)
+		errmsg("warning: %s is the boot VGA device, so the kernel returned the firmware's shadow copy of its ROM, which the firmware may have modified; it is not a clean image. For a clean one, make another GPU the boot device in the firmware setup (or move this card to another slot), reboot and dump again, use the image from the card vendor%s",
+		       name, vendor == NV_VENDOR_ID ? ", or dump it with --source prom" : "");
 	if (r->nerrors)
 		errmsg("the dump has problems: run gptctl rom check %s", file);
 	free(r);
+	free(rs);
+	free(buf);
+	free(sbuf);
 	return EXIT_OK;
+fail:
+	free(r);
+	free(rs);
+	free(buf);
+	free(sbuf);
+	return EXIT_FAIL;
 }
 
 int cmd_rom(int argc, char **argv)
