@@ -37,6 +37,41 @@ static void reset_methods_text(const struct devrec *r, char *buf, size_t len)
 		snprintf(buf, len, "-");
 }
 
+/* SR-IOV: "physfn" (a VF's PF), "num_vfs"/"total_vfs" (a PF's); else null. */
+static void print_sriov_json(const struct devrec *r)
+{
+	char pf[GPUPT_ADDR_STRLEN];
+
+	if (r->has_physfn) {
+		addr_format(&r->physfn, pf);
+		print_string("physfn", NULL, pf);
+	} else {
+		print_null("physfn", NULL);
+	}
+	if (r->has_num_vfs) {
+		print_uint("num_vfs", NULL, r->num_vfs);
+		print_uint("total_vfs", NULL, r->total_vfs);
+	} else {
+		print_null("num_vfs", NULL);
+		print_null("total_vfs", NULL);
+	}
+}
+
+/* Text: " [VF of 0000:01:00.0]", " [PF, 3 of 7 VFs]" or "". */
+static void sriov_text(const struct devrec *r, char *buf, size_t len)
+{
+	char pf[GPUPT_ADDR_STRLEN];
+
+	buf[0] = '\0';
+	if (r->has_physfn) {
+		addr_format(&r->physfn, pf);
+		snprintf(buf, len, " [VF of %s]", pf);
+	} else if (r->has_num_vfs) {
+		snprintf(buf, len, " [PF, %u of %u VFs]", r->num_vfs,
+			 r->total_vfs);
+	}
+}
+
 void print_devrec_fields(const struct devrec *r)
 {
 	char addr[GPUPT_ADDR_STRLEN], name[256];
@@ -66,6 +101,7 @@ void print_devrec_fields(const struct devrec *r)
 	else
 		print_null("numa_node", NULL);
 	print_reset_methods_json(r);
+	print_sriov_json(r);
 }
 
 static int width(const char *s, int w)
@@ -78,7 +114,7 @@ static int width(const char *s, int w)
 void print_dev_list(const struct devrec *v, size_t n)
 {
 	char fmt_drv[16], fmt_grp[16], fmt_grp_null[16], rm[128], name[256];
-	char addr[GPUPT_ADDR_STRLEN], num[24];
+	char addr[GPUPT_ADDR_STRLEN], num[24], sriov[48];
 	int waddr = 7, wdrv = 6, wgrp = 5, wrm = 5;
 	size_t i;
 
@@ -127,9 +163,10 @@ void print_dev_list(const struct devrec *v, size_t n)
 		print_bool("boot_vga", "%-4s ", devrec_boot_vga(r));
 		print_bool("held", "%-4s ", devrec_held(r));
 		reset_methods_text(r, rm, sizeof(rm));
-		print_text("%-*s %s\n", wrm, rm,
+		sriov_text(r, sriov, sizeof(sriov));
+		print_text("%-*s %s%s\n", wrm, rm,
 			   pci_device_name(r->vendor, r->device, name,
-					   sizeof(name)));
+					   sizeof(name)), sriov);
 	}
 }
 
@@ -171,4 +208,11 @@ void print_dev_show(const struct devrec *r)
 		   r->state & GPUPT_DEV_S_OPEN);
 	reset_methods_text(r, rm, sizeof(rm));
 	print_text("\treset methods:   %s\n", rm);
+	if (r->has_physfn) {
+		addr_format(&r->physfn, addr);
+		print_text("\tSR-IOV:          VF of %s\n", addr);
+	} else if (r->has_num_vfs) {
+		print_text("\tSR-IOV:          PF, %u of %u VFs enabled\n",
+			   r->num_vfs, r->total_vfs);
+	}
 }

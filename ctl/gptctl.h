@@ -112,5 +112,6 @@ int cmd_nfd(int argc, char **argv);
 int cmd_kubevirt(int argc, char **argv);
 int cmd_nova(int argc, char **argv);
 int cmd_hook(int argc, char **argv);
+int cmd_sriov(int argc, char **argv);
 
 #endif /* GPTCTL_H */

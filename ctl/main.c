@@ -60,6 +60,9 @@ static const struct command commands[] = {
 	{ "hook", cmd_hook,
 	  "libvirt install|uninstall [--root DIR] | libvirt run -- DOMAIN OP SUBOP [EXTRA] | proxmox | proxmox run [--dry-run] -- VMID PHASE",
 	  "install the libvirt hook or print the Proxmox hookscript that hand VMs' GPUs to vfio-pci" },
+	{ "sriov", cmd_sriov,
+	  "ADDR --numvfs N [--vf-driver vfio-pci|VARIANT|gpupt|host] [--force]",
+	  "create a PF's SR-IOV VFs, held by gpupt from the start, and hand them off" },
 	{ "help", NULL, "[COMMAND]", "show this help, or a command's help" },
 };
 

@@ -47,6 +47,7 @@ static struct nla_policy top_policy[GPUPT_A_MAX + 1] = {
 	[GPUPT_A_BRIDGE]	= { .type = NLA_NESTED },
 	[GPUPT_A_STATS]		= { .type = NLA_NESTED },
 	[GPUPT_A_GENERATION]	= { .type = NLA_U32 },
+	[GPUPT_A_NUM_VFS]	= { .type = NLA_U16 },
 };
 
 static struct nla_policy dev_policy[GPUPT_DEV_A_MAX + 1] = {
@@ -72,6 +73,9 @@ static struct nla_policy dev_policy[GPUPT_DEV_A_MAX + 1] = {
 	[GPUPT_DEV_A_ERRNO]		= { .type = NLA_U32 },
 	[GPUPT_DEV_A_MESSAGE]		= { .type = NLA_STRING },
 	[GPUPT_DEV_A_AFFECTED]		= { .type = NLA_NESTED },
+	[GPUPT_DEV_A_PHYSFN]		= { .type = NLA_NESTED },
+	[GPUPT_DEV_A_NUM_VFS]		= { .type = NLA_U16 },
+	[GPUPT_DEV_A_TOTAL_VFS]		= { .type = NLA_U16 },
 };
 
 /* libnl's NLE_* to an errno, for local failures. */
@@ -333,6 +337,8 @@ static int build_request(struct gpupt_nl *nl, const struct gpupt_req *req,
 		goto too_big;
 	if (req->has_reset_method &&
 	    nla_put_u8(msg, GPUPT_A_RESET_METHOD, req->reset_method))
+		goto too_big;
+	if (req->has_num_vfs && nla_put_u16(msg, GPUPT_A_NUM_VFS, req->num_vfs))
 		goto too_big;
 	*out = msg;
 	return 0;
@@ -626,6 +632,24 @@ static int devrec_parse_depth(struct nlattr *nest, struct devrec *r, int depth)
 				  &r->n_affected, depth);
 		if (err)
 			return err;
+	}
+	if (tb[GPUPT_DEV_A_PHYSFN]) {
+		struct nlattr *pf[GPUPT_DEV_A_MAX + 1];
+
+		if (nla_parse_nested(pf, GPUPT_DEV_A_MAX, tb[GPUPT_DEV_A_PHYSFN],
+				     dev_policy) ||
+		    !pf[GPUPT_DEV_A_DOMAIN] || !pf[GPUPT_DEV_A_BUS] ||
+		    !pf[GPUPT_DEV_A_DEVFN])
+			return -EINVAL;
+		r->has_physfn = true;
+		r->physfn.domain = nla_get_u32(pf[GPUPT_DEV_A_DOMAIN]);
+		r->physfn.bus = nla_get_u8(pf[GPUPT_DEV_A_BUS]);
+		r->physfn.devfn = nla_get_u8(pf[GPUPT_DEV_A_DEVFN]);
+	}
+	if (tb[GPUPT_DEV_A_NUM_VFS] && tb[GPUPT_DEV_A_TOTAL_VFS]) {
+		r->has_num_vfs = true;
+		r->num_vfs = nla_get_u16(tb[GPUPT_DEV_A_NUM_VFS]);
+		r->total_vfs = nla_get_u16(tb[GPUPT_DEV_A_TOTAL_VFS]);
 	}
 	return 0;
 }

@@ -59,6 +59,8 @@ struct gpupt_req {
 	const char *driver;		/* GPUPT_A_DRIVER if non-NULL */
 	bool has_reset_method;		/* send GPUPT_A_RESET_METHOD ... */
 	uint8_t reset_method;		/* ... enum gpupt_reset_method */
+	bool has_num_vfs;		/* send GPUPT_A_NUM_VFS ... */
+	uint16_t num_vfs;		/* ... (SRIOV) */
 };
 
 /*
@@ -145,6 +147,12 @@ struct devrec {
 	char message[DEVREC_MSGLEN];
 	size_t n_affected;			/* DRY_RUN blast radius */
 	struct devrec *affected;		/* malloc'd; devrec_free() */
+
+	/* SR-IOV */
+	bool has_physfn;			/* a VF: its PF */
+	struct gpupt_addr physfn;
+	bool has_num_vfs;			/* a PF: NUM_VFS, TOTAL_VFS */
+	uint16_t num_vfs, total_vfs;
 };
 
 /*

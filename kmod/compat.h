@@ -79,7 +79,14 @@ static inline bool gpupt_override_is_locked(struct pci_dev *pdev,
 
 /*
  * Set (or with NULL clear) the override.  Takes device_lock itself, so the
- * caller must not hold it.
+ * caller must not hold it.  Also called from the PCI bus notifier at
+ * BUS_NOTIFY_ADD_DEVICE for a new VF (sriov.c), which runs in process
+ * context inside device_add(), before the driver core may match the
+ * device: 6.1's driver_set_override() takes the VF's device_lock, which
+ * nobody holds yet; 6.12+'s device_set_driver_override() only a spinlock;
+ * pci_device_can_probe() lets a VF with an override probe even when
+ * sriov_drivers_autoprobe is 0 (pdev->driver_override on 6.1,
+ * device_has_driver_override() from 6.12 and on 7.x).
  */
 static inline int gpupt_override_set(struct pci_dev *pdev, const char *name)
 {

@@ -85,6 +85,7 @@ struct pci_driver gpupt_pci_driver = {
 	.id_table	= NULL,
 	.probe		= gpupt_probe,
 	.remove		= gpupt_remove,
+	.sriov_configure = gpupt_sriov_configure,
 	GPUPT_DRIVER_MANAGED_DMA
 };
 

@@ -172,6 +172,21 @@ int gpupt_nl_unclaim_doit(struct sk_buff *skb, struct genl_info *info);
 int gpupt_nl_handoff_doit(struct sk_buff *skb, struct genl_info *info);
 int gpupt_nl_reclaim_doit(struct sk_buff *skb, struct genl_info *info);
 int gpupt_nl_release_doit(struct sk_buff *skb, struct genl_info *info);
+/* sriov.c: SR-IOV PFs and their VFs */
+int gpupt_sriov_configure(struct pci_dev *pdev, int num_vfs);
+/* Bus notifier: hold a new VF of a managed PF; forget a removed PF. */
+void gpupt_sriov_add_device(struct pci_dev *pdev);
+void gpupt_sriov_del_device(struct pci_dev *pdev);
+void gpupt_sriov_exit(void);
+/* A managed PF or one of its VFs: DEV_GET dumps cover it. */
+bool gpupt_sriov_covered(struct pci_dev *pdev);
+/* PHYSFN, or NUM_VFS and TOTAL_VFS, into an open device record. */
+int gpupt_sriov_put_attrs(struct sk_buff *skb, struct pci_dev *pdev);
+/* Why a bus reset may not hit @pdev (a PF with VFs), or NULL. */
+const char *gpupt_sriov_reset_blocker(struct pci_dev *pdev, char *buf,
+				      size_t len);
+int gpupt_nl_sriov_doit(struct sk_buff *skb, struct genl_info *info);
+
 /* bars.c */
 int gpupt_nl_bars_get_doit(struct sk_buff *skb, struct genl_info *info);
 /* reset.c */

@@ -43,6 +43,9 @@ const struct nla_policy gpupt_dev_policy[GPUPT_DEV_A_MAX + 1] = {
 	[GPUPT_DEV_A_MESSAGE]		= { .type = NLA_NUL_STRING, .len = 255 },
 	[GPUPT_DEV_A_AFFECTED]		= NLA_POLICY_NESTED_ARRAY(gpupt_dev_policy),
 	[GPUPT_DEV_A_PAD]		= { .type = NLA_REJECT },
+	[GPUPT_DEV_A_PHYSFN]		= NLA_POLICY_NESTED(gpupt_dev_policy),
+	[GPUPT_DEV_A_NUM_VFS]		= { .type = NLA_U16 },
+	[GPUPT_DEV_A_TOTAL_VFS]		= { .type = NLA_U16 },
 };
 
 static const struct nla_policy gpupt_bar_names_policy[GPUPT_BAR_A_MAX + 1] = {
@@ -84,6 +87,7 @@ static const struct nla_policy gpupt_policy[GPUPT_A_MAX + 1] = {
 	[GPUPT_A_STATS]			= NLA_POLICY_NESTED(gpupt_stats_policy),
 	[GPUPT_A_GENERATION]		= { .type = NLA_U32 },
 	[GPUPT_A_PAD]			= { .type = NLA_REJECT },
+	[GPUPT_A_NUM_VFS]		= { .type = NLA_U16 },
 };
 
 /*
@@ -104,7 +108,7 @@ static bool gpupt_dev_core(struct pci_dev *pdev)
 {
 	return (pdev->class >> 16) == PCI_BASE_CLASS_DISPLAY ||
 	       gpupt_dev_held(pdev) || gpupt_dev_is_vfio(pdev) ||
-	       gpupt_ids_match(pdev);
+	       gpupt_ids_match(pdev) || gpupt_sriov_covered(pdev);
 }
 
 static bool gpupt_dev_covered(struct pci_dev *pdev)
@@ -283,6 +287,10 @@ static const struct genl_ops gpupt_genl_ops[] = {
 	}, {
 		.cmd	= GPUPT_CMD_STATS_GET,
 		.doit	= gpupt_nl_stats_get_doit,
+	}, {
+		.cmd	= GPUPT_CMD_SRIOV,
+		.doit	= gpupt_nl_sriov_doit,
+		.flags	= GENL_ADMIN_PERM,
 	},
 };
 

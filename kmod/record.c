@@ -159,7 +159,8 @@ static struct nlattr *gpupt_put_dev(struct sk_buff *skb, int attrtype,
 	    nla_put_u32(skb, GPUPT_DEV_A_STATE, state) ||
 	    gpupt_put_reset_methods(skb, pdev) ||
 	    (rl->override && nla_put_string(skb, GPUPT_DEV_A_DRIVER_OVERRIDE,
-					     rl->override)))
+					     rl->override)) ||
+	    gpupt_sriov_put_attrs(skb, pdev))
 		goto full;
 
 	group = iommu_group_get(&pdev->dev);

@@ -501,7 +501,8 @@ static void gpupt_plan_check(struct gpupt_reset_req *req)
 
 			if (pci_is_bridge(pdev))
 				continue;
-			if (!gpupt_reset_blocker(pdev, force, why, sizeof(why)))
+			if (!gpupt_sriov_reset_blocker(pdev, why, sizeof(why)) &&
+			    !gpupt_reset_blocker(pdev, force, why, sizeof(why)))
 				continue;
 			job->err = -EBUSY;
 			gpupt_msg_add(job->msg, why);

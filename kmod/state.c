@@ -149,10 +149,13 @@ static int gpupt_bus_notify(struct notifier_block *nb, unsigned long action,
 {
 	struct device *dev = data;
 
+	if (action == BUS_NOTIFY_ADD_DEVICE)
+		gpupt_sriov_add_device(to_pci_dev(dev));
 	switch (action) {
 	case BUS_NOTIFY_DEL_DEVICE:
 		gpupt_removed_vfio(to_pci_dev(dev));
 		gpupt_noretake_clear(to_pci_dev(dev));
+		gpupt_sriov_del_device(to_pci_dev(dev));
 		fallthrough;
 	case BUS_NOTIFY_ADD_DEVICE:
 	case BUS_NOTIFY_BOUND_DRIVER:
@@ -186,6 +189,7 @@ void gpupt_state_exit(void)
 
 	bus_unregister_notifier(&pci_bus_type, &gpupt_bus_nb);
 	destroy_workqueue(gpupt_wq);
+	gpupt_sriov_exit();
 	list_for_each_entry_safe(m, tmp, &gpupt_marks, node) {
 		list_del(&m->node);
 		pci_dev_put(m->pdev);

@@ -234,6 +234,58 @@
  * function) and may be larger than a page for big groups; receive it with
  * MSG_PEEK|MSG_TRUNC to learn its size.  At most 64 devices may be named
  * in one request (E2BIG).
+ *
+ * SR-IOV virtual functions
+ * ------------------------
+ * Device records of SR-IOV functions carry, in addition:
+ *     GPUPT_DEV_A_PHYSFN        nest, address of the physical function
+ *                               (PF); only on a virtual function (VF)
+ *     GPUPT_DEV_A_NUM_VFS       u16, VFs enabled; only on a PF
+ *     GPUPT_DEV_A_TOTAL_VFS     u16, sriov_totalvfs; only on a PF
+ * A DEV_GET dump also covers every PF whose VFs gpupt manages (below)
+ * and every VF of such a PF.
+ *
+ * GPUPT_CMD_SRIOV (do, admin)
+ *   Request: GPUPT_A_DEVICE (the PF), GPUPT_A_NUM_VFS (u16, required),
+ *   optional GPUPT_A_FLAGS (GPUPT_F_FORCE).  Enables that many VFs
+ *   through the PF's driver's sriov_configure, as a write to sysfs
+ *   sriov_numvfs would, with the PF's device_lock held.  From then on the
+ *   PF is managed: gpupt holds each of its VFs as it appears, from the
+ *   PCI bus notifier (BUS_NOTIFY_ADD_DEVICE sets driver_override to
+ *   "gpupt" before the VF can be matched), so no host driver ever probes
+ *   one; the mark lasts until the PF is removed.  Every VF of a PF that
+ *   gpupt itself holds is held the same way.  After the VFs are enabled
+ *   each one must be bound to gpupt, else they are disabled again and
+ *   the request fails with EIO naming the VF.  Changing a nonzero count
+ *   disables the VFs first (as the kernel requires); NUM_VFS 0 disables
+ *   them.  The same count as now succeeds and changes nothing.
+ *   Refusals, nothing changed:
+ *     EINVAL      the function is a VF; NUM_VFS above sriov_totalvfs
+ *     EOPNOTSUPP  the function has no SR-IOV capability; or it is held by
+ *                 gpupt and of display class (0x03): a GPU's VFs are set
+ *                 up by its own PF driver (i915/xe, amdgpu, nvidia), so
+ *                 gpupt, which never initialises a device, must not
+ *                 enable them; bind the PF to that driver, then SRIOV
+ *                 makes gpupt hold the VFs that driver creates
+ *     ENOENT      the PF's driver has no sriov_configure (or no driver)
+ *     EBUSY       disabling VFs while one is open through vfio (a VM
+ *                 runs) or, without GPUPT_F_FORCE, bound to a host driver
+ *   Reply: GPUPT_A_DEVICE (the PF's record) and GPUPT_A_DEVICES (one
+ *   record per VF after the change; absent with none).
+ *
+ *   gpupt as a PF driver: writing sysfs sriov_numvfs of a PF that gpupt
+ *   holds calls gpupt's sriov_configure.  Disabling is refused with
+ *   EBUSY while a VF is open through vfio.  Enabling is allowed only
+ *   once SRIOV has managed the PF (the administrator's per-device
+ *   statement that its VFs need no set-up by a PF driver), and never for
+ *   display class; otherwise EPERM (EOPNOTSUPP for display), with the
+ *   reason in the kernel log.  gpupt leaves VFs enabled when it lets go
+ *   of a PF.
+ *
+ *   RESET: a BUS or SLOT reset whose radius holds a PF with VFs enabled
+ *   is refused (EBUSY, blocker "... has N VFs enabled"): it would clear
+ *   VF Enable under every VF.  A VF alone resets by FLR; its radius is
+ *   itself.
  */
 #ifndef _UAPI_LINUX_GPUPT_H
 #define _UAPI_LINUX_GPUPT_H
@@ -266,6 +318,8 @@ enum gpupt_cmd {
 	GPUPT_CMD_EVT_RELEASE,
 	GPUPT_CMD_EVT_RESET,
 	GPUPT_CMD_EVT_REMOVE,
+	/* SR-IOV */
+	GPUPT_CMD_SRIOV,
 
 	__GPUPT_CMD_MAX
 };
@@ -287,6 +341,8 @@ enum gpupt_attr {
 	GPUPT_A_STATS,		/* nest, enum gpupt_stats_attr */
 	GPUPT_A_GENERATION,	/* u32 */
 	GPUPT_A_PAD,
+	/* SR-IOV */
+	GPUPT_A_NUM_VFS,	/* u16 */
 
 	__GPUPT_A_MAX
 };
@@ -329,6 +385,10 @@ enum gpupt_dev_attr {
 	GPUPT_DEV_A_MESSAGE,		/* string */
 	GPUPT_DEV_A_AFFECTED,		/* nest of GPUPT_A_DEVICE records */
 	GPUPT_DEV_A_PAD,
+	/* SR-IOV */
+	GPUPT_DEV_A_PHYSFN,		/* nest, address of a VF's PF */
+	GPUPT_DEV_A_NUM_VFS,		/* u16, VFs a PF has enabled */
+	GPUPT_DEV_A_TOTAL_VFS,		/* u16, VFs a PF can have */
 
 	__GPUPT_DEV_A_MAX
 };

@@ -1,0 +1,183 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# t87-sriov: SR-IOV virtual functions.  QEMU's NVMe controller stands in
+# for a GPU's physical function (PF): it has the SR-IOV capability with
+# three VFs.  gpupt holds the PF; `gptctl sriov` creates the VFs, gpupt
+# holds each one as it appears (bus notifier) and hands them to vfio-pci
+# while a racer keeps asking nvme to take them.  Then: a VM holding one VF
+# blocks `--numvfs 0`; reclaim/handoff/reset/bars of one VF; a bus reset
+# of the PF is refused; bad input changes nothing; kubevirt and nova list
+# the VFs (checked by KubeVirt's schema and Nova's own parsers on the
+# host).  A second boot recreates the VFs from devices.conf with
+# `gptctl apply`, the PF on its host driver nvme this time.
+#
+#   pcie.0
+#   ├── 00:01.0 pcie-root-port rp1 (2.5GT/s x1)
+#   │   └── 01:00.0 nvme 1b36:0010 SR-IOV PF, sriov_totalvfs 3   "nvme0"
+#   │       01:00.1 01:00.2 01:00.3  its VFs, once enabled
+#   └── 00:02.0 pcie-root-port rp2 (2.5GT/s x1)
+#       └── 02:00.0 edu 1234:11e8 (no SR-IOV capability)          "edu0"
+#
+#   guest: qemu-system-x86_64 -S -device vfio-pci,host=01:00.1  (holds /dev/vfio/N)
+#
+# QEMU 7.2's nvme writes Function Dependency Link 0, so the PF must be
+# function 0 of its slot (t75 says why).  Its VFs need the PF's NVMe admin
+# commands (secondary controller online) before nvme could drive them;
+# gpupt only needs the PCI functions, which appear without that.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/handoff-lib.sh"
+rig_require "$GPUPT_KO" gpupt.ko
+rig_require "$RIG_GPTCTL" gptctl
+
+PF=0000:01:00.0 VF1=0000:01:00.1 VF2=0000:01:00.2 VF3=0000:01:00.3 EDU=0000:02:00.0
+VFS="$VF1 $VF2 $VF3"
+SYS=/sys/bus/pci/devices
+topo_root_port 1
+topo_root_port 2
+VM_DEVS+=(-device nvme-subsys,id=nvsub0
+	  -device "nvme,id=nvme0,bus=rp1,addr=00.0,serial=sriov0001,subsys=nvsub0,sriov_max_vfs=3,sriov_vq_flexible=6,sriov_vi_flexible=3,max_ioqpairs=8,msix_qsize=8")
+topo_edu rp2 edu0
+
+# groups ADDR...: "G G G" IOMMU group numbers.
+groups() {
+	vm_run 'for a in '"$*"'; do g=$(readlink '$SYS'/$a/iommu_group); printf "%s " ${g##*/}; done; echo'
+}
+# distinct WORDS: all different and none empty.
+distinct() {
+	local n u
+	n=$(wc -w <<<"$1")
+	u=$(tr ' ' '\n' <<<"$1" | grep -v '^$' | sort -u | wc -l)
+	[ "$n" = "$2" ] && [ "$u" = "$2" ] || { echo "#   expected $2 distinct values, got '$1'"; return 1; }
+}
+numvfs() { vm_run "cat $SYS/$PF/sriov_numvfs"; }
+
+vm_boot --gpupt-initramfs "addrs=$PF,$EDU"
+
+t_check "gpupt holds the PF and the edu; nvme and vfio-pci are loaded" eval '
+	vm_run_q "modprobe -a nvme vfio-pci" && h_drivers_are "gpupt gpupt" $PF $EDU &&
+	assert_eq 3 "$(vm_run cat $SYS/$PF/sriov_totalvfs)" "sriov_totalvfs"'
+
+# ---- bad input: exit 2, nothing changes -------------------------------------
+STATE=$(vm_pci_state)
+h_gptctl sriov $EDU --numvfs 1
+t_check "sriov on a function without SR-IOV: exit 2, says so" eval '
+	assert_eq 2 "$H_RC" "exit status" && assert_contains "$EDU has no SR-IOV capability" "$H_ERR" "stderr"'
+h_gptctl sriov $PF --numvfs 4
+t_check "sriov --numvfs 4 above sriov_totalvfs 3: exit 2, says so" eval '
+	assert_eq 2 "$H_RC" "exit status" && assert_contains "supports at most 3 VFs" "$H_ERR" "stderr"'
+t_check "a bare sriov_numvfs write to the held PF is refused (EPERM): gpupt enables VFs only after gptctl sriov" eval '
+	! vm_run "echo 3 >$SYS/$PF/sriov_numvfs" && assert_contains "Operation not permitted" "$(cat "$VM_LAST_ERR")" "write error" &&
+	assert_contains "gptctl sriov $PF --numvfs 3" "$(vm_run dmesg)" "kernel log"'
+t_check "nothing changed (drivers, overrides, groups; no VF)" eval 'assert_eq "$STATE" "$(vm_pci_state)" "PCI state"'
+
+# ---- 1. create and claim, under a racer ------------------------------------
+t_check "start the racer (nvme bind, drivers_probe on the VF addresses) and the sampler" vm_run "
+	rm -f /tmp/stop /tmp/bad /tmp/racer.n
+	racer() {
+		local n=0 a
+		while [ ! -e /tmp/stop ]; do
+			for a in $VFS; do
+				echo \$a >/sys/bus/pci/drivers/nvme/bind
+				echo \$a >/sys/bus/pci/drivers_probe
+			done
+			n=\$((n + 1))
+		done 2>/dev/null
+		echo \$n >/tmp/racer.n
+	}
+	sampler() {
+		local a
+		while [ ! -e /tmp/stop ]; do
+			for a in $VFS; do
+				[ -e $SYS/\$a/driver ] || continue
+				cd -P $SYS/\$a/driver 2>/dev/null || continue
+				case \${PWD##*/} in gpupt|vfio-pci) ;; *) echo \"\$a \${PWD##*/}\" >>/tmp/bad ;; esac
+			done
+		done
+	}
+	racer </dev/null >/dev/null 2>&1 &
+	sampler </dev/null >/dev/null 2>&1 &
+	sleep 0.5"
+T0=$(rig_now)
+h_gptctl -j sriov $PF --numvfs 3 --vf-driver vfio-pci
+MS=$((($(rig_now) - T0) / 1000))
+SRIOV_OUT=$H_OUT
+t_check "sriov $PF --numvfs 3 --vf-driver vfio-pci exits 0 (${MS} ms)" assert_eq 0 "$H_RC" "exit status (stderr: $H_ERR)"
+vm_run_q 'touch /tmp/stop; for i in $(seq 50); do [ -s /tmp/racer.n ] && break; sleep 0.1; done'
+t_check "three VFs, each on vfio-pci" eval '
+	assert_eq 3 "$(numvfs)" "sriov_numvfs" && h_drivers_are "vfio-pci vfio-pci vfio-pci" $VFS'
+G=$(groups $PF $VFS)
+t_check "each VF in its own IOMMU group (PF and VFs: $G)" distinct "$G" 4
+t_check "the JSON names the PF (gpupt, 3 of 3) and each VF with its group and /dev/vfio node" eval '
+	assert_eq "$PF gpupt 3 3|$VF1 vfio-pci $(cut -d" " -f2 <<<"$G")|$VF2 vfio-pci $(cut -d" " -f3 <<<"$G")|$VF3 vfio-pci $(cut -d" " -f4 <<<"$G")" \
+		"$(jq -r "\"\(.address) \(.driver) \(.num_vfs) \(.total_vfs)|\" + ([.vfs[] | \"\(.address) \(.driver) \(.iommu_group)\"] | join(\"|\"))" <<<"$SRIOV_OUT")" "sriov JSON" &&
+	assert_eq "/dev/vfio/$(cut -d" " -f2 <<<"$G")" "$(jq -r ".vfs[0].vfio" <<<"$SRIOV_OUT")" "vfio node"'
+t_check "sriov_drivers_autoprobe is 0" eval 'assert_eq 0 "$(vm_run cat $SYS/$PF/sriov_drivers_autoprobe)" "autoprobe"'
+t_check "the racer really ran" eval '
+	n=$(vm_run "cat /tmp/racer.n"); assert_match "^[0-9]+$" "$n" "racer iterations" && [ "$n" -gt 0 ]'
+t_check "the sampler never saw a VF on a host driver" eval '
+	assert_eq "" "$(vm_run "cat /tmp/bad 2>/dev/null | sort | uniq -c")" "host-driver sightings"'
+t_check "nvme never probed a VF (kernel log), gpupt held each one first" eval '
+	log=$(vm_run dmesg) &&
+	assert_eq "" "$(grep -E "nvme ($VF1|$VF2|$VF3)" <<<"$log")" "nvme messages about a VF" &&
+	for v in $VFS; do assert_contains "gpupt $v: held by gpupt (claimed)" "$log" "kernel log" || return 1; done'
+
+# gptctl list: each VF with its PF, the PF with its count
+h_gptctl list
+LIST=$H_OUT
+h_gptctl -j list
+t_check "list shows the PF with its VF count and each VF with its PF" eval '
+	assert_match "$PF .*\[PF, 3 of 3 VFs\]" "$LIST" "list" &&
+	for v in $VFS; do assert_match "$v .*vfio-pci.*\[VF of $PF\]" "$LIST" "list" || return 1; done &&
+	assert_eq "$PF null 3 3|$VF1 $PF null null|$VF2 $PF null null|$VF3 $PF null null" \
+		"$(jq -r "[.[] | select(.address | startswith(\"0000:01:\")) | \"\(.address) \(.physfn) \(.num_vfs) \(.total_vfs)\"] | join(\"|\")" <<<"$H_OUT")" "list -j"'
+
+STATE=$(vm_pci_state)
+h_gptctl sriov $VF2 --numvfs 1
+t_check "sriov on a VF: exit 2, names its PF" eval '
+	assert_eq 2 "$H_RC" "exit status" && assert_contains "$VF2 is a virtual function (of $PF)" "$H_ERR" "stderr"'
+t_check "nothing changed" eval 'assert_eq "$STATE" "$(vm_pci_state)" "PCI state"'
+
+# ---- 2. busy: a VM holds one VF ---------------------------------------------
+G1=$(cut -d" " -f2 <<<"$G")
+PID=$(vm_nested_start n1 "-device vfio-pci,host=$VF1")
+t_check "a nested qemu holds /dev/vfio/$G1 of $VF1 (pid $PID)" eval '
+	assert_match "^[0-9]+$" "$PID" "nested pid" &&
+	vm_run "for i in \$(seq 100); do ls -l /proc/$PID/fd | grep -q /dev/vfio/$G1 && exit 0; sleep 0.1; done; exit 1"'
+STATE=$(vm_pci_state)
+h_gptctl sriov $PF --numvfs 0
+t_check "--numvfs 0 is refused with exit 1, busy, naming qemu's pid" eval '
+	assert_eq 1 "$H_RC" "exit status" && assert_contains "Device or resource busy" "$H_ERR" "stderr" &&
+	assert_contains "VF $VF1 is in use" "$H_ERR" "stderr" &&
+	assert_contains "$VF1 is in use: /dev/vfio/$G1 is open in qemu-system-x86 (pid $PID)" "$H_ERR" "stderr"'
+t_check "a bare sriov_numvfs write of 0 is refused too (EBUSY)" eval '
+	! vm_run "echo 0 >$SYS/$PF/sriov_numvfs" && assert_contains "busy" "$(cat "$VM_LAST_ERR")" "write error"'
+t_check "the VFs stay: nothing changed, the nested VM still runs" eval '
+	assert_eq "$STATE" "$(vm_pci_state)" "PCI state" && vm_run "kill -0 $PID" &&
+	assert_contains "VM status: paused" "$(vm_nested_monitor n1 "info status")" "nested monitor"'
+vm_nested_stop n1 >/dev/null
+
+# ---- 3. round trip: reclaim, handoff, reset, bars of one VF --------------------
+t_check "reclaim $VF2 alone: back on gpupt, the other VFs untouched" eval '
+	h_gptctl reclaim $VF2 >/dev/null && h_drivers_are "vfio-pci gpupt vfio-pci" $VFS'
+t_check "handoff $VF2: on vfio-pci again" eval '
+	h_gptctl handoff $VF2 >/dev/null && h_drivers_are "vfio-pci vfio-pci vfio-pci" $VFS'
+h_gptctl -j reset $VF2 --dry-run
+t_check "reset --dry-run of a VF: the kernel's choice, FLR first; the blast radius is the VF alone" eval '
+	assert_eq 0 "$H_RC" "exit status (stderr: $H_ERR)" &&
+	assert_eq "auto $VF2" "$(jq -r ".[0].method + \" \" + ([.[0].affected[].address] | join(\" \"))" <<<"$H_OUT")" "plan" &&
+	assert_eq flr "$(vm_run gptctl -j show $VF2 | jq -r ".reset_methods[0]")" "first reset method"'
+h_gptctl -j reset $VF2
+t_check "reset of a VF runs an FLR of that VF only" eval '
+	assert_eq 0 "$H_RC" "exit status (stderr: $H_ERR)" &&
+	assert_eq "$VF2 flr true" "$(jq -r "[.[] | \"\(.address) \(.method) \(.ok)\"] | join(\"|\")" <<<"$H_OUT")" "reset"'
+STATE=$(vm_pci_state)
+h_gptctl reset $PF --method bus
+t_check "a bus reset of the PF is refused while it has VFs (exit 1, says why)" eval '
+	assert_eq 1 "$H_RC" "exit status" && assert_contains "$PF has 3 VFs enabled" "$H_ERR" "stderr"'
+t_check "nothing changed" eval 'assert_eq "$STATE" "$(vm_pci_state)" "PCI state"'
+h_gptctl -j bars $VF3
+t_check "bars of a VF: BAR0 assigned, its size from the PF's VF BAR" eval '
+	assert_eq 0 "$H_RC" "exit status (stderr: $H_ERR)" &&
+	assert_match "^[1-9][0-9]*$" "$(jq -r ".[0].bars[] | select(.index == 0) | .size" <<<"$H_OUT")" "BAR0 size"'
+
+t_done
