@@ -11,6 +11,11 @@
  * never touched; the holders are named on stderr.  A function on a host
  * driver moves only when its rule says `force`.
  *
+ * A `sriov` line is applied first: the PF gets its VF count (with
+ * gpupt holding every new VF, as `gptctl sriov` does); then its VFs are
+ * ruled items like any other, each moved alone.  An EBUSY (a VF is open
+ * in a VM) leaves the count as it is and reports in_use.
+ *
  * After the changes every ruled function is read back from the kernel;
  * any that does not match its rule makes the exit status 1.  A
  * configuration with errors changes nothing (exit 2).  A file without
@@ -23,6 +28,9 @@
  *	address, rule ("id 10de:2330"), line, target, before, after (driver
  *	or null), action (none, handoff, reclaim, release, claim), status
  *	(ok, changed, planned, in_use, blocked, failed), reason (or null)
+ * and, before them, one per sriov line ("sriov" array): address, rule,
+ * line, numvfs (wanted), numvfs_before, numvfs_after (null on a dry run
+ * or when unreadable), status, reason.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -36,6 +44,7 @@
 #include "holders.h"
 #include "nl.h"
 #include "print.h"
+#include "sriov.h"
 #include "sysfile.h"
 
 enum item_status {
@@ -68,6 +77,91 @@ struct apply_ctx {
 	size_t n;
 	bool dry_run;
 };
+
+/* One sriov line. */
+struct sriov_item {
+	const struct devconf_rule *rule;
+	struct sriov_pf st;		/* before */
+	bool has_before, has_after;
+	unsigned int after;
+	enum item_status status;
+	char reason[256];
+};
+
+/* Give the PF of @s its VF count (or plan it). */
+static void sriov_converge(struct gpupt_nl *nl, struct sriov_item *s,
+			   bool dry_run, const char *path)
+{
+	const struct devconf_rule *r = s->rule;
+	enum sriov_target t = r->target == DEVCONF_T_VFIO ? SRIOV_T_VFIO :
+			      r->target == DEVCONF_T_GPUPT ? SRIOV_T_GPUPT :
+			      SRIOV_T_HOST;
+	char what[PATH_MAX + 16];
+	uint64_t v;
+	int err;
+
+	snprintf(what, sizeof(what), "%s:%u", path, r->line);
+	if (sriov_check_pf(&r->addr, r->numvfs, what, &s->st)) {
+		s->status = ST_FAILED;
+		snprintf(s->reason, sizeof(s->reason),
+			 "not a PF that can have %u VFs (see above)", r->numvfs);
+		return;
+	}
+	s->has_before = true;
+	if (s->st.num_vfs == r->numvfs) {
+		s->status = ST_OK;
+	} else if (dry_run) {
+		s->status = ST_PLANNED;
+	} else {
+		err = sriov_set(nl, &r->addr, r->numvfs, t,
+				r->flags & DEVCONF_F_FORCE);
+		s->status = !err ? ST_CHANGED : err == -EBUSY ? ST_IN_USE :
+			    ST_FAILED;
+		if (err)
+			snprintf(s->reason, sizeof(s->reason), "%s%s%s",
+				 strerror(-err), gpupt_extack(nl) ? ": " : "",
+				 gpupt_extack(nl) ? gpupt_extack(nl) : "");
+	}
+	/* released VFs may only find their host driver with autoprobe on */
+	if (!dry_run && t == SRIOV_T_HOST && r->numvfs)
+		sriov_autoprobe(&r->addr, true);
+	if (!dry_run && !pci_attr_u64(&r->addr, "sriov_numvfs", &v)) {
+		s->has_after = true;
+		s->after = (unsigned int)v;
+		if (s->after != r->numvfs && s->status != ST_IN_USE &&
+		    s->status != ST_FAILED) {
+			s->status = ST_FAILED;
+			snprintf(s->reason, sizeof(s->reason),
+				 "%u VFs afterwards", s->after);
+		}
+	}
+}
+
+static void print_sriov_item(const struct sriov_item *s)
+{
+	char a[GPUPT_ADDR_STRLEN], sel[96];
+
+	addr_format(&s->rule->addr, a);
+	devconf_sel_format(s->rule, sel, sizeof(sel));
+	open_json_object(NULL);
+	print_string("address", "%s  ", a);
+	print_string("rule", NULL, sel);
+	print_uint("line", "line %-3llu ", s->rule->line);
+	print_uint("numvfs", "numvfs %-4llu ", s->rule->numvfs);
+	if (s->has_before)
+		print_uint("numvfs_before", "%llu", s->st.num_vfs);
+	else
+		print_null("numvfs_before", "%s");
+	if (s->has_after)
+		print_uint("numvfs_after", " -> %-14llu ", s->after);
+	else
+		print_null("numvfs_after", " -> %-14s ");
+	print_string("status", "%s", status_names[s->status]);
+	print_string("reason", s->reason[0] ? ": %s" : "%.0s",
+		     s->reason[0] ? s->reason : NULL);
+	print_text("\n");
+	close_json_object();
+}
 
 static const char *cmd_name(uint8_t cmd)
 {
@@ -391,6 +485,8 @@ int cmd_apply(int argc, char **argv)
 	struct devconf conf = { 0 };
 	struct fleet_dev *devs = NULL;
 	struct gpupt_nl *nl = NULL;
+	struct sriov_item *sv = NULL;
+	size_t nsv = 0;
 	size_t ndev = 0, i, j, counts[ST_FAILED + 1] = { 0 };
 	uint8_t *text = NULL;
 	size_t len;
@@ -430,11 +526,6 @@ int cmd_apply(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 
-	err = fleet_scan(NULL, &devs, &ndev);
-	if (err) {
-		errmsg("cannot list PCI devices: %s", strerror(-err));
-		goto out;
-	}
 	err = gpupt_nl_open(&nl);
 	if (err == -ENOENT && !conf.n) {
 		/* No rules (the file as packaged): nothing to converge, so
@@ -448,6 +539,23 @@ int cmd_apply(int argc, char **argv)
 			errmsg("cannot open generic netlink: %s", strerror(-err));
 		}
 		nl = NULL;
+		goto out;
+	}
+	/* sriov lines first: their VFs are ruled below */
+	sv = calloc(conf.n ? conf.n : 1, sizeof(*sv));
+	if (!sv) {
+		errmsg("out of memory");
+		goto out;
+	}
+	for (j = 0; j < conf.n; j++) {
+		if (conf.rules[j].sel != DEVCONF_SEL_SRIOV)
+			continue;
+		sv[nsv].rule = &conf.rules[j];
+		sriov_converge(nl, &sv[nsv++], c.dry_run, path);
+	}
+	err = fleet_scan(NULL, &devs, &ndev);
+	if (err) {
+		errmsg("cannot list PCI devices: %s", strerror(-err));
 		goto out;
 	}
 
@@ -465,6 +573,10 @@ int cmd_apply(int argc, char **argv)
 			continue;
 		rule = devconf_match(&conf, &devs[i].addr, devs[i].vendor,
 				     devs[i].device, devs[i].pslot);
+		/* a VF: its PF's sriov line, unless an addr rule names it */
+		if (devs[i].is_vf && (!rule || rule->sel != DEVCONF_SEL_ADDR) &&
+		    devconf_sriov_rule(&conf, &devs[i].physfn))
+			rule = devconf_sriov_rule(&conf, &devs[i].physfn);
 		if (!rule)
 			continue;
 		it->rule = rule;
@@ -486,7 +598,8 @@ int cmd_apply(int argc, char **argv)
 		for (i = 0; i < c.n; i++)
 			if (c.v[i].rule == &conf.rules[j])
 				break;
-		if (i < c.n || conf.rules[j].sel == DEVCONF_SEL_ID)
+		if (i < c.n || conf.rules[j].sel == DEVCONF_SEL_ID ||
+		    conf.rules[j].sel == DEVCONF_SEL_SRIOV)
 			continue;
 		devconf_sel_format(&conf.rules[j], sel, sizeof(sel));
 		errmsg("%s:%u: %s: no such device here (or another rule wins)",
@@ -530,6 +643,12 @@ int cmd_apply(int argc, char **argv)
 	open_json_object(NULL);
 	print_string("config", NULL, path);
 	print_bool("dry_run", NULL, c.dry_run);
+	open_json_array("sriov");
+	for (i = 0; i < nsv; i++) {
+		print_sriov_item(&sv[i]);
+		counts[sv[i].status]++;
+	}
+	close_json_array();
 	open_json_array("devices");
 	for (i = 0; i < c.n; i++) {
 		print_item(&c.v[i]);
@@ -556,6 +675,7 @@ out:
 		devrec_free(&c.v[i].after);
 	}
 	free(c.v);
+	free(sv);
 	free(devs);
 	devconf_free(&conf);
 	gpupt_close(nl);

@@ -125,6 +125,85 @@ static int add_rule(struct pstate *p, const struct devconf_rule *r)
 	return 0;
 }
 
+static int parse_target(const char *w, struct devconf_rule *r)
+{
+	if (!strcmp(w, "gpupt")) {
+		r->target = DEVCONF_T_GPUPT;
+	} else if (!strcmp(w, "host")) {
+		r->target = DEVCONF_T_HOST;
+	} else if (devconf_vfio_name(w)) {
+		r->target = DEVCONF_T_VFIO;
+		strcpy(r->driver, w);
+	} else {
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* "sriov ADDR numvfs=N [vf-driver=TARGET] [force]" */
+static int parse_sriov(struct pstate *p, unsigned int line, char **w, int n)
+{
+	struct devconf_rule r;
+	bool have_num = false;
+	size_t j;
+	int i;
+
+	memset(&r, 0, sizeof(r));
+	r.line = line;
+	r.sel = DEVCONF_SEL_SRIOV;
+	r.target = DEVCONF_T_GPUPT;
+	r.flags = DEVCONF_F_SINGLE;
+	if (n < 3) {
+		bad_line(p, line, "expected sriov ADDR numvfs=N [vf-driver=TARGET] [force]");
+		return 0;
+	}
+	if (addr_parse(w[1], &r.addr)) {
+		bad_line(p, line, "invalid PCI address '%s'", w[1]);
+		return 0;
+	}
+	for (i = 2; i < n; i++) {
+		if (!strncmp(w[i], "numvfs=", 7)) {
+			const char *v = w[i] + 7;
+			char *end;
+			unsigned long x;
+
+			errno = 0;
+			x = strtoul(v, &end, 10);
+			if (!isdigit((unsigned char)*v) || *end || errno ||
+			    x > 65535) {
+				bad_line(p, line, "invalid numvfs '%s' (0..65535)", v);
+				return 0;
+			}
+			r.numvfs = (unsigned int)x;
+			have_num = true;
+		} else if (!strncmp(w[i], "vf-driver=", 10)) {
+			if (parse_target(w[i] + 10, &r)) {
+				bad_line(p, line, "unknown vf-driver '%s' (vfio-pci, a vfio variant driver, gpupt or host)",
+					 w[i] + 10);
+				return 0;
+			}
+		} else if (!strcmp(w[i], "force")) {
+			r.flags |= DEVCONF_F_FORCE;
+		} else {
+			bad_line(p, line, "unknown option '%s' (numvfs=N, vf-driver=TARGET or force)",
+				 w[i]);
+			return 0;
+		}
+	}
+	if (!have_num) {
+		bad_line(p, line, "sriov needs numvfs=N");
+		return 0;
+	}
+	for (j = 0; j < p->c->n; j++)
+		if (p->c->rules[j].sel == DEVCONF_SEL_SRIOV &&
+		    addr_equal(&p->c->rules[j].addr, &r.addr)) {
+			bad_line(p, line, "%s already has a sriov line (line %u)",
+				 w[1], p->c->rules[j].line);
+			return 0;
+		}
+	return add_rule(p, &r);
+}
+
 /* One line, NUL-terminated and writable, comment already cut. */
 static int parse_line(struct pstate *p, unsigned int line, char *s)
 {
@@ -142,6 +221,8 @@ static int parse_line(struct pstate *p, unsigned int line, char *s)
 	}
 	if (!n)
 		return 0;
+	if (!strcmp(w[0], "sriov"))
+		return parse_sriov(p, line, w, n);
 	if (n < 3) {
 		bad_line(p, line, "expected SELECTOR VALUE TARGET [force] [single]");
 		return 0;
@@ -188,18 +269,11 @@ static int parse_line(struct pstate *p, unsigned int line, char *s)
 			strcpy(r.slot_name, w[1]);
 		}
 	} else {
-		bad_line(p, line, "unknown selector '%s' (id, addr or slot)", w[0]);
+		bad_line(p, line, "unknown selector '%s' (id, addr, slot or sriov)", w[0]);
 		return 0;
 	}
 
-	if (!strcmp(w[2], "gpupt")) {
-		r.target = DEVCONF_T_GPUPT;
-	} else if (!strcmp(w[2], "host")) {
-		r.target = DEVCONF_T_HOST;
-	} else if (devconf_vfio_name(w[2])) {
-		r.target = DEVCONF_T_VFIO;
-		strcpy(r.driver, w[2]);
-	} else {
+	if (parse_target(w[2], &r)) {
 		bad_line(p, line, "unknown target '%s' (vfio-pci, a vfio variant driver, gpupt or host)",
 			 w[2]);
 		return 0;
@@ -300,6 +374,9 @@ const struct devconf_rule *devconf_match(const struct devconf *c,
 			m = r->addr.domain == a->domain && r->addr.bus == a->bus &&
 			    (r->addr.devfn >> 3) == (a->devfn >> 3);
 			break;
+		case DEVCONF_SEL_SRIOV:
+			m = false;	/* see devconf_sriov_rule() */
+			break;
 		default:
 			m = pslot && !strcmp(pslot, r->slot_name);
 			break;
@@ -308,6 +385,18 @@ const struct devconf_rule *devconf_match(const struct devconf *c,
 			best = r;
 	}
 	return best;
+}
+
+const struct devconf_rule *devconf_sriov_rule(const struct devconf *c,
+					      const struct gpupt_addr *pf)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++)
+		if (c->rules[i].sel == DEVCONF_SEL_SRIOV &&
+		    addr_equal(&c->rules[i].addr, pf))
+			return &c->rules[i];
+	return NULL;
 }
 
 const char *devconf_target_name(const struct devconf_rule *r)
@@ -337,6 +426,10 @@ void devconf_sel_format(const struct devconf_rule *r, char *buf, size_t len)
 	case DEVCONF_SEL_SLOT:
 		snprintf(buf, len, "slot %04x:%02x:%02x", r->addr.domain,
 			 r->addr.bus, r->addr.devfn >> 3);
+		break;
+	case DEVCONF_SEL_SRIOV:
+		addr_format(&r->addr, a);
+		snprintf(buf, len, "sriov %s", a);
 		break;
 	default:
 		snprintf(buf, len, "slot %s", r->slot_name);

@@ -25,6 +25,18 @@
  *
  * When several rules match a function, the most specific kind wins (addr,
  * then slot, then id); among rules of the same kind the later line wins.
+ *
+ * SR-IOV: a line
+ *
+ *	sriov 0000:01:00.0 numvfs=3 vf-driver=vfio-pci
+ *
+ * asks for that many VFs on the physical function (PF) at ADDR (apply
+ * creates them with `gptctl sriov`'s kernel request, gpupt holding each)
+ * and names the target of each of its VFs: vf-driver= takes the targets
+ * above (default gpupt); `force` may follow.  VFs move one at a time
+ * (`single` is implied).  An addr rule naming a VF itself wins over its
+ * PF's sriov line, which wins over slot and id rules.  One sriov line per
+ * PF.
  */
 #ifndef GPTCTL_DEVCONF_H
 #define GPTCTL_DEVCONF_H
@@ -46,6 +58,7 @@ enum devconf_sel {
 	DEVCONF_SEL_ADDR,
 	DEVCONF_SEL_SLOT,	/* [domain:]bus:dev */
 	DEVCONF_SEL_PSLOT,	/* physical slot name */
+	DEVCONF_SEL_SRIOV,	/* a PF's VFs: addr is the PF */
 };
 
 enum devconf_target {
@@ -68,6 +81,7 @@ struct devconf_rule {
 	enum devconf_target target;
 	char driver[DEVCONF_DRVLEN];	/* T_VFIO: the vfio driver */
 	unsigned int flags;		/* DEVCONF_F_* */
+	unsigned int numvfs;		/* SEL_SRIOV */
 };
 
 struct devconf {
@@ -97,10 +111,17 @@ const struct devconf_rule *devconf_match(const struct devconf *c,
 					 uint16_t vendor, uint16_t device,
 					 const char *pslot);
 
+/* The sriov rule of the PF at @pf, or NULL. */
+const struct devconf_rule *devconf_sriov_rule(const struct devconf *c,
+					      const struct gpupt_addr *pf);
+
 /* "vfio-pci", the variant's name, "gpupt" or "host". */
 const char *devconf_target_name(const struct devconf_rule *r);
 
-/* "id 10de:2330", "addr 0000:01:00.0", "slot 0000:81:00", "slot 3". */
+/*
+ * "id 10de:2330", "addr 0000:01:00.0", "slot 0000:81:00", "slot 3",
+ * "sriov 0000:01:00.0".
+ */
 void devconf_sel_format(const struct devconf_rule *r, char *buf, size_t len);
 
 /* Is drv a vfio driver name a rule may name (vfio-pci or *vfio[_-]pci)? */

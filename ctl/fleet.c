@@ -153,6 +153,9 @@ int fleet_scan(const char *root, struct fleet_dev **out, size_t *n)
 			if (!errno && end != buf && !*end && x <= LONG_MAX)
 				f.iommu_group = (long)x;
 		}
+		if (!link_base(ddir, "physfn", buf, sizeof(buf)) &&
+		    !addr_parse(buf, &f.physfn))
+			f.is_vf = true;
 		if (cnt == cap) {
 			cap = cap ? cap * 2 : 64;
 			nv = realloc(v, cap * sizeof(*v));

@@ -31,6 +31,8 @@ struct fleet_dev {
 	char driver[64];
 	long iommu_group;		/* -1: none */
 	char pslot[64];			/* physical slot name, "" if none */
+	bool is_vf;			/* an SR-IOV VF (it has a physfn link) */
+	struct gpupt_addr physfn;	/* ... of this PF */
 };
 
 /*

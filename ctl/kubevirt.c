@@ -14,7 +14,9 @@
  *	          externalResourceProvider: true
  *
  * One entry per distinct VENDOR:DEVICE (upper-case hex, as KubeVirt
- * writes it).  Text mode prints YAML, -j the same patch as JSON (usable
+ * writes it).  SR-IOV virtual functions on vfio-pci are host devices like
+ * any other to KubeVirt (its device plugin selects by ID and driver), so
+ * they are listed the same way.  Text mode prints YAML, -j the same patch as JSON (usable
  * with kubectl patch --type merge -p).
  *
  * Resource names are Kubernetes extended resources: DOMAIN/NAME with a

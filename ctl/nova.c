@@ -15,6 +15,11 @@
  * stderr every time.  Nova rejects PCI domains above 0xffff (VMD): such
  * functions are left out with a warning.
  *
+ * SR-IOV virtual functions on vfio are offered too.  Nova classifies a
+ * VF as type-VF (and only a type-VF alias requests one), so a VF's ID gets
+ * its own alias, named with a "-vf" suffix, with device_type type-VF;
+ * Nova refuses two aliases of one name with different device types.
+ *
  * JSON: {"device_spec": [{...}], "alias": [{...}]}, the same objects.
  */
 #include <ctype.h>
@@ -31,6 +36,7 @@
 
 struct nova_id {
 	uint16_t vendor, device;
+	bool vf;			/* SR-IOV VFs: alias type-VF */
 	char alias[72];
 };
 
@@ -55,6 +61,8 @@ static void alias_name(const char *pciname, const struct nova_id *id,
 	buf[o] = '\0';
 	if (!o)
 		snprintf(buf, len, "pci-%04x-%04x", id->vendor, id->device);
+	if (id->vf && strlen(buf) + 3 < len)
+		strcat(buf, "-vf");
 }
 
 /* One device_spec or alias object: JSON object, or the INI line. */
@@ -75,7 +83,8 @@ static void spec_line(const char *key, const char *addr, const char *alias,
 	if (addr)
 		print_string("address", ", \"address\": \"%s\"", addr);
 	if (alias)
-		print_string("device_type", ", \"device_type\": \"%s\"", "type-PCI");
+		print_string("device_type", ", \"device_type\": \"%s\"",
+			     id->vf ? "type-VF" : "type-PCI");
 	else
 		print_string("managed", ", \"managed\": \"%s\"", "no");
 	print_text("}\n");
@@ -104,7 +113,7 @@ int cmd_nova(int argc, char **argv)
 	struct fleet_opts o;
 	struct nova_id ids[NOVA_MAX_IDS];
 	struct fleet_dev *d;
-	size_t n, nids = 0, i, j;
+	size_t n, nids = 0, i, j, k;
 	bool by_addr = true;
 	int err;
 
@@ -135,7 +144,8 @@ int cmd_nova(int argc, char **argv)
 			continue;
 		}
 		for (j = 0; j < nids; j++)
-			if (ids[j].vendor == d[i].vendor && ids[j].device == d[i].device)
+			if (ids[j].vendor == d[i].vendor && ids[j].device == d[i].device &&
+			    ids[j].vf == d[i].is_vf)
 				break;
 		if (j == nids) {
 			if (nids == NOVA_MAX_IDS) {
@@ -145,12 +155,18 @@ int cmd_nova(int argc, char **argv)
 			}
 			ids[j].vendor = d[i].vendor;
 			ids[j].device = d[i].device;
+			ids[j].vf = d[i].is_vf;
 			named = fleet_pci_name(&o, d[i].vendor, d[i].device, pciname,
 					       sizeof(pciname));
 			alias_name(named ? pciname : NULL, &ids[j], ids[j].alias,
 				   sizeof(ids[j].alias));
 			nids++;
-			if (!by_addr)
+			/* one spec per ID, whether PF-kind or VF-kind */
+			for (k = 0; k < j; k++)
+				if (ids[k].vendor == ids[j].vendor &&
+				    ids[k].device == ids[j].device)
+					break;
+			if (!by_addr && k == j)
 				spec_line("device_spec", NULL, NULL, &ids[j]);
 		}
 		if (by_addr)
@@ -164,7 +180,8 @@ int cmd_nova(int argc, char **argv)
 		for (j = i + 1; j < nids; j++)
 			if (!strcmp(ids[i].alias, ids[j].alias))
 				snprintf(ids[j].alias, sizeof(ids[j].alias),
-					 "pci-%04x-%04x", ids[j].vendor, ids[j].device);
+					 "pci-%04x-%04x%s", ids[j].vendor, ids[j].device,
+					 ids[j].vf ? "-vf" : "");
 	open_json_array("alias");
 	for (i = 0; i < nids; i++)
 		spec_line("alias", NULL, ids[i].alias, &ids[i]);

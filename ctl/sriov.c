@@ -111,7 +111,7 @@ int sriov_vf_addrs(const struct gpupt_addr *pf, struct gpupt_addr **out,
 	return 0;
 }
 
-static int set_autoprobe(const struct gpupt_addr *pf, bool on)
+int sriov_autoprobe(const struct gpupt_addr *pf, bool on)
 {
 	char path[PATH_MAX], a[GPUPT_ADDR_STRLEN];
 	int err;
@@ -153,7 +153,7 @@ int sriov_set(struct gpupt_nl *nl, const struct gpupt_addr *pf,
 
 	addr_format(pf, a);
 	if (numvfs) {
-		err = set_autoprobe(pf, false);
+		err = sriov_autoprobe(pf, false);
 		if (err)
 			return err;
 	}
@@ -165,7 +165,7 @@ int sriov_set(struct gpupt_nl *nl, const struct gpupt_addr *pf,
 		return err;
 	}
 	if (numvfs && target == SRIOV_T_HOST)
-		return set_autoprobe(pf, true);
+		return sriov_autoprobe(pf, true);
 	return 0;
 }
 

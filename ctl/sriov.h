@@ -43,6 +43,9 @@ int sriov_check_pf(const struct gpupt_addr *pf, unsigned int numvfs,
 int sriov_vf_addrs(const struct gpupt_addr *pf, struct gpupt_addr **out,
 		   size_t *n);
 
+/* Write sriov_drivers_autoprobe (errors printed).  0 or -errno. */
+int sriov_autoprobe(const struct gpupt_addr *pf, bool on);
+
 /*
  * Set the PF's VF count: sriov_drivers_autoprobe 0 first (for @numvfs >
  * 0), then GPUPT_CMD_SRIOV; with @target SRIOV_T_HOST autoprobe goes back

@@ -10,8 +10,12 @@ systems that consume them (not from gptctl's code):
   check.py nvidia-names PCIIDS   VENDOR:DEVICE -> NVIDIA plugin's name, one
                                  per stdin line ("10de:2330"), re-implemented
                                  from kubevirt-gpu-device-plugin's Go code
-  check.py nova CONF [--bad]     Nova's own parsers accept CONF's [pci]
-                                 (with --bad: must reject it)
+  check.py nova CONF [--bad] [--vf ADDR,PF,VENDOR,DEVICE]...
+                                 Nova's own parsers accept CONF's [pci]
+                                 (with --bad: must reject it); each --vf
+                                 (an SR-IOV VF of PF) is assignable by
+                                 Nova's Whitelist as a type-VF device, and
+                                 a type-VF alias requests its ID
 
 Exit status 0 when the check holds; diagnostics go to stdout as '#' lines.
 Debian packages: python3-yaml, python3-jsonschema, python3-nova.
@@ -247,7 +251,23 @@ def cmd_nvidia_names(pci_ids):
 
 
 # --- Nova ---------------------------------------------------------------------
-def cmd_nova(conf_path, expect_bad):
+def nova_vf_errors(wl, al, vfs):
+    errs = []
+    for v in vfs:
+        addr, pf, vendor, product = v.split(',')
+        dev = {'vendor_id': vendor, 'product_id': product, 'address': addr,
+               'parent_addr': pf, 'dev_type': 'type-VF'}
+        if not wl.device_assignable(dev):
+            errs.append('VF %s (%s:%s of PF %s) is not assignable by the device_spec'
+                        % (addr, vendor, product, pf))
+        if not any(spec.get('vendor_id') == vendor and spec.get('product_id') == product
+                   and spec.get('dev_type') == 'type-VF'
+                   for _, specs in al.values() for spec in specs):
+            errs.append('no type-VF alias requests %s:%s' % (vendor, product))
+    return errs
+
+
+def cmd_nova(conf_path, expect_bad, vfs=()):
     import logging
     logging.disable(logging.CRITICAL)
     import nova.conf
@@ -274,6 +294,10 @@ def cmd_nova(conf_path, expect_bad):
     if not specs or not aliases or len(wl.specs) != len(specs):
         print('# nothing to check:', specs, aliases)
         return 1
+    errs = nova_vf_errors(wl, al, vfs)
+    if errs:
+        print('# ' + '\n# '.join(errs))
+        return 1
     out = []
     for s in wl.specs:
         out.append({'vendor_id': s.vendor_id, 'product_id': s.product_id,
@@ -294,7 +318,9 @@ def main(argv):
     if len(argv) >= 3 and argv[1] == 'nvidia-names':
         return cmd_nvidia_names(argv[2])
     if len(argv) >= 3 and argv[1] == 'nova':
-        return cmd_nova(argv[2], '--bad' in argv[3:])
+        rest = argv[3:]
+        vfs = [rest[i + 1] for i, a in enumerate(rest[:-1]) if a == '--vf']
+        return cmd_nova(argv[2], '--bad' in rest, vfs)
     print(__doc__)
     return 2
 

@@ -23,6 +23,10 @@
 #   5. nova: Nova's own Whitelist and alias parser accept it, reject a
 #      bad line
 #   6. apply --dry-run: devices.conf errors are reported by line, exit 2
+#   7. SR-IOV VFs (a second tree: an NVMe PF on gpupt, its two VFs on
+#      vfio-pci): kubevirt lists their ID; nova gives them a type-VF
+#      alias and Nova's Whitelist assigns each VF; sriov lines of
+#      devices.conf are parsed, bad ones named by line
 #
 # Output: TAP-like "ok N - ..." / "not ok N - ...", then a summary line.
 # Usage: tests/fleet/run.sh [GPTCTL]   (default: ctl/gptctl of this tree)
@@ -289,6 +293,53 @@ if [ $rc != 2 ] && ! grep -q "good.conf:" "$tmp/err"; then
 	ok "apply: a good devices.conf parses (then needs the module: exit $rc)"
 else
 	not_ok "apply: a good devices.conf parses" "exit $rc" "$(cat "$tmp/err")"
+fi
+
+# ---- 7. SR-IOV VFs ----------------------------------------------------------------
+RV=$tmp/rootvf
+dev "$RV" 0000:05:00.0 1b36 0010 010802 gpupt 20
+dev "$RV" 0000:05:00.1 1b36 0010 010802 vfio-pci 21
+dev "$RV" 0000:05:00.2 1b36 0010 010802 vfio-pci 22
+for v in 0000:05:00.1 0000:05:00.2; do ln -s ../0000:05:00.0 "$RV/sys/bus/pci/devices/$v/physfn"; done
+printf '1b36  Red Hat, Inc.\n\t0010  QEMU NVM Express Controller\n' >"$tmp/pci-vf.ids"
+"$GPTCTL" kubevirt --root "$RV" --pci-ids "$tmp/pci-vf.ids" >"$tmp/kvvf.yaml" 2>/dev/null
+"$GPTCTL" -j kubevirt --root "$RV" --pci-ids "$tmp/pci-vf.ids" >"$tmp/kvvf.json" 2>/dev/null
+out=$("$PY" "$here/check.py" kubevirt "$tmp/kvvf.yaml" "$tmp/kvvf.json" 2>&1)
+if [ "$(tail -1 <<<"$out")" = '[["1B36:0010", "gpupt.io/QEMU_NVM_Express_Controller", false]]' ]; then
+	ok "kubevirt: the VFs on vfio-pci are offered (schema, names), the PF on gpupt is not"
+else
+	not_ok "kubevirt: the VFs on vfio-pci are offered (schema, names), the PF on gpupt is not" "$out" "$(cat "$tmp/kvvf.yaml")"
+fi
+if "$PY" -c 'import nova.pci.whitelist' 2>/dev/null; then
+	"$GPTCTL" nova --root "$RV" --pci-ids "$tmp/pci-vf.ids" >"$tmp/novavf.conf" 2>/dev/null
+	if out=$("$PY" "$here/check.py" nova "$tmp/novavf.conf" --vf 0000:05:00.1,0000:05:00.0,1b36,0010 \
+		--vf 0000:05:00.2,0000:05:00.0,1b36,0010 2>&1) &&
+	   grep -q '"name": "qemu-nvm-express-controller-vf", .*"device_type": "type-VF"' "$tmp/novavf.conf" &&
+	   [ "$(grep -c '^device_spec = ' "$tmp/novavf.conf")" = 2 ]; then
+		ok "nova: one device_spec per VF, a type-VF alias; Nova's Whitelist assigns both VFs as type-VF"
+	else
+		not_ok "nova: one device_spec per VF, a type-VF alias; Nova's Whitelist assigns both VFs as type-VF" \
+			"$out" "$(cat "$tmp/novavf.conf")"
+	fi
+	sed 's/type-VF/type-PCI/' "$tmp/novavf.conf" >"$tmp/novavf-pci.conf"
+	check "nova: the checker refuses a type-PCI alias for VFs (Nova would never give them out)" \
+		eval '! "$PY" "$here/check.py" nova "$tmp/novavf-pci.conf" --vf 0000:05:00.1,0000:05:00.0,1b36,0010 >/dev/null'
+else
+	skip "nova: VFs through Nova's own parsers" "python3-nova is not installed"
+fi
+printf 'sriov 0000:05:00.0 numvfs=2 vf-driver=vfio-pci\nsriov 05:00.0 numvfs=1\nsriov 0000:06:00.0 numvfs=x\nsriov 0000:07:00.0 vf-driver=vfio-pci\nsriov 0000:08:00.0 numvfs=1 vf-driver=nouveau\nsriov 0000:09:00.0 numvfs=1 sometimes\n' >"$tmp/sriov.conf"
+"$GPTCTL" apply --dry-run --config "$tmp/sriov.conf" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+want="$tmp/sriov.conf:2: 05:00.0 already has a sriov line (line 1)
+$tmp/sriov.conf:3: invalid numvfs 'x' (0..65535)
+$tmp/sriov.conf:4: sriov needs numvfs=N
+$tmp/sriov.conf:5: unknown vf-driver 'nouveau' (vfio-pci, a vfio variant driver, gpupt or host)
+$tmp/sriov.conf:6: unknown option 'sometimes' (numvfs=N, vf-driver=TARGET or force)"
+if [ $rc = 2 ] && [ "$(grep -E "sriov\.conf:[0-9]+: " "$tmp/err" | sed 's/^gptctl: //')" = "$want" ]; then
+	ok "apply: bad sriov lines are named by FILE:LINE (duplicate PF, numvfs, vf-driver, options), exit 2"
+else
+	not_ok "apply: bad sriov lines are named by FILE:LINE (duplicate PF, numvfs, vf-driver, options), exit 2" \
+		"exit $rc" "$(cat "$tmp/err")"
 fi
 
 tap_end fleet

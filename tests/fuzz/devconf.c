@@ -54,16 +54,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (r->target == DEVCONF_T_VFIO)
 			CHECK(devconf_vfio_name(r->driver));
 		devconf_sel_format(r, sel, sizeof(sel));
-		snprintf(line, sizeof(line), "%s %s%s%s\n", sel,
-			 devconf_target_name(r),
-			 r->flags & DEVCONF_F_FORCE ? " force" : "",
-			 r->flags & DEVCONF_F_SINGLE ? " single" : "");
+		if (r->sel == DEVCONF_SEL_SRIOV) {
+			CHECK(r->flags & DEVCONF_F_SINGLE);
+			CHECK(r->numvfs <= 65535);
+			snprintf(line, sizeof(line), "%s numvfs=%u vf-driver=%s%s\n",
+				 sel, r->numvfs, devconf_target_name(r),
+				 r->flags & DEVCONF_F_FORCE ? " force" : "");
+		} else {
+			snprintf(line, sizeof(line), "%s %s%s%s\n", sel,
+				 devconf_target_name(r),
+				 r->flags & DEVCONF_F_FORCE ? " force" : "",
+				 r->flags & DEVCONF_F_SINGLE ? " single" : "");
+		}
 		errs2 = 0;
 		CHECK(devconf_parse(line, &c2, count, &errs2) == 0);
 		CHECK(c2.n == 1);
 		same_rule(r, &c2.rules[0]);
+		CHECK(r->numvfs == c2.rules[0].numvfs);
 		devconf_free(&c2);
 
+		/* one sriov rule per PF, found by its address */
+		if (r->sel == DEVCONF_SEL_SRIOV) {
+			CHECK(devconf_sriov_rule(&c, &a) == r);
+			continue;
+		}
 		/* a function the rule selects is matched by some rule */
 		m = devconf_match(&c, &a, r->vendor, r->device,
 				  r->sel == DEVCONF_SEL_PSLOT ? r->slot_name : NULL);

@@ -180,4 +180,65 @@ t_check "bars of a VF: BAR0 assigned, its size from the PF's VF BAR" eval '
 	assert_eq 0 "$H_RC" "exit status (stderr: $H_ERR)" &&
 	assert_match "^[1-9][0-9]*$" "$(jq -r ".[0].bars[] | select(.index == 0) | .size" <<<"$H_OUT")" "BAR0 size"'
 
+# ---- 6. fleet outputs, validated on the host -----------------------------------
+PY=/usr/bin/python3 CHECK=$RIG_TOP/tests/fleet/check.py
+vm_run gptctl kubevirt >"$VM_RUN/kv.yaml" 2>/dev/null
+vm_run gptctl -j kubevirt >"$VM_RUN/kv.json" 2>/dev/null
+KV=$("$PY" "$CHECK" kubevirt "$VM_RUN/kv.yaml" "$VM_RUN/kv.json" 2>&1)
+t_check "kubevirt: the VFs' ID 1B36:0010 is a permitted host device (KubeVirt's schema, extended-resource name)" eval '
+	assert_match "^\[\[\"1B36:0010\", \"gpupt.io/[A-Za-z0-9_]+\", false\]\]$" "$(tail -1 <<<"$KV")" "kubevirt check ($KV)"'
+if "$PY" -c 'import nova.pci.whitelist' 2>/dev/null; then
+	vm_run gptctl nova >"$VM_RUN/nova.conf" 2>/dev/null
+	NOVA=$("$PY" "$CHECK" nova "$VM_RUN/nova.conf" $(for v in $VFS; do printf -- '--vf %s,%s,1b36,0010 ' $v $PF; done) 2>&1)
+	NOVA_RC=$?
+	t_check "nova: Nova's own parsers accept the snippet; its Whitelist assigns each VF as type-VF, a type-VF alias requests them" eval '
+		assert_eq 0 "$NOVA_RC" "check.py nova ($NOVA)" &&
+		assert_eq 3 "$(grep -c "^device_spec = " "$VM_RUN/nova.conf")" "device_spec lines" &&
+		assert_contains "\"device_type\": \"type-VF\"" "$(cat "$VM_RUN/nova.conf")" "alias"'
+else
+	t_skip "nova: Nova's own parsers" "python3-nova is not installed on the host"
+fi
+
+# ---- VFs off again -------------------------------------------------------------
+h_gptctl sriov $PF --numvfs 0
+t_check "with no VM left, --numvfs 0 removes the VFs" eval '
+	assert_eq 0 "$H_RC" "exit status (stderr: $H_ERR)" && assert_eq 0 "$(numvfs)" "sriov_numvfs" &&
+	vm_run "! ls -d $SYS/$VF1 $SYS/$VF2 $SYS/$VF3 2>/dev/null"'
+
+# ---- 4. boot: devices.conf, the PF on its host driver ---------------------------
+# As at boot: udev loads nvme, which takes the PF; gpupt-apply.service runs
+# `gptctl apply`.  nvme's own sriov_configure creates the VFs here, and
+# gpupt holds each as it appears.
+vm_boot --gpupt-initramfs "addrs=$EDU"
+t_check "boot 2: nvme takes the PF; devices.conf has one sriov line" eval '
+	vm_run_q "modprobe nvme && for i in \$(seq 100); do [ -e $SYS/$PF/driver ] && break; sleep 0.1; done
+		mkdir -p /etc/gpupt && echo \"sriov $PF numvfs=3 vf-driver=vfio-pci   # the NVMe stand-in\" >/etc/gpupt/devices.conf" &&
+	h_drivers_are nvme $PF && assert_eq 0 "$(numvfs)" "sriov_numvfs"'
+T0=$(rig_now)
+h_gptctl -j apply
+MS=$((($(rig_now) - T0) / 1000))
+APPLY=$H_OUT
+t_check "gptctl apply exits 0 (${MS} ms): the sriov line changed 0 -> 3, each VF changed gpupt -> vfio-pci" eval '
+	assert_eq 0 "$H_RC" "exit status (stderr: $H_ERR)" &&
+	assert_eq "sriov $PF 1 0 3 changed" "$(jq -r ".sriov[] | \"\(.rule) \(.line) \(.numvfs_before) \(.numvfs_after) \(.status)\"" <<<"$APPLY")" "sriov result" &&
+	assert_eq "$VF1 gpupt vfio-pci changed|$VF2 gpupt vfio-pci changed|$VF3 gpupt vfio-pci changed" \
+		"$(jq -r "[.devices[] | \"\(.address) \(.before) \(.after) \(.status)\"] | join(\"|\")" <<<"$APPLY")" "devices"'
+t_check "the state of test 1: three VFs on vfio-pci, the PF still on nvme, autoprobe 0" eval '
+	assert_eq 3 "$(numvfs)" "sriov_numvfs" && h_drivers_are "nvme vfio-pci vfio-pci vfio-pci" $PF $VFS &&
+	assert_eq 0 "$(vm_run cat $SYS/$PF/sriov_drivers_autoprobe)" "autoprobe"'
+G=$(groups $PF $VFS)
+t_check "each VF in its own IOMMU group ($G)" distinct "$G" 4
+t_check "nvme never probed a VF; gpupt held each one first (kernel log)" eval '
+	log=$(vm_run dmesg) &&
+	assert_eq "" "$(grep -E "nvme ($VF1|$VF2|$VF3)" <<<"$log")" "nvme messages about a VF" &&
+	for v in $VFS; do assert_contains "gpupt $v: held by gpupt (claimed)" "$log" "kernel log" || return 1; done'
+h_gptctl list
+t_check "list shows the PF on nvme with 3 of 3 VFs" eval 'assert_match "$PF .*nvme.*\[PF, 3 of 3 VFs\]" "$H_OUT" "list"'
+STATE=$(vm_pci_state)
+h_gptctl -j apply
+t_check "a second apply reports everything ok and changes nothing" eval '
+	assert_eq 0 "$H_RC" "exit status (stderr: $H_ERR)" &&
+	assert_eq "ok|ok ok ok" "$(jq -r "[.sriov[].status] + [([.devices[].status] | join(\" \"))] | join(\"|\")" <<<"$H_OUT")" "statuses" &&
+	assert_eq "$STATE" "$(vm_pci_state)" "PCI state"'
+
 t_done
