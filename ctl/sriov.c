@@ -149,10 +149,12 @@ int sriov_set(struct gpupt_nl *nl, const struct gpupt_addr *pf,
 		.flags = force ? GPUPT_F_FORCE : 0,
 	};
 	char a[GPUPT_ADDR_STRLEN];
+	uint64_t autoprobe = 1;
 	int err;
 
 	addr_format(pf, a);
 	if (numvfs) {
+		pci_attr_u64(pf, "sriov_drivers_autoprobe", &autoprobe);
 		err = sriov_autoprobe(pf, false);
 		if (err)
 			return err;
@@ -162,6 +164,8 @@ int sriov_set(struct gpupt_nl *nl, const struct gpupt_addr *pf,
 		gpupt_error(nl, err, "sriov %s --numvfs %u", a, numvfs);
 		if (err == -EBUSY)
 			report_vf_holders(pf);
+		if (numvfs && autoprobe)	/* refused: change nothing */
+			sriov_autoprobe(pf, true);
 		return err;
 	}
 	if (numvfs && target == SRIOV_T_HOST)

@@ -275,10 +275,15 @@ static int gpupt_sriov_set_locked(struct genl_info *info, struct pci_dev *pf,
 	int have = pci_num_vf(pf), ret, err;
 	char why[96];
 
-	if (!drv || !drv->sriov_configure) {
+	if (!drv) {
 		gpupt_err(info->extack,
-			  "%s: %s cannot enable VFs; claim it for gpupt first",
-			  name, drv ? drv->name : "no driver bound, nothing");
+			  "%s has no driver to enable VFs: claim it for gpupt or bind its own driver",
+			  name);
+		return -ENOENT;
+	}
+	if (!drv->sriov_configure) {
+		gpupt_err(info->extack, "%s: %s cannot enable VFs (no sriov_configure)",
+			  name, drv->name);
 		return -ENOENT;
 	}
 	if (have == want)

@@ -142,7 +142,8 @@ G1=$(cut -d" " -f2 <<<"$G")
 PID=$(vm_nested_start n1 "-device vfio-pci,host=$VF1")
 t_check "a nested qemu holds /dev/vfio/$G1 of $VF1 (pid $PID)" eval '
 	assert_match "^[0-9]+$" "$PID" "nested pid" &&
-	vm_run "for i in \$(seq 100); do ls -l /proc/$PID/fd | grep -q /dev/vfio/$G1 && exit 0; sleep 0.1; done; exit 1"'
+	vm_run "for i in \$(seq 100); do ls -l /proc/$PID/fd | grep -q /dev/vfio/$G1 && exit 0; sleep 0.1; done; exit 1" &&
+	assert_contains "PCI device 1b36:0010" "$(vm_nested_monitor n1 "info pci")" "the nested guest'"'"'s info pci"'
 STATE=$(vm_pci_state)
 h_gptctl sriov $PF --numvfs 0
 t_check "--numvfs 0 is refused with exit 1, busy, naming qemu's pid" eval '
