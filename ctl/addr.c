@@ -125,3 +125,15 @@ int id_parse(const char *s, uint16_t *vendor, uint16_t *device)
 	*device = (uint16_t)d;
 	return 0;
 }
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && !strcmp(s + n - m, suffix);
+}
+
+bool driver_is_vfio(const char *drv)
+{
+	return ends_with(drv, "vfio-pci") || ends_with(drv, "vfio_pci");
+}

@@ -43,4 +43,11 @@ int addr_cmp(const struct gpupt_addr *a, const struct gpupt_addr *b);
  */
 int id_parse(const char *s, uint16_t *vendor, uint16_t *device);
 
+/*
+ * Is drv vfio-pci or a vfio-pci variant driver (a name ending in "vfio_pci"
+ * or "vfio-pci", such as "mlx5_vfio_pci")?  The one rule of gptctl; the
+ * module's is gpupt_vfio_driver_name_ok().
+ */
+bool driver_is_vfio(const char *drv);
+
 #endif /* GPTCTL_ADDR_H */

@@ -102,8 +102,7 @@ bool devconf_vfio_name(const char *drv)
 	for (i = 0; i < n; i++)
 		if (!isalnum((unsigned char)drv[i]) && drv[i] != '_' && drv[i] != '-')
 			return false;
-	return n >= 8 && (!strcmp(drv + n - 8, "vfio_pci") ||
-			  !strcmp(drv + n - 8, "vfio-pci"));
+	return driver_is_vfio(drv);
 }
 
 static int add_rule(struct pstate *p, const struct devconf_rule *r)

@@ -532,7 +532,7 @@ static void check_driver(struct doctor *d, const struct devinfo *di)
 	/* The drivers whose alias matches: each needs "softdep X pre: gpupt". */
 	if (!pci_attr_str(&di->addr, "modalias", modalias, sizeof(modalias))) {
 		char *argv[] = { "modprobe", "-R", modalias, NULL };
-		char *mods = cmd_capture(argv, TEXT_MAX), *p, *save = NULL;
+		char *mods = run_capture(argv, TEXT_MAX), *p, *save = NULL;
 
 		for (p = mods ? strtok_r(mods, "\n", &save) : NULL; p;
 		     p = strtok_r(NULL, "\n", &save)) {
@@ -595,11 +595,11 @@ static void check_initramfs(struct doctor *d, const char *release)
 	if (!dracut) {
 		char *argv[] = { "lsinitramfs", img, NULL };
 
-		list = cmd_capture(argv, TEXT_MAX);
+		list = run_capture(argv, TEXT_MAX);
 	} else {
 		char *argv[] = { "lsinitrd", img, NULL };
 
-		list = cmd_capture(argv, TEXT_MAX);
+		list = run_capture(argv, TEXT_MAX);
 	}
 	if (!list)
 		report(d, "initramfs", NULL, WARN,
@@ -645,7 +645,7 @@ static void check_secure_boot(struct doctor *d)
 		report(d, "secure_boot", NULL, PASS, NULL, "Secure Boot is off");
 		return;
 	}
-	path = cmd_capture(argv, TEXT_MAX);
+	path = run_capture(argv, TEXT_MAX);
 	if (path)
 		path[strcspn(path, "\n")] = 0;
 	if (!path || file_read_all(path, 64u << 20, &buf, &len)) {

@@ -20,62 +20,6 @@
 #include "print.h"
 #include "sysfile.h"
 
-void fleet_path(const char *root, const char *path, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s%s", root ? root : "", path);
-}
-
-/* First line of DIR/NAME without the newline. */
-static int read_line(const char *dir, const char *name, char *buf, size_t len)
-{
-	char path[PATH_MAX];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	if (!fgets(buf, (int)len, f)) {
-		fclose(f);
-		return -ENODATA;
-	}
-	fclose(f);
-	buf[strcspn(buf, "\n")] = '\0';
-	return 0;
-}
-
-static int read_hex(const char *dir, const char *name, unsigned long *v)
-{
-	char buf[32], *end;
-	int err = read_line(dir, name, buf, sizeof(buf));
-
-	if (err)
-		return err;
-	errno = 0;
-	*v = strtoul(buf, &end, 16);
-	if (errno || end == buf)
-		return -EINVAL;
-	return 0;
-}
-
-/* The last component of a symlink DIR/NAME, -errno if absent. */
-static int link_base(const char *dir, const char *name, char *buf, size_t len)
-{
-	char path[PATH_MAX], link[PATH_MAX];
-	const char *base;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	n = readlink(path, link, sizeof(link) - 1);
-	if (n < 0)
-		return -errno;
-	link[n] = '\0';
-	base = strrchr(link, '/');
-	if ((size_t)snprintf(buf, len, "%s", base ? base + 1 : link) >= len)
-		return -ENAMETOOLONG;
-	return 0;
-}
-
 static int dev_cmp(const void *a, const void *b)
 {
 	const struct fleet_dev *x = a, *y = b;
@@ -91,7 +35,7 @@ static void scan_slots(const char *root, struct fleet_dev *v, size_t n)
 	DIR *d;
 	size_t i;
 
-	fleet_path(root, "/sys/bus/pci/slots", dir, sizeof(dir));
+	root_path(root, "/sys/bus/pci/slots", dir, sizeof(dir));
 	d = opendir(dir);
 	if (!d)
 		return;
@@ -102,7 +46,7 @@ static void scan_slots(const char *root, struct fleet_dev *v, size_t n)
 			continue;
 		if ((size_t)snprintf(sdir, sizeof(sdir), "%s/%s", dir,
 				     de->d_name) >= sizeof(sdir) ||
-		    read_line(sdir, "address", buf, sizeof(buf)) ||
+		    file_read_line(sdir, "address", buf, sizeof(buf)) ||
 		    sscanf(buf, "%x:%x:%x", &dom, &bus, &slot) != 3)
 			continue;
 		for (i = 0; i < n; i++)
@@ -122,7 +66,7 @@ int fleet_scan(const char *root, struct fleet_dev **out, size_t *n)
 	struct dirent *de;
 	DIR *d;
 
-	fleet_path(root, "/sys/bus/pci/devices", dir, sizeof(dir));
+	root_path(root, "/sys/bus/pci/devices", dir, sizeof(dir));
 	d = opendir(dir);
 	if (!d)
 		return -errno;
@@ -136,18 +80,18 @@ int fleet_scan(const char *root, struct fleet_dev **out, size_t *n)
 			continue;
 		if ((size_t)snprintf(ddir, sizeof(ddir), "%s/%s", dir,
 				     de->d_name) >= sizeof(ddir) ||
-		    read_hex(ddir, "vendor", &x))
+		    file_read_hex(ddir, "vendor", &x))
 			continue;
 		f.vendor = (uint16_t)x;
-		if (read_hex(ddir, "device", &x))
+		if (file_read_hex(ddir, "device", &x))
 			continue;
 		f.device = (uint16_t)x;
-		if (!read_hex(ddir, "class", &x))
+		if (!file_read_hex(ddir, "class", &x))
 			f.class = (uint32_t)x & 0xffffff;
-		f.has_driver = !link_base(ddir, "driver", f.driver,
+		f.has_driver = !file_link_base(ddir, "driver", f.driver,
 					  sizeof(f.driver));
 		f.iommu_group = -1;
-		if (!link_base(ddir, "iommu_group", buf, sizeof(buf))) {
+		if (!file_link_base(ddir, "iommu_group", buf, sizeof(buf))) {
 			errno = 0;
 			x = strtoul(buf, &end, 10);
 			if (!errno && end != buf && !*end && x <= LONG_MAX)
@@ -189,7 +133,7 @@ bool fleet_iommu_enabled(const char *root)
 	bool any = false;
 	DIR *d;
 
-	fleet_path(root, "/sys/kernel/iommu_groups", dir, sizeof(dir));
+	root_path(root, "/sys/kernel/iommu_groups", dir, sizeof(dir));
 	d = opendir(dir);
 	if (!d)
 		return false;
@@ -199,77 +143,17 @@ bool fleet_iommu_enabled(const char *root)
 	return any;
 }
 
-static int mkdir_parents(const char *path)
-{
-	char buf[PATH_MAX], *p;
-
-	if (strlen(path) >= sizeof(buf))
-		return -ENAMETOOLONG;
-	strcpy(buf, path);
-	for (p = buf + 1; (p = strchr(p, '/')); p++) {
-		*p = '\0';
-		if (mkdir(buf, 0755) && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	return 0;
-}
-
-int fleet_write_atomic(const char *path, const void *data, size_t len,
-		       unsigned int mode)
-{
-	char tmp[PATH_MAX];
-	const char *base = strrchr(path, '/');
-	const uint8_t *p = data;
-	int fd, err = 0;
-
-	base = base ? base + 1 : path;
-	if (!*base)
-		return -EISDIR;
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%.*s.%s.XXXXXX",
-			     (int)(base - path), path, base) >= sizeof(tmp))
-		return -ENAMETOOLONG;
-	err = mkdir_parents(path);
-	if (err)
-		return err;
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	while (len && !err) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0) {
-			if (errno != EINTR)
-				err = -errno;
-			continue;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	if (!err && fchmod(fd, mode))
-		err = -errno;
-	if (!err && fsync(fd))
-		err = -errno;
-	if (close(fd) && !err)
-		err = -errno;
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err)
-		unlink(tmp);
-	return err;
-}
-
 int fleet_last_apply_read(const char *root, struct fleet_last_apply *la)
 {
 	char path[PATH_MAX], buf[128];
 	const char *slash;
 	int err;
 
-	fleet_path(root, FLEET_LAST_APPLY, path, sizeof(path));
+	root_path(root, FLEET_LAST_APPLY, path, sizeof(path));
 	slash = strrchr(path, '/');
 	snprintf(buf, sizeof(buf), "%s", slash + 1);
 	path[slash - path] = '\0';
-	err = read_line(path, buf, buf, sizeof(buf));
+	err = file_read_line(path, buf, buf, sizeof(buf));
 	if (err)
 		return err;
 	if (sscanf(buf, "%lld %d", &la->time, &la->status) != 2 ||
@@ -283,7 +167,7 @@ int fleet_last_apply_write(const struct fleet_last_apply *la)
 	char buf[64];
 	int n = snprintf(buf, sizeof(buf), "%lld %d\n", la->time, la->status);
 
-	return fleet_write_atomic(FLEET_LAST_APPLY, buf, (size_t)n, 0644);
+	return file_write_atomic(FLEET_LAST_APPLY, buf, (size_t)n, 0644);
 }
 
 int fleet_pci_ids_name(const char *pci_ids, uint16_t vendor, uint16_t device,
@@ -390,7 +274,7 @@ int fleet_getopt(int argc, char **argv, const char *shortopts,
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
 	if (!o->output && default_output) {
-		fleet_path(o->root, default_output, o->output_buf,
+		root_path(o->root, default_output, o->output_buf,
 			   sizeof(o->output_buf));
 		o->output = o->output_buf;
 	}
@@ -403,7 +287,7 @@ int fleet_write_output(const struct fleet_opts *o, const void *buf, size_t len)
 
 	if (!strcmp(o->output, "-"))
 		return 0;
-	err = fleet_write_atomic(o->output, buf, len, 0644);
+	err = file_write_atomic(o->output, buf, len, 0644);
 	if (err) {
 		errmsg("cannot write %s: %s", o->output, strerror(-err));
 		return EXIT_FAIL;

@@ -57,17 +57,6 @@ bool fleet_is_vfio(const struct fleet_dev *d);
 /* Is an IOMMU active (ROOT/sys/kernel/iommu_groups has a group)? */
 bool fleet_iommu_enabled(const char *root);
 
-/* ROOT + path into buf (root NULL or "" means the host). */
-void fleet_path(const char *root, const char *path, char *buf, size_t len);
-
-/*
- * Replace path atomically: write a dot file in the same directory
- * ("DIR/.NAME.XXXXXX"), fsync, chmod mode, rename over path.  Creates
- * missing parent directories (0755).  0 or -errno (nothing left behind).
- */
-int fleet_write_atomic(const char *path, const void *buf, size_t len,
-		       unsigned int mode);
-
 /* The last-apply record: "TIME STATUS\n", STATUS 0 = the host matched. */
 struct fleet_last_apply {
 	long long time;			/* seconds since the epoch */
@@ -112,7 +101,7 @@ int fleet_getopt(int argc, char **argv, const char *shortopts,
 		 int (*other)(int c, const char *arg, void *ctx), void *ctx);
 
 /*
- * Write @len bytes of @buf over o->output (fleet_write_atomic(), 0644),
+ * Write @len bytes of @buf over o->output (file_write_atomic(), 0644),
  * unless it is "-" (standard output: the caller prints it).  0, or
  * EXIT_FAIL (said).
  */

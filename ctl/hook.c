@@ -173,7 +173,7 @@ static int record_write(const struct hook_ctx *h, const struct hook_fn *v,
 	}
 	fclose(f);
 	record_path(h, path, sizeof(path));
-	err = fleet_write_atomic(path, buf, len, 0644);
+	err = file_write_atomic(path, buf, len, 0644);
 	free(buf);
 	return err;
 }
@@ -798,7 +798,7 @@ static int libvirt_install(int argc, char **argv, bool install)
 	}
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
-	fleet_path(root, LIBVIRT_HOOK, path, sizeof(path));
+	root_path(root, LIBVIRT_HOOK, path, sizeof(path));
 	err = file_read_all(path, 1 << 20, &old, &oldlen);
 	ours = !err && strstr((char *)old, LIBVIRT_MARKER);
 	free(old);
@@ -834,7 +834,7 @@ static int libvirt_install(int argc, char **argv, bool install)
 		errmsg("out of memory");
 		return EXIT_FAIL;
 	}
-	err = fleet_write_atomic(path, script, strlen(script), 0755);
+	err = file_write_atomic(path, script, strlen(script), 0755);
 	free(script);
 	if (err) {
 		errmsg("cannot write %s: %s", path, strerror(-err));
@@ -920,7 +920,7 @@ static void root_driver(const char *root, const struct gpupt_addr *a,
 
 	addr_format(a, s);
 	snprintf(rel, sizeof(rel), "/sys/bus/pci/devices/%s/driver", s);
-	fleet_path(root, rel, path, sizeof(path));
+	root_path(root, rel, path, sizeof(path));
 	n = readlink(path, link, sizeof(link) - 1);
 	buf[0] = '\0';
 	if (n <= 0)
@@ -954,7 +954,7 @@ static int pve_expand(const char *root, const struct pve_pciid *id,
 			f.devfn = (uint8_t)((f.devfn & ~7) | fn);
 		addr_format(&f, s);
 		snprintf(rel, sizeof(rel), "/sys/bus/pci/devices/%s", s);
-		fleet_path(root, rel, dir, sizeof(dir));
+		root_path(root, rel, dir, sizeof(dir));
 		if (!file_exists(dir))
 			continue;
 		if (*n == max)

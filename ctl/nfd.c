@@ -109,7 +109,7 @@ static int collect(const char *root, struct labels *l)
 	}
 	free(d);
 
-	fleet_path(root, "/sys/module/gpupt", path, sizeof(path));
+	root_path(root, "/sys/module/gpupt", path, sizeof(path));
 	err = add(l, "iommu", "%s", fleet_iommu_enabled(root) ? "true" : "false");
 	err = err ? err : add(l, "module", "%s", file_exists(path) ? "true" : "false");
 	err = err ? err : add(l, "gpus", "%u", gpus);

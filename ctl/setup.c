@@ -125,42 +125,6 @@ static void setup_free(struct setup *s)
 	}
 }
 
-/* mkdir -p for the parent directories of path. */
-static int mkdirs_for(const char *path)
-{
-	char p[PATH_MAX], *q;
-
-	snprintf(p, sizeof(p), "%s", path);
-	for (q = p + 1; (q = strchr(q, '/')); q++) {
-		*q = 0;
-		if (mkdir(p, 0755) && errno != EEXIST)
-			return -errno;
-		*q = '/';
-	}
-	return 0;
-}
-
-/* Write via a temporary file and rename, with the given mode. */
-static int write_atomic(const char *path, const void *buf, size_t len,
-			mode_t mode)
-{
-	char tmp[PATH_MAX];
-	int err;
-
-	err = mkdirs_for(path);
-	if (err)
-		return err;
-	snprintf(tmp, sizeof(tmp), "%s.gptctl-tmp", path);
-	err = file_write_all(tmp, buf, len);
-	if (!err && chmod(tmp, mode))
-		err = -errno;
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err)
-		unlink(tmp);
-	return err;
-}
-
 static bool have_cmd(const char *name)
 {
 	static const char *const dirs[] = {
@@ -202,7 +166,7 @@ static void print_diff(const struct change *c)
 			"--label", c->new ? lb : "/dev/null", a, b, NULL,
 		};
 
-		cmd_run(argv, false);	/* exit 1 just means "differ" */
+		run_program(argv, false);	/* exit 1 just means "differ" */
 	}
 out:
 	if (fa >= 0)
@@ -280,18 +244,18 @@ static int backup(const struct setup *s, const struct change *c)
 	idx = manifest_lines(manifest);
 	rooted(s, SETUP_BACKUP_DIR, dir, sizeof(dir));
 	snprintf(p, sizeof(p), "%s/%u", dir, idx);
-	err = mkdirs_for(p);
+	err = mkdir_parents(p);
 	if (!err && mkdir(dir, 0700) && errno != EEXIST)
 		err = -errno;
 	if (!err && c->existed)
-		err = write_atomic(p, c->old, c->oldlen, 0600);
+		err = file_write_atomic(p, c->old, c->oldlen, 0600);
 	snprintf(line, sizeof(line), "%d %04o %s\n", c->existed,
 		 (unsigned int)c->mode, c->path);
 	if (!err && asprintf(&nm, "%s%s", manifest ? manifest : "", line) < 0)
 		err = -ENOMEM;
 	if (!err) {
 		snprintf(p, sizeof(p), "%s/manifest", dir);
-		err = write_atomic(p, nm, strlen(nm), 0600);
+		err = file_write_atomic(p, nm, strlen(nm), 0600);
 		free(nm);
 	}
 	free(manifest);
@@ -389,9 +353,9 @@ static int regenerate_initramfs(enum initramfs_kind k)
 	char *dracut[] = { "dracut", "--regenerate-all", "--force", NULL };
 
 	if (k == INITRAMFS_TOOLS)
-		return cmd_run(itools, true);
+		return run_program(itools, true);
 	if (k == INITRAMFS_DRACUT)
-		return cmd_run(dracut, true);
+		return run_program(dracut, true);
 	return 0;
 }
 
@@ -402,11 +366,11 @@ static int update_bootloader(void)
 	char *mk[] = { "grub-mkconfig", "-o", "/boot/grub/grub.cfg", NULL };
 
 	if (have_cmd("update-grub"))
-		return cmd_run(update_grub, true);
+		return run_program(update_grub, true);
 	if (have_cmd("grub2-mkconfig"))
-		return cmd_run(mk2, true);
+		return run_program(mk2, true);
 	if (have_cmd("grub-mkconfig"))
-		return cmd_run(mk, true);
+		return run_program(mk, true);
 	errmsg("no update-grub, grub2-mkconfig or grub-mkconfig: update the bootloader configuration yourself");
 	return 1;
 }
@@ -446,7 +410,7 @@ static int apply(struct setup *s, bool backups)
 		}
 		rooted(s, c->path, p, sizeof(p));
 		if (c->new)
-			err = write_atomic(p, c->new, strlen(c->new), c->mode);
+			err = file_write_atomic(p, c->new, strlen(c->new), c->mode);
 		else
 			err = unlink(p) ? -errno : 0;
 		if (err) {

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* File helpers for rom, setup and doctor; see sysfile.h. */
+/* File helpers for the host's files and sysfs; see sysfile.h. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,6 +98,133 @@ bool file_exists(const char *path)
 	return !lstat(path, &st);
 }
 
+void root_path(const char *root, const char *path, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%s", root ? root : "", path);
+}
+
+int file_read_line(const char *dir, const char *name, char *buf, size_t len)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	if (!fgets(buf, (int)len, f)) {
+		int err = ferror(f) ? -EIO : -ENODATA;
+
+		fclose(f);
+		return err;
+	}
+	fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+/* A number as strtoull() reads it in base; -EINVAL if there is none. */
+static int parse_num(const char *s, int base, unsigned long long *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtoull(s, &end, base);
+	if (errno || end == s)
+		return -EINVAL;
+	return 0;
+}
+
+int file_read_hex(const char *dir, const char *name, unsigned long *v)
+{
+	unsigned long long x;
+	char buf[32];
+	int err = file_read_line(dir, name, buf, sizeof(buf));
+
+	if (!err)
+		err = parse_num(buf, 16, &x);
+	if (!err)
+		*v = (unsigned long)x;
+	return err;
+}
+
+int file_link_base(const char *dir, const char *name, char *buf, size_t len)
+{
+	char path[PATH_MAX], link[PATH_MAX];
+	const char *base;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		return -errno;
+	link[n] = '\0';
+	base = strrchr(link, '/');
+	if ((size_t)snprintf(buf, len, "%s", base ? base + 1 : link) >= len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+int mkdir_parents(const char *path)
+{
+	char buf[PATH_MAX], *p;
+
+	if (strlen(path) >= sizeof(buf))
+		return -ENAMETOOLONG;
+	strcpy(buf, path);
+	for (p = buf + 1; (p = strchr(p, '/')); p++) {
+		*p = '\0';
+		if (mkdir(buf, 0755) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	return 0;
+}
+
+int file_write_atomic(const char *path, const void *data, size_t len,
+		      unsigned int mode)
+{
+	char tmp[PATH_MAX];
+	const char *base = strrchr(path, '/');
+	const uint8_t *p = data;
+	int fd, err = 0;
+
+	base = base ? base + 1 : path;
+	if (!*base)
+		return -EISDIR;
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%.*s.%s.XXXXXX",
+			     (int)(base - path), path, base) >= sizeof(tmp))
+		return -ENAMETOOLONG;
+	err = mkdir_parents(path);
+	if (err)
+		return err;
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	while (len && !err) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0) {
+			if (errno != EINTR)
+				err = -errno;
+			continue;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	if (!err && fchmod(fd, mode))
+		err = -errno;
+	if (!err && fsync(fd))
+		err = -errno;
+	if (close(fd) && !err)
+		err = -errno;
+	if (!err && rename(tmp, path))
+		err = -errno;
+	if (err)
+		unlink(tmp);
+	return err;
+}
+
 void pci_sysfs_path(const struct gpupt_addr *a, const char *attr,
 		    char *buf, size_t len)
 {
@@ -110,70 +238,35 @@ void pci_sysfs_path(const struct gpupt_addr *a, const char *attr,
 int pci_attr_str(const struct gpupt_addr *a, const char *attr,
 		 char *buf, size_t len)
 {
-	char path[256];
-	size_t n;
-	FILE *f;
+	char dir[256];
 
-	pci_sysfs_path(a, attr, path, sizeof(path));
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	if (!fgets(buf, (int)len, f)) {
-		int err = ferror(f) ? -EIO : -ENODATA;
-
-		fclose(f);
-		return err;
-	}
-	fclose(f);
-	n = strcspn(buf, "\n");
-	buf[n] = 0;
-	return 0;
+	pci_sysfs_path(a, NULL, dir, sizeof(dir));
+	return file_read_line(dir, attr, buf, len);
 }
 
 int pci_attr_u64(const struct gpupt_addr *a, const char *attr, uint64_t *v)
 {
-	char buf[64], *end;
+	unsigned long long x;
+	char buf[64];
 	int err;
 
 	err = pci_attr_str(a, attr, buf, sizeof(buf));
-	if (err)
-		return err;
-	errno = 0;
-	*v = strtoull(buf, &end, 0);
-	if (errno || end == buf)
-		return -EINVAL;
-	return 0;
+	if (!err)
+		err = parse_num(buf, 0, &x);
+	if (!err)
+		*v = x;
+	return err;
 }
 
 int pci_driver(const struct gpupt_addr *a, char *buf, size_t len)
 {
-	char path[256], link[256];
-	const char *base;
-	ssize_t n;
+	char dir[256];
 
-	pci_sysfs_path(a, "driver", path, sizeof(path));
-	n = readlink(path, link, sizeof(link) - 1);
-	if (n < 0)
-		return -errno;
-	link[n] = 0;
-	base = strrchr(link, '/');
-	snprintf(buf, len, "%s", base ? base + 1 : link);
-	return 0;
+	pci_sysfs_path(a, NULL, dir, sizeof(dir));
+	return file_link_base(dir, "driver", buf, len);
 }
 
-static bool ends_with(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), m = strlen(suffix);
-
-	return n >= m && !strcmp(s + n - m, suffix);
-}
-
-bool driver_is_vfio(const char *drv)
-{
-	return ends_with(drv, "vfio-pci") || ends_with(drv, "vfio_pci");
-}
-
-static int cmd_wait(pid_t pid)
+static int program_wait(pid_t pid)
 {
 	int status;
 
@@ -183,7 +276,7 @@ static int cmd_wait(pid_t pid)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
 }
 
-int cmd_run(char *const argv[], bool quiet_stdout)
+int run_program(char *const argv[], bool quiet_stdout)
 {
 	pid_t pid;
 
@@ -198,10 +291,10 @@ int cmd_run(char *const argv[], bool quiet_stdout)
 		fprintf(stderr, "%s: %s\n", argv[0], strerror(errno));
 		_exit(127);
 	}
-	return cmd_wait(pid);
+	return program_wait(pid);
 }
 
-char *cmd_capture(char *const argv[], size_t max)
+char *run_capture(char *const argv[], size_t max)
 {
 	char *buf = NULL, *nb;
 	size_t len = 0, cap = 0;
@@ -246,7 +339,7 @@ char *cmd_capture(char *const argv[], size_t max)
 		len += (size_t)r;
 	}
 	close(fds[0]);
-	rc = cmd_wait(pid);
+	rc = program_wait(pid);
 	if (!buf || rc) {
 		free(buf);
 		return NULL;
