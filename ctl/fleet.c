@@ -97,7 +97,7 @@ int fleet_scan(const char *root, struct fleet_dev **out, size_t *n)
 			if (!errno && end != buf && !*end && x <= LONG_MAX)
 				f.iommu_group = (long)x;
 		}
-		if (!link_base(ddir, "physfn", buf, sizeof(buf)) &&
+		if (!file_link_base(ddir, "physfn", buf, sizeof(buf)) &&
 		    !addr_parse(buf, &f.physfn))
 			f.is_vf = true;
 		if (cnt == cap) {
