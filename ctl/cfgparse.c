@@ -529,6 +529,136 @@ int grub_set_cmdline(const char *text, const char *words, char **out,
 	return *out ? 0 : -ENOMEM;
 }
 
+/*
+ * One line of /etc/default/grub: is it "[export ]VAR=..." for one of the
+ * command line variables?  *var gets the name, *vs and *ve the value as
+ * written (with its quotes, if any).
+ */
+static bool grub_cmdline_assignment(const char *l, size_t n, const char **var,
+				    size_t *vs, size_t *ve)
+{
+	static const char *const vars[] = {
+		"GRUB_CMDLINE_LINUX_DEFAULT", GRUB_KEY, NULL,
+	};
+	const char *q = l, *v, *e;
+	int i;
+
+	while (q < l + n && (*q == ' ' || *q == '\t'))
+		q++;
+	if ((size_t)(l + n - q) > 7 && !strncmp(q, "export", 6) &&
+	    (q[6] == ' ' || q[6] == '\t')) {
+		q += 7;
+		while (q < l + n && (*q == ' ' || *q == '\t'))
+			q++;
+	}
+	for (i = 0; vars[i]; i++) {
+		size_t k = strlen(vars[i]);
+
+		if ((size_t)(l + n - q) > k && !strncmp(q, vars[i], k) &&
+		    q[k] == '=')
+			break;
+	}
+	if (!vars[i])
+		return false;
+	*var = vars[i];
+	v = q + strlen(vars[i]) + 1;
+	if (v < l + n && (*v == '"' || *v == '\'')) {
+		e = memchr(v + 1, *v, (size_t)(l + n - v - 1));
+		if (!e)
+			return false;	/* spread over lines: not ours to edit */
+		e++;
+	} else {
+		for (e = v; e < l + n && !is_space(*e) && *e != '#' && *e != ';'; e++)
+			;
+	}
+	*vs = (size_t)(v - l);
+	*ve = (size_t)(e - l);
+	return true;
+}
+
+int grub_fix_words(const char *text, grub_word_fix fix, void *arg, char **out)
+{
+	struct sbuf b = { 0 };
+	const char *p = text;
+	char buf[1100];
+
+	*out = NULL;
+	while (*p) {
+		const char *l = p, *var, *val, *w;
+		size_t n = strcspn(p, "\n"), vs, ve, vlen, i, k;
+		struct sbuf v = { 0 };
+		bool changed = false, quoted;
+
+		p += n;
+		if (*p)
+			p++;
+		if (!grub_cmdline_assignment(l, n, &var, &vs, &ve)) {
+			sb_add(&b, l, (size_t)(p - l));
+			continue;
+		}
+		val = l + vs;
+		vlen = ve - vs;
+		quoted = vlen >= 2 && (*val == '"' || *val == '\'');
+		if (quoted) {
+			val++;
+			vlen -= 2;
+		}
+		/* Shell syntax could hide or build words: leave it alone. */
+		for (i = 0; i < vlen; i++)
+			if (val[i] == '$' || val[i] == '`' || val[i] == '\\' ||
+			    val[i] == '"' || val[i] == '\'')
+				break;
+		if (i < vlen) {
+			sb_add(&b, l, (size_t)(p - l));
+			continue;
+		}
+		for (w = val; w < val + vlen; w += k) {
+			int r;
+
+			while (w < val + vlen && is_space(*w))
+				w++;
+			for (k = 0; w + k < val + vlen && !is_space(w[k]); k++)
+				;
+			if (!k)
+				break;
+			buf[0] = 0;
+			r = fix(var, w, k, buf, sizeof(buf), arg);
+			if (r) {
+				changed = true;
+				if (!*buf)
+					continue;
+			}
+			if (v.len)
+				sb_str(&v, " ");
+			if (r)
+				sb_str(&v, buf);
+			else
+				sb_add(&v, w, k);
+		}
+		if (!changed) {
+			free(sb_done(&v));
+			sb_add(&b, l, (size_t)(p - l));
+			continue;
+		}
+		sb_add(&b, l, vs);
+		sb_str(&b, "\"");
+		if (v.len)
+			sb_add(&b, v.s, v.len);
+		sb_str(&b, "\"");
+		sb_add(&b, l + ve, (size_t)(p - l) - ve);
+		if (v.oom)
+			b.oom = true;
+		free(sb_done(&v));
+	}
+	if (b.oom) {
+		free(b.s);
+		return -ENOMEM;
+	}
+	sb_add(&b, "", 0);
+	*out = sb_done(&b);
+	return *out ? 0 : -ENOMEM;
+}
+
 /* ---- modprobe.d ---- */
 
 int modprobe_foreach(const char *text, modprobe_cb cb, void *arg)

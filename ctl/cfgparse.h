@@ -66,6 +66,19 @@ int grub_set_cmdline(const char *text, const char *words, char **out,
 		     const char **why);
 
 /*
+ * /etc/default/grub: pass every word of each GRUB_CMDLINE_LINUX and
+ * GRUB_CMDLINE_LINUX_DEFAULT assignment to fix(var, word, n, buf, len,
+ * arg), which returns 0 to keep the word or 1 to replace it with the
+ * NUL-terminated text it wrote to buf ("" drops it).  A changed value is
+ * written back in double quotes, its words single-spaced; values with shell
+ * syntax ($, `, \, quotes inside) and unchanged lines stay byte for byte.
+ * *out is a malloc'd copy.  Returns 0 or -ENOMEM.
+ */
+typedef int (*grub_word_fix)(const char *var, const char *word, size_t n,
+			     char *buf, size_t len, void *arg);
+int grub_fix_words(const char *text, grub_word_fix fix, void *arg, char **out);
+
+/*
  * modprobe.d text: cb(cmd, module, rest) per directive, after joining
  * "\\\n" continuations and dropping '#' comment lines.  cmd and module are
  * NUL-terminated copies; rest is the remainder, trimmed ("" if none).

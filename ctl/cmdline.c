@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * gptctl cmdline --ids LIST [--addrs LIST]: print the kernel command line
- * words that enable the IOMMU and hold the listed devices at boot.  Also
+ * gptctl cmdline --ids LIST [--addrs LIST] [--why] [--no-pt]: print the
+ * kernel command line words that enable the IOMMU and hold the listed
+ * devices at boot (kparams.c chooses them; --why prints each word's reason,
+ * source and whether the running kernel already behaves that way).  Also
  * the helpers setup.c shares (setup.h).
  */
 #include <errno.h>
@@ -11,6 +13,7 @@
 
 #include "cfgparse.h"
 #include "gptctl.h"
+#include "kparams.h"
 #include "print.h"
 #include "setup.h"
 
@@ -77,87 +80,64 @@ int setup_parse_lists(const char *ids, const char *addrs, char **ids_out,
 	return EXIT_OK;
 }
 
-const char *setup_iommu_param(void)
-{
-	const char *param = NULL;
-	char line[256];
-	FILE *f;
-
-	f = fopen("/proc/cpuinfo", "re");
-	if (!f)
-		return NULL;
-	while (fgets(line, sizeof(line), f)) {
-		if (strncmp(line, "vendor_id", 9))
-			continue;
-		if (strstr(line, "GenuineIntel"))
-			param = "intel_iommu";
-		else if (strstr(line, "AuthenticAMD") ||
-			 strstr(line, "HygonGenuine"))
-			param = "amd_iommu";
-		break;
-	}
-	fclose(f);
-	return param;
-}
-
-char *setup_cmdline_words(const char *ids, const char *addrs)
-{
-	const char *iommu = setup_iommu_param();
-	char *s = NULL;
-
-	if (asprintf(&s, "%s%s%siommu=pt%s%s%s%s",
-		     iommu ? iommu : "", iommu ? "=on" : "", iommu ? " " : "",
-		     ids ? " gpupt.ids=" : "", ids ? ids : "",
-		     addrs ? " gpupt.addrs=" : "", addrs ? addrs : "") < 0)
-		return NULL;
-	return s;
-}
-
 int cmd_cmdline(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "ids", required_argument, NULL, 'i' },
 		{ "addrs", required_argument, NULL, 'a' },
+		{ "why", no_argument, NULL, 'w' },
+		{ "no-pt", no_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct setup_list_args la = { NULL, NULL };
+	bool why = false, pt = true;
+	struct kwords kw;
 	char *ids, *addrs, *words;
-	const char *p;
+	unsigned int i;
 	int c, ret;
 
-	while ((c = cmd_getopt(argc, argv, "", opts)) != -1)
-		if (!setup_list_opt(c, optarg, &la))
+	while ((c = cmd_getopt(argc, argv, "", opts)) != -1) {
+		if (c == 'w')
+			why = true;
+		else if (c == 'P')
+			pt = false;
+		else if (!setup_list_opt(c, optarg, &la))
 			return EXIT_USAGE;
+	}
 	if (optind != argc)
 		return usage_error("cmdline: unexpected argument '%s'", argv[optind]);
 	ret = setup_parse_lists(la.ids, la.addrs, &ids, &addrs);
 	if (ret)
 		return ret;
-	words = setup_cmdline_words(ids, addrs);
+	ret = kparams_words(ids, addrs, pt, &kw);
 	free(ids);
 	free(addrs);
+	words = ret ? NULL : kwords_join(&kw);
 	if (!words) {
+		kwords_free(&kw);
 		errmsg("out of memory");
 		return EXIT_FAIL;
 	}
-	if (!setup_iommu_param())
-		errmsg("warning: unknown CPU vendor in /proc/cpuinfo: add intel_iommu=on or amd_iommu=on yourself");
+	if (kw.note)
+		errmsg("%s", kw.note);
 
 	print_begin(gopts.json);
-	open_json_array(NULL);
-	for (p = words; *p;) {
-		size_t n = strcspn(p, " ");
-		char w[1024];
-
-		snprintf(w, sizeof(w), "%.*s", (int)n, p);
-		print_string(NULL, p == words ? "%s" : " %s", w);
-		p += n;
-		while (*p == ' ')
-			p++;
+	if (why) {
+		/* JSON: {"words": [{word, reason, source, already...}], ...} */
+		open_json_object(NULL);
+		print_string("cmdline", "%s\n\n", words);
+		kwords_print(&kw, "words");
+		close_json_object();
+	} else {
+		/* JSON: a plain array of the words. */
+		open_json_array(NULL);
+		for (i = 0; i < kw.n; i++)
+			print_string(NULL, i ? " %s" : "%s", kw.w[i].word);
+		print_text("\n");
+		close_json_array();
 	}
-	print_text("\n");
-	close_json_array();
 	print_end();
 	free(words);
+	kwords_free(&kw);
 	return EXIT_OK;
 }

@@ -16,12 +16,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/klog.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
 #include "cfgparse.h"
 #include "gptctl.h"
 #include "holders.h"
+#include "kparams.h"
 #include "nl.h"
 #include "print.h"
 #include "setup.h"
@@ -147,13 +149,31 @@ static void check_iommu(struct doctor *d)
 	bool dmar = file_exists("/sys/firmware/acpi/tables/DMAR");
 	bool ivrs = file_exists("/sys/firmware/acpi/tables/IVRS");
 	unsigned int groups = count_dir("/sys/kernel/iommu_groups");
-	const char *param = setup_iommu_param();
-	char remedy[256], *irq, type[32] = "";
+	char remedy[512], *irq, type[32] = "", off[64] = "";
 	FILE *f;
 
-	snprintf(remedy, sizeof(remedy),
-		 "enable VT-d / AMD-Vi (IOMMU) in the firmware setup and add %s=on to the kernel command line (gptctl cmdline)",
-		 param ? param : "intel_iommu");
+	/* A word that switches the IOMMU off wins over everything else. */
+	if (cmdline_get(d->cmdline, "iommu", type, sizeof(type)) &&
+	    !strncmp(type, "off", 3))
+		snprintf(off, sizeof(off), "iommu=%s", type);
+	else if (cmdline_get(d->cmdline, dmar ? "intel_iommu" : "amd_iommu",
+			     type, sizeof(type)) && strstr(type, "off") &&
+		 !strstr(type, "_off"))
+		snprintf(off, sizeof(off), "%s=%s",
+			 dmar ? "intel_iommu" : "amd_iommu", type);
+	type[0] = 0;
+	if (*off)
+		snprintf(remedy, sizeof(remedy),
+			 "remove %s from the kernel command line", off);
+	else if (dmar)
+		snprintf(remedy, sizeof(remedy),
+			 "add intel_iommu=on to the kernel command line (gptctl cmdline --why)");
+	else if (ivrs)
+		snprintf(remedy, sizeof(remedy),
+			 "the kernel enables the AMD IOMMU by itself when the IVRS table is there (no parameter needed; amd_iommu=on does not exist): dmesg | grep AMD-Vi says why it stayed off");
+	else
+		snprintf(remedy, sizeof(remedy),
+			 "enable the IOMMU (VT-d on Intel, IOMMU/AMD-Vi on AMD) in the firmware setup: no kernel parameter turns on an IOMMU the firmware does not describe");
 	if (groups)
 		report(d, "iommu", NULL, PASS, NULL,
 		       "%s table present, %u IOMMU groups",
@@ -199,6 +219,98 @@ static void check_iommu(struct doctor *d)
 			       "host devices use DMA translation (domain type %s): slower host I/O",
 			       *type ? type : "unknown");
 	}
+}
+
+/* ---- the command line ---- */
+
+/* The kernel's log buffer (dmesg), or NULL when it cannot be read. */
+static char *kernel_log(void)
+{
+	int n = klogctl(10, NULL, 0);	/* SYSLOG_ACTION_SIZE_BUFFER */
+	char *buf;
+
+	if (n <= 0)
+		n = 1 << 20;
+	buf = malloc((size_t)n + 1);
+	if (!buf)
+		return NULL;
+	n = klogctl(3, buf, n);		/* SYSLOG_ACTION_READ_ALL */
+	if (n < 0) {
+		free(buf);
+		return NULL;
+	}
+	buf[n] = 0;
+	return buf;
+}
+
+struct rejected_ctx {
+	struct doctor *d;
+	unsigned int n;
+	char words[16][256];
+};
+
+static void report_rejected(const char *word, size_t wlen, const char *line,
+			    size_t llen, void *arg)
+{
+	struct rejected_ctx *r = arg;
+	char *remedy = kparams_remedy(word, wlen);
+
+	report(r->d, "cmdline", NULL, WARN, remedy ? remedy : "remove it",
+	       "the kernel rejected %.*s: \"%.*s\"", (int)wlen, word,
+	       (int)llen, line);
+	free(remedy);
+	if (r->n < 16)
+		snprintf(r->words[r->n], sizeof(r->words[0]), "%.*s", (int)wlen, word);
+	r->n++;
+}
+
+/* amd_iommu= and intel_iommu= options no parser knows, log or not. */
+static int known_bad(const char *key, size_t klen, const char *val,
+		     size_t vlen, void *arg)
+{
+	struct rejected_ctx *r = arg;
+	bool intel = klen == 11 && !strncmp(key, "intel_iommu", 11);
+	char w[256], out[128], bad[64], *remedy;
+	unsigned int i;
+
+	if (!val || !(intel || (klen == 9 && !strncmp(key, "amd_iommu", 9))) ||
+	    !kparams_iommu_value_fix(intel, val, vlen, out, sizeof(out), bad,
+				     sizeof(bad)))
+		return 0;
+	snprintf(w, sizeof(w), "%.*s=%.*s", (int)klen, key, (int)vlen, val);
+	for (i = 0; i < r->n && i < 16; i++)
+		if (!strcmp(r->words[i], w))
+			return 0;
+	remedy = kparams_remedy(w, strlen(w));
+	report(r->d, "cmdline", NULL, WARN, remedy ? remedy : "remove it",
+	       "%s: no kernel's %s= parser has the option \"%s\" (the kernel log no longer holds the boot messages to confirm it)",
+	       w, intel ? "intel_iommu" : "amd_iommu", bad);
+	free(remedy);
+	r->n++;
+	return 0;
+}
+
+/*
+ * Words of /proc/cmdline the kernel rejected: from its log (IOMMU options,
+ * unknown parameters handed to init, module parameters such as vfio_pci.*
+ * and gpupt.* refused at load), and the IOMMU options no kernel takes.
+ */
+static void check_cmdline(struct doctor *d)
+{
+	struct rejected_ctx r = { .d = d };
+	char *log = kernel_log();
+	bool whole = log && strstr(log, "Kernel command line:");
+
+	if (log)
+		kparams_rejected(d->cmdline, log, report_rejected, &r);
+	if (!whole)
+		cmdline_foreach(d->cmdline, known_bad, &r);
+	if (!r.n)
+		report(d, "cmdline", NULL, PASS, NULL, "%s",
+		       whole ? "the kernel accepted every word of /proc/cmdline (checked against its log)" :
+		       log ? "no rejected word known (the kernel log no longer holds the boot messages)" :
+		       "no rejected word known (the kernel log is not readable: run as root for the full check)");
+	free(log);
 }
 
 /* ---- modules ---- */
@@ -762,6 +874,7 @@ int cmd_doctor(int argc, char **argv)
 	open_json_array(NULL);
 	if (d.modprobe && d.cmdline) {
 		check_iommu(&d);
+		check_cmdline(&d);
 		check_modules(&d, u.release);
 		for (i = 0; i < n; i++) {
 			check_group(&d, &devs[i]);

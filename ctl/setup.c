@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * gptctl setup --ids LIST [--addrs LIST] [--dry-run] [--undo]
- *              [--apply-cmdline] [--root DIR]
+ *              [--apply-cmdline] [--root DIR] [--why] [--no-pt]
  *
  * Writes the boot integration so that gpupt holds the listed GPUs from the
  * initramfs on:
@@ -14,6 +14,11 @@
  * --undo puts every file back byte for byte (or removes what setup
  * created).  The first backup of a file is kept across repeated runs, so
  * --undo always returns to the state before the first setup.
+ *
+ * Words on the GRUB command lines that no kernel's parser takes (such as
+ * amd_iommu=on, which guides copy from each other) are removed whenever
+ * setup edits /etc/default/grub (--apply-cmdline, --undo), and reported
+ * as fixes with the reason; without --apply-cmdline setup only warns.
  *
  * --root DIR applies everything under DIR (a scratch root for tests, or a
  * mounted system) and runs no commands.
@@ -29,6 +34,7 @@
 
 #include "cfgparse.h"
 #include "gptctl.h"
+#include "kparams.h"
 #include "print.h"
 #include "setup.h"
 #include "sysfile.h"
@@ -375,6 +381,112 @@ static int update_bootloader(void)
 	return 1;
 }
 
+/* ---- command line words no kernel takes ---- */
+
+#define MAX_FIXES	16
+
+struct fix {
+	char word[256];
+	const char *var;	/* GRUB_CMDLINE_LINUX or ..._DEFAULT */
+	char replacement[256];	/* "" when removed */
+	char *reason;
+};
+
+struct fixes {
+	unsigned int n;
+	struct fix f[MAX_FIXES];
+};
+
+static bool fixes_has(const struct fixes *fx, const char *word,
+		      const char *var)
+{
+	unsigned int i;
+
+	for (i = 0; i < fx->n; i++)
+		if (!strcmp(fx->f[i].word, word) && !strcmp(fx->f[i].var, var))
+			return true;
+	return false;
+}
+
+/*
+ * grub_word_fix for amd_iommu= and intel_iommu= options that no parser
+ * knows (kparams.c lists them): drop them, and the word when none is left.
+ */
+static int fix_word(const char *var, const char *w, size_t n, char *buf,
+		    size_t len, void *arg)
+{
+	const char *eq = memchr(w, '=', n);
+	struct fixes *fx = arg;
+	char bad[64], word[256], val[200];
+	bool intel;
+	struct fix *f;
+
+	if (!eq || n >= sizeof(word))
+		return 0;
+	if ((size_t)(eq - w) == 9 && !strncmp(w, "amd_iommu", 9))
+		intel = false;
+	else if ((size_t)(eq - w) == 11 && !strncmp(w, "intel_iommu", 11))
+		intel = true;
+	else
+		return 0;
+	if (!kparams_iommu_value_fix(intel, eq + 1, (size_t)(w + n - eq - 1),
+				     val, sizeof(val), bad, sizeof(bad)))
+		return 0;
+	if (*val)	/* the options that are left */
+		snprintf(buf, len, "%.*s%s", (int)(eq + 1 - w), w, val);
+	else		/* none: drop the word */
+		buf[0] = 0;
+	snprintf(word, sizeof(word), "%.*s", (int)n, w);
+	if (fx->n == MAX_FIXES || fixes_has(fx, word, var))
+		return 1;
+	f = &fx->f[fx->n];
+	snprintf(f->word, sizeof(f->word), "%s", word);
+	snprintf(f->replacement, sizeof(f->replacement), "%s", buf);
+	f->var = var;
+	if (!intel && !strcmp(bad, "on"))
+		f->reason = strdup(kparams_amd_on_reason);
+	else if (asprintf(&f->reason,
+			  "%s= has no option \"%s\": %s logs \"%s: Unknown option - '%s'\"",
+			  intel ? "intel_iommu" : "amd_iommu", bad,
+			  intel ? "intel_iommu_setup() in drivers/iommu/intel/iommu.c" :
+			  "parse_amd_iommu_options() in drivers/iommu/amd/init.c",
+			  intel ? "DMAR" : "AMD-Vi", bad) < 0)
+		f->reason = NULL;
+	fx->n++;
+	return 1;
+}
+
+static void fixes_free(struct fixes *fx)
+{
+	unsigned int i;
+
+	for (i = 0; i < fx->n; i++)
+		free(fx->f[i].reason);
+	fx->n = 0;
+}
+
+/* Text: "fixed: ..." per word; JSON: "fixed": [{word, action, ...}]. */
+static void fixes_print(const struct fixes *fx, bool dry_run)
+{
+	unsigned int i;
+
+	open_json_array("fixed");
+	for (i = 0; i < fx->n; i++) {
+		const struct fix *f = &fx->f[i];
+
+		open_json_object(NULL);
+		print_string("word", dry_run ? "would fix: %s" : "fixed: %s", f->word);
+		print_string("action", " %s", *f->replacement ? "replaced" : "removed");
+		if (*f->replacement)
+			print_string("replacement", " by %s", f->replacement);
+		print_string("variable", *f->replacement ? " in %s" : " from %s", f->var);
+		print_string("file", " (%s)", SETUP_GRUB_DEFAULT);
+		print_string("reason", ": %s\n", f->reason ? f->reason : "");
+		close_json_object();
+	}
+	close_json_array();
+}
+
 /* Apply (or, dry, show) every change.  Returns EXIT_*. */
 static int apply(struct setup *s, bool backups)
 {
@@ -463,8 +575,48 @@ static int regenerate(const struct setup *s, enum initramfs_kind k,
 	return ret;
 }
 
+/*
+ * c is /etc/default/grub: drop from c->new the words no kernel takes, and
+ * list in fx those gone from c->old, whether dropped here or absent from
+ * c->new already (restored from before an old setup wrote them).
+ * Returns 0 or prints the error and returns 1.
+ */
+static int fix_grub(struct change *c, struct fixes *fx)
+{
+	struct fixes before = { 0 };
+	char *fixed, *tmp;
+	unsigned int i;
+
+	if (c->new && grub_fix_words(c->new, fix_word, fx, &fixed))
+		goto oom;
+	if (c->new) {
+		free(c->new);
+		c->new = fixed;
+	}
+	if (c->old && strlen(c->old) == c->oldlen) {
+		if (grub_fix_words(c->old, fix_word, &before, &tmp))
+			goto oom;
+		free(tmp);
+		for (i = 0; i < before.n; i++) {
+			if (fx->n == MAX_FIXES ||
+			    fixes_has(fx, before.f[i].word, before.f[i].var))
+				continue;
+			fx->f[fx->n] = before.f[i];
+			before.f[i].reason = NULL;
+			fx->n++;
+		}
+		fixes_free(&before);
+	}
+	return 0;
+oom:
+	fixes_free(&before);
+	errmsg("out of memory");
+	return 1;
+}
+
 static int setup_undo(struct setup *s)
 {
+	struct fixes fx = { 0 };
 	char *manifest = NULL, *p, *nl, dir[PATH_MAX / 2], bk[PATH_MAX];
 	unsigned int idx = 0, i;
 	bool grub;
@@ -523,6 +675,12 @@ static int setup_undo(struct setup *s)
 			}
 			c->new = (char *)buf;
 		}
+		if (!strcmp(c->path, SETUP_GRUB_DEFAULT) &&
+		    fix_grub(c, &fx)) {
+			free(manifest);
+			fixes_free(&fx);
+			return EXIT_FAIL;
+		}
 	}
 	free(manifest);
 
@@ -542,12 +700,39 @@ static int setup_undo(struct setup *s)
 		rooted(s, "/var/lib/gpupt", bk, sizeof(bk));
 		rmdir(bk);	/* only if empty: setup created it */
 	}
+	if (ret == EXIT_OK)
+		fixes_print(&fx, s->dry_run);
+	fixes_free(&fx);
 	grub = touched(s, SETUP_GRUB_DEFAULT);
 	if (ret == EXIT_OK)
 		ret = regenerate(s, initramfs_detect(s), grub);
 	close_json_object();
 	print_end();
 	return ret;
+}
+
+/* Without --apply-cmdline: name what should go, and how. */
+static void warn_grub(const struct setup *s)
+{
+	struct fixes fx = { 0 };
+	char p[PATH_MAX], *text, *tmp;
+	unsigned int i;
+	uint8_t *buf;
+	size_t len;
+
+	rooted(s, SETUP_GRUB_DEFAULT, p, sizeof(p));
+	if (file_read_all(p, CFG_FILE_MAX, &buf, &len))
+		return;
+	text = (char *)buf;
+	if (strlen(text) == len && !grub_fix_words(text, fix_word, &fx, &tmp))
+		free(tmp);
+	for (i = 0; i < fx.n; i++)
+		errmsg("warning: %s in %s of %s: %s; gptctl setup --apply-cmdline %s it",
+		       fx.f[i].word, fx.f[i].var, SETUP_GRUB_DEFAULT,
+		       fx.f[i].reason ? fx.f[i].reason : "",
+		       *fx.f[i].replacement ? "corrects" : "removes");
+	fixes_free(&fx);
+	free(text);
 }
 
 int cmd_setup(int argc, char **argv)
@@ -559,12 +744,16 @@ int cmd_setup(int argc, char **argv)
 		{ "undo", no_argument, NULL, 'u' },
 		{ "apply-cmdline", no_argument, NULL, 'c' },
 		{ "root", required_argument, NULL, 'r' },
+		{ "why", no_argument, NULL, 'w' },
+		{ "no-pt", no_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct setup_list_args la = { NULL, NULL };
 	const char *why;
-	bool undo = false, apply_cmdline = false;
-	char *ids = NULL, *addrs = NULL, *words = NULL, root[PATH_MAX];
+	bool undo = false, apply_cmdline = false, why_words = false, pt = true;
+	struct fixes fx = { 0 };
+	struct kwords kw = { 0 };
+	char *ids = NULL, *addrs = NULL, *words = NULL, *fixed, root[PATH_MAX];
 	struct setup s = { .root = "" };
 	enum initramfs_kind kind;
 	struct change *c;
@@ -582,6 +771,12 @@ int cmd_setup(int argc, char **argv)
 			break;
 		case 'c':
 			apply_cmdline = true;
+			break;
+		case 'w':
+			why_words = true;
+			break;
+		case 'P':
+			pt = false;
 			break;
 		case 'r':
 			if (!realpath(optarg, root)) {
@@ -601,8 +796,8 @@ int cmd_setup(int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	if (undo) {
-		if (la.ids || la.addrs || apply_cmdline)
-			return usage_error("--undo takes no --ids, --addrs or --apply-cmdline");
+		if (la.ids || la.addrs || apply_cmdline || why_words || !pt)
+			return usage_error("--undo takes no --ids, --addrs, --apply-cmdline, --why or --no-pt");
 		ret = setup_undo(&s);
 		setup_free(&s);
 		return ret;
@@ -610,9 +805,13 @@ int cmd_setup(int argc, char **argv)
 	ret = setup_parse_lists(la.ids, la.addrs, &ids, &addrs);
 	if (ret)
 		return ret;
-	words = setup_cmdline_words(ids, addrs);
+	if (kparams_words(ids, addrs, pt, &kw))
+		goto oom;
+	words = kwords_join(&kw);
 	if (!words)
 		goto oom;
+	if (kw.note)
+		errmsg("%s", kw.note);
 
 	/* 1. modprobe options and softdeps. */
 	err = change_load(&s, SETUP_MODPROBE_CONF, &c);
@@ -658,7 +857,11 @@ int cmd_setup(int argc, char **argv)
 			ret = EXIT_FAIL;
 			goto out;
 		}
-		err = grub_set_cmdline(c->old, words, &c->new, &why);
+		/* First drop what no kernel takes, then set our words. */
+		if (grub_fix_words(c->old, fix_word, &fx, &fixed))
+			goto oom;
+		err = grub_set_cmdline(fixed, words, &c->new, &why);
+		free(fixed);
 		if (err == -EINVAL) {
 			errmsg("%s: %s; add these words yourself: %s",
 			       SETUP_GRUB_DEFAULT, why, words);
@@ -667,6 +870,8 @@ int cmd_setup(int argc, char **argv)
 		}
 		if (err)
 			goto oom;
+	} else {
+		warn_grub(&s);
 	}
 
 	print_begin(gopts.json);
@@ -683,6 +888,10 @@ int cmd_setup(int argc, char **argv)
 		print_string("cmdline", "kernel command line (in " SETUP_GRUB_DEFAULT "): %s\n", words);
 	else
 		print_string("cmdline", "add to the kernel command line: %s\n", words);
+	if (apply_cmdline && ret == EXIT_OK)
+		fixes_print(&fx, s.dry_run);
+	if (why_words || is_json())
+		kwords_print(&kw, "words");
 	if (!s.dry_run && ret == EXIT_OK)
 		print_text("then reboot; gptctl doctor checks the result\n");
 	close_json_object();
@@ -698,6 +907,8 @@ ioerr:
 	       strerror(-err));
 	ret = EXIT_FAIL;
 out:
+	fixes_free(&fx);
+	kwords_free(&kw);
 	free(words);
 	free(ids);
 	free(addrs);

@@ -39,14 +39,4 @@ bool setup_list_opt(int c, const char *arg, struct setup_list_args *a);
 int setup_parse_lists(const char *ids, const char *addrs, char **ids_out,
 		      char **addrs_out);
 
-/*
- * The command line words, space separated, malloc'd: the IOMMU switch for
- * this CPU's vendor, iommu=pt, gpupt.ids=..., gpupt.addrs=...  NULL on
- * allocation failure.
- */
-char *setup_cmdline_words(const char *ids, const char *addrs);
-
-/* "intel_iommu", "amd_iommu" or NULL (unknown vendor), from /proc/cpuinfo. */
-const char *setup_iommu_param(void);
-
 #endif /* GPTCTL_SETUP_H */

@@ -3,11 +3,24 @@
  * Fuzz the /etc/default/grub editor (ctl/cfgparse.c) behind
  * `setup --apply-cmdline`.  When it accepts a file, the result must hold
  * every new word, and applying the same words again must change nothing.
+ * The word fixer that drops amd_iommu=on must be idempotent too.
  */
 #include "cfgparse.h"
 #include <errno.h>
 
 #include "fuzz.h"
+
+static int drop_on(const char *var, const char *w, size_t n, char *buf,
+		   size_t len, void *arg)
+{
+	(void)var;
+	(void)arg;
+	(void)len;
+	if (n != 12 || strncmp(w, "amd_iommu=on", 12))
+		return 0;
+	buf[0] = 0;
+	return 1;
+}
 
 static const char words[] = "intel_iommu=on iommu=pt gpupt.ids=10de:2901";
 
@@ -28,6 +41,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else {
 		CHECK(!out);
 		CHECK(err == -EINVAL ? why != NULL : 1);
+	}
+	free(again);
+	free(out);
+	out = again = NULL;
+	if (!grub_fix_words(s, drop_on, NULL, &out)) {
+		CHECK(out);
+		CHECK(!grub_fix_words(out, drop_on, NULL, &again));
+		CHECK(!strcmp(out, again));
 	}
 	free(again);
 	free(out);

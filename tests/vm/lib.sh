@@ -257,17 +257,26 @@ topo_e1000e() {
 # VM life cycle
 # ---------------------------------------------------------------------------
 # vm_boot [--append STR] [--gpupt-initramfs OPTS] [--mem SIZE] [--smp N]
-#         [--ovmf] [--initrd FILE --no-agent] [-- QEMU ARGS...]
+#         [--ovmf] [--initrd FILE --no-agent] [--iommu intel|amd|none]
+#         [--iommu-words WORDS] [-- QEMU ARGS...]
 # Boots the guest with VM_DEVS (+ QEMU ARGS) and waits for the agent.
 #   --gpupt-initramfs OPTS  pack gpupt.ko into the initramfs and insmod it
 #                           with OPTS before any other module.
 #   --no-agent              boot only (e.g. a foreign initrd); drive it with
 #                           vm_console_send / vm_console_wait.
+#   --iommu intel|amd|none  QEMU's intel-iommu (default; the firmware gets a
+#                           DMAR table), amd-iommu (an IVRS table) or none.
+#   --iommu-words WORDS     the IOMMU words of the kernel command line
+#                           instead of the rig's (intel_iommu=on with
+#                           intel-iommu, none otherwise); may be "".
 vm_boot() {
 	local append="$VM_APPEND" gpupt_opts="" use_gpupt=0 mem=$RIG_MEM smp=$RIG_SMP
 	local ovmf=0 initrd="" agent=1 extra=() args=("$@") own_initrd=1
+	local iommu=intel iommu_words=unset iommu_dev=() iommu_last=()
 	while [ $# -gt 0 ]; do
 		case $1 in
+		--iommu) iommu=$2; shift 2 ;;
+		--iommu-words) iommu_words=$2; shift 2 ;;
 		--append) append="$append $2"; shift 2 ;;
 		--gpupt-initramfs) use_gpupt=1; gpupt_opts=$2; shift 2 ;;
 		--mem) mem=$2; shift 2 ;;
@@ -319,12 +328,23 @@ vm_boot() {
 	# no_timer_check: on a loaded host the TCG guest is too slow for the
 	# IO-APIC timer check, which then panics ("timer doesn't work through
 	# Interrupt-remapped IO-APIC"); seen with 5+ VMs on 2 cores.
-	local cmdline="console=ttyS0 intel_iommu=on slub_debug=FZPU no_timer_check loglevel=${RIG_LOGLEVEL:-6}"
+	case $iommu in
+	intel)	iommu_dev=(-device intel-iommu,intremap=on,caching-mode=on)
+		[ "$iommu_words" != unset ] || iommu_words=intel_iommu=on ;;
+	# amd-iommu adds a PCI function (AMDVI-PCI) in the first free slot of
+	# pcie.0, and has no addr property: it goes last, after the test's
+	# devices, so it takes none of their slots.
+	amd)	iommu_last=(-device amd-iommu,intremap=on) ;;
+	none)	;;
+	*)	rig_die "vm_boot: --iommu intel|amd|none, not '$iommu'" ;;
+	esac
+	[ "$iommu_words" != unset ] || iommu_words=
+	local cmdline="console=ttyS0${iommu_words:+ $iommu_words} slub_debug=FZPU no_timer_check loglevel=${RIG_LOGLEVEL:-6}"
 	[ $agent = 1 ] && cmdline="$cmdline panic=-1 oops=panic"
 	cmdline="$cmdline $append"
 	VM_QEMU=(qemu-system-x86_64 -name "rig-$RIG_NAME" -nodefaults -no-user-config
 		-accel "${RIG_ACCEL:-tcg}" -machine q35 -cpu max -smp "$smp" -m "$mem"
-		-device intel-iommu,intremap=on,caching-mode=on
+		"${iommu_dev[@]}"
 		-display none -vga none -nic none -no-reboot "${fw[@]}"
 		-kernel "$RIG_VMLINUZ" -initrd "$initrd" -append "$cmdline"
 		-chardev "pipe,id=con,path=$VM_RUN/con,logfile=$VM_CONSOLE" -serial chardev:con
@@ -338,7 +358,7 @@ vm_boot() {
 		-device virtserialport,chardev=agent,name=rig.agent
 		-chardev "pipe,id=diag,path=$VM_RUN/diag"
 		-device virtserialport,chardev=diag,name=rig.diag
-		"${VM_DEVS[@]}" "${extra[@]}")
+		"${VM_DEVS[@]}" "${extra[@]}" "${iommu_last[@]}")
 	printf '%q ' "${VM_QEMU[@]}" >"$VM_RUN/qemu.cmd"
 	rig_log "qemu: $(cat "$VM_RUN/qemu.cmd")"
 	"${VM_QEMU[@]}" >"$VM_RUN/qemu.log" 2>&1 &

@@ -8,7 +8,11 @@
 #   - a second setup keeps the user's edited softdep list;
 #   - --undo restores every file byte for byte (and mode), removes what
 #     setup created, and a second --undo has nothing to do;
-#   - a dracut root gets dkms/dracut/gpupt.conf, byte for byte.
+#   - a dracut root gets dkms/dracut/gpupt.conf, byte for byte;
+#   - amd_iommu=on (no kernel takes it) in GRUB_CMDLINE_LINUX(_DEFAULT):
+#     setup warns without --apply-cmdline, removes it with it (and says
+#     why), --undo removes it from a restored file, and reports it gone
+#     when an earlier setup had written it.
 # Host only, no VM: everything runs with --root on a scratch tree.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -62,7 +66,7 @@ why=$(stat -c %a "$root/etc/initramfs-tools/modules")
 check "the modules file keeps its mode (0640)" [ "$why" = 640 ]
 why=$(grep CMDLINE "$root/etc/default/grub")
 check "GRUB_CMDLINE_LINUX: iommu=soft replaced, words appended, _DEFAULT untouched" eval \
-	'grep -Eqx "GRUB_CMDLINE_LINUX=\"console=ttyS0 iommu=pt (intel|amd)_iommu=on gpupt.ids=1234:1111\"" "$root/etc/default/grub" && grep -qx "GRUB_CMDLINE_LINUX_DEFAULT=\"quiet\"" "$root/etc/default/grub"'
+	'grep -Eqx "GRUB_CMDLINE_LINUX=\"console=ttyS0 iommu=pt( intel_iommu=on)? gpupt.ids=1234:1111\"" "$root/etc/default/grub" && grep -qx "GRUB_CMDLINE_LINUX_DEFAULT=\"quiet\"" "$root/etc/default/grub"'
 why=$(cat "$root/var/lib/gpupt/backup/manifest" 2>&1)
 check "backups: a manifest line per changed file" [ "$(wc -l <"$root/var/lib/gpupt/backup/manifest")" = 3 ]
 
@@ -103,7 +107,53 @@ check "dracut root: --undo removes both files" eval '[ ! -e "$droot/etc/dracut.c
 
 out=$("$G" -j cmdline --ids 1234:1111 2>&1)
 why=$out
-check "gptctl -j cmdline: a JSON array of words" eval 'grep -Eq "^\[\"(intel|amd)_iommu=on\",\"iommu=pt\",\"gpupt.ids=1234:1111\"\]$" <<<"$out"'
+check "gptctl -j cmdline: a JSON array of words, never amd_iommu=on" eval 'grep -Eq "^\[(\"intel_iommu=on\",)?\"iommu=pt\",\"gpupt.ids=1234:1111\"\]$" <<<"$out"'
+
+# A GRUB file as the guides leave it: amd_iommu=on, which no kernel takes.
+groot=$tmp/groot
+mkdir -p "$groot/etc/initramfs-tools" "$groot/etc/default" "$groot/var/lib"
+cat >"$groot/etc/default/grub" <<'GRUB'
+GRUB_DEFAULT=0
+GRUB_CMDLINE_LINUX_DEFAULT="quiet amd_iommu=on iommu=pt"
+GRUB_CMDLINE_LINUX="console=ttyS0 amd_iommu=on,force_isolation"
+GRUB
+cp "$groot/etc/default/grub" "$tmp/grub.guide"
+out=$("$G" setup --ids 1234:1111 --root "$groot" 2>&1); rc=$?
+why="exit $rc: $out"
+check "amd_iommu=on in GRUB: setup without --apply-cmdline warns, naming the word, the variable and the remedy" eval \
+	'[ $rc -eq 0 ] && grep -q "warning: amd_iommu=on in GRUB_CMDLINE_LINUX_DEFAULT of /etc/default/grub: amd_iommu= has no \"on\" option.*--apply-cmdline removes it" <<<"$out"'
+why=$(diff "$tmp/grub.guide" "$groot/etc/default/grub")
+check "... and leaves /etc/default/grub alone" [ -z "$why" ]
+out=$("$G" setup --ids 1234:1111 --apply-cmdline --dry-run --root "$groot" 2>&1); rc=$?
+why="exit $rc: $out"
+check "--apply-cmdline --dry-run: the diff drops amd_iommu=on, 'would fix' says why" eval \
+	'[ $rc -eq 0 ] && grep -qx "+GRUB_CMDLINE_LINUX_DEFAULT=\"quiet iommu=pt\"" <<<"$out" && grep -q "^would fix: amd_iommu=on removed from GRUB_CMDLINE_LINUX_DEFAULT (/etc/default/grub): amd_iommu= has no \"on\" option" <<<"$out"'
+out=$("$G" setup --ids 1234:1111 --apply-cmdline --root "$groot" 2>&1); rc=$?
+why="exit $rc: $out
+$(cat "$groot/etc/default/grub")"
+check "--apply-cmdline removes amd_iommu=on from both variables, keeps the other option" eval \
+	'[ $rc -eq 0 ] && ! grep -q "amd_iommu=on" "$groot/etc/default/grub" && grep -qx "GRUB_CMDLINE_LINUX_DEFAULT=\"quiet iommu=pt\"" "$groot/etc/default/grub" && grep -Eqx "GRUB_CMDLINE_LINUX=\"console=ttyS0 amd_iommu=force_isolation( intel_iommu=on)? iommu=pt gpupt.ids=1234:1111\"" "$groot/etc/default/grub"'
+check "... and reports each removal as a fix, with the reason" eval \
+	'grep -q "^fixed: amd_iommu=on removed from GRUB_CMDLINE_LINUX_DEFAULT (/etc/default/grub): amd_iommu= has no \"on\" option: parse_amd_iommu_options() in drivers/iommu/amd/init.c" <<<"$out" && grep -q "^fixed: amd_iommu=on,force_isolation replaced by amd_iommu=force_isolation in GRUB_CMDLINE_LINUX" <<<"$out"'
+out=$("$G" -j setup --undo --dry-run --root "$groot" 2>&1); rc=$?
+why="exit $rc: $out"
+check "setup -j --undo --dry-run: restoring the guide's file would fix amd_iommu=on again (JSON: fixed[])" eval \
+	'[ $rc -eq 0 ] && jq -e "[.fixed[] | select(.word == \"amd_iommu=on\" and .action == \"removed\" and .variable == \"GRUB_CMDLINE_LINUX_DEFAULT\" and (.reason | test(\"IVRS\")))] | length == 1" <<<"$out" >/dev/null'
+out=$("$G" setup --undo --root "$groot" 2>&1); rc=$?
+why="exit $rc: $out
+$(diff "$tmp/grub.guide" "$groot/etc/default/grub")"
+check "--undo restores the file as it was, less amd_iommu=on, and says so" eval \
+	'[ $rc -eq 0 ] && [ "$(sed "s/amd_iommu=on,/amd_iommu=/; s/ amd_iommu=on / /" "$tmp/grub.guide")" = "$(cat "$groot/etc/default/grub")" ] && grep -q "^fixed: amd_iommu=on removed from GRUB_CMDLINE_LINUX_DEFAULT" <<<"$out"'
+
+# An earlier setup wrote amd_iommu=on itself: --undo reports it gone.
+printf 'GRUB_CMDLINE_LINUX="console=ttyS0"\n' >"$groot/etc/default/grub"
+"$G" setup --ids 1234:1111 --apply-cmdline --root "$groot" >/dev/null 2>&1
+sed -i 's/^GRUB_CMDLINE_LINUX="/&amd_iommu=on /' "$groot/etc/default/grub"
+out=$("$G" setup --undo --root "$groot" 2>&1); rc=$?
+why="exit $rc: $out
+$(cat "$groot/etc/default/grub")"
+check "--undo after a setup that wrote amd_iommu=on: back to the original, the removal reported" eval \
+	'[ $rc -eq 0 ] && [ "$(cat "$groot/etc/default/grub")" = "GRUB_CMDLINE_LINUX=\"console=ttyS0\"" ] && grep -q "^fixed: amd_iommu=on removed from GRUB_CMDLINE_LINUX (/etc/default/grub)" <<<"$out"'
 
 echo "1..$n"
 [ $failed -eq 0 ]
