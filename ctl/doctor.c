@@ -144,6 +144,17 @@ static unsigned int count_dir(const char *path)
 
 /* ---- IOMMU ---- */
 
+/* Is "off" one of the comma-separated options (as the parsers read it)? */
+static bool has_off(const char *val)
+{
+	const char *p;
+
+	for (p = val; *p; p += strcspn(p, ","), p += *p == ',')
+		if (!strncmp(p, "off", 3))
+			return true;
+	return false;
+}
+
 static void check_iommu(struct doctor *d)
 {
 	bool dmar = file_exists("/sys/firmware/acpi/tables/DMAR");
@@ -157,8 +168,7 @@ static void check_iommu(struct doctor *d)
 	    !strncmp(type, "off", 3))
 		snprintf(off, sizeof(off), "iommu=%s", type);
 	else if (cmdline_get(d->cmdline, dmar ? "intel_iommu" : "amd_iommu",
-			     type, sizeof(type)) && strstr(type, "off") &&
-		 !strstr(type, "_off"))
+			     type, sizeof(type)) && has_off(type))
 		snprintf(off, sizeof(off), "%s=%s",
 			 dmar ? "intel_iommu" : "amd_iommu", type);
 	type[0] = 0;

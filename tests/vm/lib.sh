@@ -192,7 +192,7 @@ rig_gpupt_cpio() {	# options -> path
 rig_moddir() {
 	[ -f "$GPUPT_KO" ] || return 0
 	local key base dir f
-	key=$( { cat "$GPUPT_KO"; echo "$RIG_HOST_MODDIR"; } | sha256sum | cut -c1-16)
+	key=$( { cat "$GPUPT_KO"; echo "$RIG_HOST_MODDIR $RIG_VMLINUZ"; } | sha256sum | cut -c1-16)
 	base=$RIG_CACHE/modroot-$key
 	dir=$base/lib/modules/$RIG_KVER
 	if [ ! -f "$dir/modules.dep.bin" ]; then
@@ -208,6 +208,11 @@ rig_moddir() {
 			*) ln -s "$f" "$tdir/${f##*/}" ;;
 			esac
 		done
+		# The build configuration, where gptctl looks for it as on a
+		# host (/lib/modules/KVER/config): a matrix kernel keeps it only
+		# beside its image (boot/config-KVER), which the guest cannot see.
+		f=${RIG_VMLINUZ%/*}/config-$RIG_KVER
+		[ -e "$tdir/config" ] || [ ! -f "$f" ] || ln -s "$f" "$tdir/config"
 		cp "$GPUPT_KO" "$tdir/extra/gpupt.ko"
 		depmod -b "$tmp" "$RIG_KVER" || rig_die "depmod for $RIG_KVER failed"
 		mv -T "$tmp" "$base" 2>/dev/null || rm -rf "$tmp"
