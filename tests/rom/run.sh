@@ -388,6 +388,18 @@ if [ $real_ok = 1 ]; then
 		not_ok "every ROM of $REAL is in real-roms.tsv" "not in the table:${missing:- (table empty)}"
 	fi
 
+	# The table's chain columns against a walk written apart from gptctl.
+	if command -v python3 >/dev/null; then
+		got=$(python3 "$here/walk.py" "$REAL"/*.rom)
+		want=$(awk -F'\t' '!/^#/ { gsub(/\(empty\)/, "", $4); print $1 "\t" $3 "\t" $4 "\t" $6 }' "$TABLE")
+		if [ "$got" = "$want" ]; then
+			ok "an independent walk (tests/rom/walk.py) agrees with the table's images, chained images and copies"
+		else
+			not_ok "an independent walk (tests/rom/walk.py) agrees with the table" \
+				"$(diff <(echo "$want") <(echo "$got"))"
+		fi
+	fi
+
 	# The five findings, each on the file that shows it.
 
 	# 1. NVIDIA's NPDE-chained images are named, not called junk.

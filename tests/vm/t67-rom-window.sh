@@ -104,6 +104,16 @@ t_check "--source auto on a device without a ROM and not NVIDIA's: exit 1, says 
 	eval 'vm_run "gptctl rom dump 01:00.0 --source auto -o /tmp/auto.rom"; [ $? = 1 ] &&
 	      assert_contains "has no option ROM in sysfs" "$(cat "$VM_LAST_ERR")"'
 
+# Under vfio-pci a VM may be using the device: BAR reads need --force.
+t_check "handoff 01:00.0 to vfio-pci" vm_run "gptctl handoff 01:00.0 >/dev/null"
+t_check "under vfio-pci, --source bar is refused (exit 1, names the driver), nothing written" \
+	eval 'vm_run "gptctl rom dump 01:00.0 --source bar:2:0x300000 -o /tmp/vfio.rom"; [ $? = 1 ] &&
+	      assert_contains "is bound to vfio-pci: a VM may be using it" "$(cat "$VM_LAST_ERR")" &&
+	      ! vm_run "test -e /tmp/vfio.rom"'
+t_check "... and read with --force" \
+	vm_run "gptctl rom dump 01:00.0 --source bar:2:0x300000 -o /tmp/vfio.rom --force >/dev/null && cmp /tmp/win.rom /tmp/vfio.rom"
+t_check "reclaim 01:00.0 to gpupt" vm_run "gptctl reclaim 01:00.0 >/dev/null"
+
 # A client: QEMU takes the dumped file as romfile= (BAR6 sized to it).
 t_check "nested QEMU -S accepts the dumped file as romfile= (ROM BAR 512 KiB for 0x4f600 bytes)" \
 	eval 'out=$(vm_nested_info_pci "-device VGA,romfile=/tmp/win.rom") &&
