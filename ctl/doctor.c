@@ -697,6 +697,58 @@ static void check_driver(struct doctor *d, const struct devinfo *di)
 	}
 }
 
+/*
+ * A GPU on a host driver: what would block handing off its IOMMU group now
+ * (processes, mappings, the console, firmware framebuffers), one line each.
+ */
+static void check_holders(struct doctor *d, const struct devinfo *di)
+{
+	struct gpupt_addr fns[64];
+	struct holders h = { 0 };
+	char path[PATH_MAX], drv[64], line[1024], *cut;
+	struct dirent *e;
+	size_t n = 0, i;
+	DIR *dir;
+
+	if (pci_driver(&di->addr, drv, sizeof(drv)) || !strcmp(drv, "gpupt") ||
+	    driver_is_vfio(drv))
+		return;
+	pci_sysfs_path(&di->addr, "iommu_group/devices", path, sizeof(path));
+	dir = opendir(path);
+	while (dir && (e = readdir(dir)) && n < 64) {
+		struct gpupt_addr a;
+		uint64_t cls;
+
+		if (addr_parse(e->d_name, &a) ||
+		    pci_attr_u64(&a, "class", &cls) || is_bridge((uint32_t)cls))
+			continue;
+		if (!pci_driver(&a, drv, sizeof(drv)) && strcmp(drv, "gpupt") &&
+		    !driver_is_vfio(drv))
+			fns[n++] = a;
+	}
+	if (dir)
+		closedir(dir);
+	else
+		fns[n++] = di->addr;
+	if (holders_find(fns, n, HOLDERS_ALL, &h)) {
+		report(d, "holders", &di->addr, WARN, "run as root",
+		       "cannot look for holders: out of memory");
+		return;
+	}
+	if (!h.n)
+		report(d, "holders", &di->addr, PASS, NULL,
+		       "nothing on the host holds it or its IOMMU group: gptctl handoff --force would not wait");
+	for (i = 0; i < h.n; i++) {
+		holder_describe(&h.v[i], line, sizeof(line));
+		cut = strstr(line, "; remedy: ");
+		if (cut)
+			*cut = '\0';
+		report(d, "holders", &di->addr, WARN, h.v[i].remedy,
+		       "a handoff would be refused: %s", line);
+	}
+	holders_free(&h);
+}
+
 /* ---- boot chain ---- */
 
 static void check_initramfs(struct doctor *d, const char *release)
@@ -894,6 +946,7 @@ int cmd_doctor(int argc, char **argv)
 			check_bars(&d, &devs[i]);
 			check_reset(&d, &devs[i]);
 			check_driver(&d, &devs[i]);
+			check_holders(&d, &devs[i]);
 		}
 		if (!n)
 			report(&d, "devices", NULL, WARN,

@@ -13,6 +13,7 @@
 #include "moves.h"
 #include "nl.h"
 #include "print.h"
+#include "sysfile.h"
 
 static int move_cb(uint8_t cmd, struct nlattr **tb, void *arg)
 {
@@ -99,17 +100,60 @@ static void print_move_rec(const struct devrec *r, bool dry_run)
 }
 
 /*
+ * The host-side steps of --release-host for the functions of one group
+ * (those of h whose function is in the group), in the order they run:
+ * consoles (gptctl), then firmware framebuffers (the kernel).
+ */
+static void print_host_steps(const struct move_ctx *m, int64_t grp,
+			     const struct holders *h)
+{
+	char addr[GPUPT_ADDR_STRLEN];
+	size_t i, gj, j;
+
+	open_json_array("release_host");
+	for (i = 0; h && i < 2 * h->n; i++) {
+		const struct holder *ho = &h->v[i % h->n];
+		bool in_group = false;
+
+		if (ho->kind != (i < h->n ? HOLDER_CONSOLE : HOLDER_FIRMWARE_FB))
+			continue;
+		for (gj = 0; gj < m->n && !in_group; gj++)
+			for (j = 0; j < m->g[gj].n && !in_group; j++)
+				in_group = addr_equal(&m->g[gj].devs[j].addr,
+						      &ho->addr) &&
+					   rec_group(&m->g[gj],
+						     &m->g[gj].devs[j]) == grp;
+		if (!in_group)
+			continue;
+		addr_format(&ho->addr, addr);
+		open_json_object(NULL);
+		print_string("address", "  %s  ", addr);
+		if (ho->kind == HOLDER_CONSOLE) {
+			print_string("action", "%s", "unbind_console");
+			print_int("vtcon", " vtcon%lld", ho->vtcon);
+		} else {
+			print_string("action", "%s", "remove_firmware_framebuffer");
+			print_int("bar", " BAR %lld", ho->bar);
+		}
+		print_string("what", ": %s\n", ho->what);
+		close_json_object();
+	}
+	close_json_array();
+}
+
+/*
  * Print the reply as one object per IOMMU group, in the order the kernel
  * reported them.  The grouping uses each record's own group when it has
  * one, so a kernel that batches several groups in one message prints the
  * same.  Returns the number of blocked functions.
  */
-int print_moves(const struct move_ctx *m, bool to_vfio, bool dry_run)
+static int print_moves_key(const struct move_ctx *m, const char *key,
+			   bool to_vfio, bool dry_run, const struct holders *h)
 {
 	int blockers = 0;
 	size_t i, j, gi, gj;
 
-	open_json_array(NULL);
+	open_json_array(key);
 	for (gi = 0; gi < m->n; gi++) {
 		for (i = 0; i < m->g[gi].n; i++) {
 			const struct group_reply *g = &m->g[gi];
@@ -140,6 +184,8 @@ int print_moves(const struct move_ctx *m, bool to_vfio, bool dry_run)
 				print_null("vfio", "%.0s");
 			}
 			print_text("%s\n", dry_run ? ": plan (dry run)" : "");
+			if (h)
+				print_host_steps(m, grp, h);
 			open_json_array("devices");
 			for (gj = gi; gj < m->n; gj++)
 				for (j = gj == gi ? i : 0; j < m->g[gj].n; j++) {
@@ -156,6 +202,11 @@ int print_moves(const struct move_ctx *m, bool to_vfio, bool dry_run)
 	}
 	close_json_array();
 	return blockers;
+}
+
+int print_moves(const struct move_ctx *m, bool to_vfio, bool dry_run)
+{
+	return print_moves_key(m, NULL, to_vfio, dry_run, NULL);
 }
 
 /* Remove duplicate addresses (order kept). */
@@ -234,6 +285,155 @@ static int select_all(struct gpupt_nl *nl, enum move_kind kind, bool single,
 	return 0;
 }
 
+/* A host driver: bound, and neither gpupt nor a vfio driver. */
+static bool host_driver(bool has, const char *drv)
+{
+	return has && drv[0] && strcmp(drv, "gpupt") && !driver_is_vfio(drv);
+}
+
+/*
+ * Before anything is unbound: what holds the functions the kernel's plan
+ * (a dry run of the same request) would move.  Processes are looked for on
+ * the functions that leave a host driver (gpupt and vfio functions have
+ * none but vfio users, which the kernel refuses itself); the console and
+ * firmware framebuffers on every display function that moves, whatever its
+ * driver: left in a BAR, a firmware framebuffer keeps vfio-pci from
+ * reserving it ("BAR 0: can't reserve").  Processes always refuse the
+ * handoff; the console and firmware framebuffers refuse it unless
+ * release_host, which adds them to the plan instead.  Returns 0 with the
+ * holders in *h, or the dry run's -errno (the real request reports it).
+ */
+static int preflight(struct gpupt_nl *nl, const struct gpupt_req *req,
+		     struct holders *h)
+{
+	struct gpupt_req pre = *req;
+	struct move_ctx mp = { 0 };
+	struct gpupt_addr *host = NULL, *disp = NULL;
+	size_t nh = 0, nd = 0, total = 0, gi, i;
+	int err;
+
+	pre.flags |= GPUPT_F_DRY_RUN;
+	err = gpupt_request(nl, &pre, move_cb, &mp);
+	if (err)
+		goto out;
+	for (gi = 0; gi < mp.n; gi++)
+		total += mp.g[gi].n;
+	host = calloc(total ? total : 1, sizeof(*host));
+	disp = calloc(total ? total : 1, sizeof(*disp));
+	if (!host || !disp) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (gi = 0; gi < mp.n; gi++)
+		for (i = 0; i < mp.g[gi].n; i++) {
+			const struct devrec *r = &mp.g[gi].devs[i];
+			bool moves = !(r->has_from && r->has_to &&
+				       !strcmp(r->from, r->to));
+
+			if (!moves)
+				continue;
+			if (host_driver(r->has_from, r->from))
+				host[nh++] = r->addr;
+			else
+				disp[nd++] = r->addr;
+		}
+	err = holders_find(host, nh, HOLDERS_ALL, h);
+	if (!err)
+		err = holders_find(disp, nd, HOLDERS_HOST, h);
+out:
+	move_ctx_free(&mp);
+	free(host);
+	free(disp);
+	return err;
+}
+
+/* After release: give back the consoles that a --release-host handoff took. */
+static void restore_consoles(const struct move_ctx *m)
+{
+	char addr[GPUPT_ADDR_STRLEN];
+	size_t gi, i;
+	int vt;
+
+	for (gi = 0; gi < m->n; gi++)
+		for (i = 0; i < m->g[gi].n; i++) {
+			const struct devrec *r = &m->g[gi].devs[i];
+
+			if (!host_driver(r->has_to, r->to))
+				continue;
+			vt = holders_console_restore(&r->addr, 5000);
+			addr_format(&r->addr, addr);
+			if (vt >= 0)
+				print_text("console: vtcon%d bound to %s's framebuffer again\n",
+					   vt, addr);
+			else if (vt != -1)
+				errmsg("%s: could not give the console back (%s): echo 1 > /sys/class/vtconsole/vtconN/bind",
+				       addr, strerror(-vt));
+		}
+}
+
+/* checked_request(): refused for holders (listed in *h); nothing changed. */
+#define EHOLDERS	10000
+
+/*
+ * HANDOFF with the holder check first.  Refused (-EHOLDERS) while a
+ * process holds a function that would leave a host driver, or, without
+ * release_host, the console or a firmware framebuffer does.  With
+ * release_host the consoles are unbound (and bound again if the kernel
+ * refuses) and the kernel removes firmware framebuffers from the display
+ * functions' BARs (GPUPT_F_RELEASE_HOST) before it moves them.
+ */
+static int checked_request(struct gpupt_nl *nl, struct gpupt_req *req,
+			   struct move_ctx *m, bool release_host,
+			   struct holders *h)
+{
+	bool dry_run = req->flags & GPUPT_F_DRY_RUN;
+	size_t refusing;
+	int err;
+
+	if (release_host)
+		req->flags |= GPUPT_F_RELEASE_HOST;
+	/*
+	 * Only a function leaving a host driver (--force) can have process
+	 * holders or a console on its own framebuffer; any other function
+	 * only a firmware framebuffer (and the console on it).  Without
+	 * either, skip the dry run: it would cost a handoff of many
+	 * functions a second round trip.
+	 */
+	if ((req->flags & GPUPT_F_FORCE) || release_host ||
+	    holders_firmware_fb_present()) {
+		err = preflight(nl, req, h);
+		if (err == -ENOMEM)
+			return err;
+	}
+	refusing = holders_count(h, HOLDER_PROCESS) +
+		   holders_count(h, HOLDER_MAPPING);
+	if (!release_host)
+		refusing = h->n;
+	if (refusing) {
+		if (release_host) {	/* list only what refuses */
+			size_t i, k = 0;
+
+			for (i = 0; i < h->n; i++)
+				if (h->v[i].kind == HOLDER_PROCESS ||
+				    h->v[i].kind == HOLDER_MAPPING)
+					h->v[k++] = h->v[i];
+			h->n = k;
+		}
+		if (is_json())
+			open_json_object(NULL);
+		return -EHOLDERS;
+	}
+	if (!dry_run && release_host) {
+		err = holders_consoles_release(h);
+		if (err)
+			return err;
+	}
+	err = gpupt_request(nl, req, move_cb, m);
+	if (err && !dry_run && release_host)
+		holders_consoles_undo(h);
+	return err;
+}
+
 static int move_common(int argc, char **argv, enum move_kind kind)
 {
 	static const struct option longopts[] = {
@@ -242,6 +442,7 @@ static int move_common(int argc, char **argv, enum move_kind kind)
 		{ "single", no_argument, NULL, 's' },
 		{ "force", no_argument, NULL, 'f' },
 		{ "driver", required_argument, NULL, 'D' },
+		{ "release-host", no_argument, NULL, 'H' },
 		{ NULL, 0, NULL, 0 }
 	};
 	static const uint8_t gcmds[] = {
@@ -252,9 +453,10 @@ static int move_common(int argc, char **argv, enum move_kind kind)
 	struct gpupt_req req = { .cmd = gcmds[kind] };
 	struct move_ctx m = { 0 };
 	struct gpupt_addr *addrs = NULL;
+	struct holders h = { 0 };
 	struct gpupt_nl *nl;
 	size_t n = 0, i;
-	bool all = false;
+	bool all = false, release_host = false;
 	int c, err, blockers, ret = EXIT_USAGE;
 
 	while ((c = cmd_getopt(argc, argv, kind == MOVE_HANDOFF ? "ansfD:" :
@@ -281,6 +483,11 @@ static int move_common(int argc, char **argv, enum move_kind kind)
 				return usage_error("invalid driver name '%s'",
 						   optarg);
 			req.driver = optarg;
+			break;
+		case 'H':
+			if (kind != MOVE_HANDOFF)
+				return usage_error("--release-host is for handoff");
+			release_host = true;
 			break;
 		default:
 			return EXIT_USAGE;
@@ -310,7 +517,7 @@ static int move_common(int argc, char **argv, enum move_kind kind)
 		 * the flag with EINVAL; then select the functions here.
 		 */
 		req.flags |= GPUPT_F_ALL_HELD;
-		err = gpupt_request(nl, &req, move_cb, &m);
+		err = checked_request(nl, &req, &m, release_host, &h);
 		req.flags &= ~(uint32_t)GPUPT_F_ALL_HELD;
 		if (err != -EINVAL)
 			goto sent;
@@ -338,8 +545,21 @@ static int move_common(int argc, char **argv, enum move_kind kind)
 		req.addrs = addrs;
 		req.n_addrs = n;
 	}
-	err = gpupt_request(nl, &req, move_cb, &m);
+	if (kind == MOVE_HANDOFF)
+		err = checked_request(nl, &req, &m, release_host, &h);
+	else
+		err = gpupt_request(nl, &req, move_cb, &m);
 sent:
+	if (err == -EHOLDERS) {
+		holders_print(&h);
+		if (is_json())
+			close_json_object();
+		print_end();
+		errmsg("%s: %s: %zu holder%s; nothing was changed", argv[0],
+		       strerror(EBUSY), h.n, h.n == 1 ? "" : "s");
+		ret = EXIT_FAIL;
+		goto close;
+	}
 	if (err) {
 		char a0[GPUPT_ADDR_STRLEN] = "--all";
 
@@ -353,9 +573,12 @@ sent:
 		ret = EXIT_FAIL;
 		goto close;
 	}
-	blockers = print_moves(&m, kind == MOVE_HANDOFF &&
-			       !(req.driver && !strstr(req.driver, "vfio")),
-			       req.flags & GPUPT_F_DRY_RUN);
+	blockers = print_moves_key(&m, NULL, kind == MOVE_HANDOFF &&
+				   !(req.driver && !strstr(req.driver, "vfio")),
+				   req.flags & GPUPT_F_DRY_RUN,
+				   release_host ? &h : NULL);
+	if (kind == MOVE_RELEASE && !(req.flags & GPUPT_F_DRY_RUN))
+		restore_consoles(&m);
 	print_end();
 	ret = EXIT_OK;
 	if (blockers && (req.flags & GPUPT_F_DRY_RUN)) {
@@ -366,6 +589,7 @@ sent:
 close:
 	gpupt_close(nl);
 out:
+	holders_free(&h);
 	move_ctx_free(&m);
 	free(addrs);
 	return ret;

@@ -8,7 +8,9 @@
  *
  * "from"/"to" are null for "no driver"; "vfio" is null unless the target is
  * a vfio driver; "group" is null for functions without an IOMMU group; with
- * --dry-run each device also has "blocker" (string or null).
+ * --dry-run each device also has "blocker" (string or null); with
+ * --release-host each group also has "release_host": [{"address", "action",
+ * "what", "vtcon" | "bar"}], the host-side steps for its functions.
  */
 #ifndef GPTCTL_MOVES_H
 #define GPTCTL_MOVES_H

@@ -212,6 +212,30 @@ static inline bool gpupt_compat_vfio_open_locked(struct pci_dev *pdev)
 #endif
 
 /*
+ * Firmware framebuffers (efifb, vesafb, sysfb's simple-framebuffer and
+ * simpledrm/simplefb on it) and the VGA console using a PCI function's
+ * memory: linux/aperture.h since 6.0.  aperture_remove_conflicting_pci_devices
+ * (pdev, name) has kept its signature through 6.1, 6.12 and 7.x (6.8 only
+ * dropped the "primary" argument of the range variant, which gpupt does not
+ * call); it also stops sysfb from registering its device later.  Before
+ * 6.0 gpupt cannot do it: the caller names the boot option instead.  A
+ * kernel without CONFIG_APERTURE_HELPERS gets the header's stub (returns 0),
+ * so the caller checks the BARs again afterwards.
+ */
+#ifdef GPUPT_HAVE_APERTURE
+#include <linux/aperture.h>
+static inline int gpupt_compat_remove_firmware_fb(struct pci_dev *pdev)
+{
+	return aperture_remove_conflicting_pci_devices(pdev, KBUILD_MODNAME);
+}
+#else
+static inline int gpupt_compat_remove_firmware_fb(struct pci_dev *pdev)
+{
+	return -EOPNOTSUPP;
+}
+#endif
+
+/*
  * Also probed, deliberately unused: GPUPT_HAVE_GENL_SPLIT_OPS (6.2) and
  * GPUPT_HAVE_GENL_INFO_DUMP (6.6).  Classic struct genl_ops with a family
  * policy is still accepted by every kernel we target, and the dump reads

@@ -334,6 +334,102 @@ static struct gpupt_unit *gpupt_req_run(struct gpupt_req *req)
 	return failed;
 }
 
+/* The firmware framebuffers' resource names (sysfb, efifb, vesafb). */
+static bool gpupt_is_firmware_fb(const char *name)
+{
+	static const char *const fbs[] = {
+		"efifb", "vesafb", "BOOTFB", "simple-framebuffer", "simpledrm",
+		"simplefb",
+	};
+	unsigned int i;
+
+	for (i = 0; name && i < ARRAY_SIZE(fbs); i++)
+		if (!strncmp(name, fbs[i], strlen(fbs[i])))
+			return true;
+	return false;
+}
+
+/*
+ * The first firmware framebuffer found directly inside one of the
+ * function's memory BARs (or one level below), and its BAR; as in
+ * bars.c, the tree is read without the resource lock, which is private.
+ */
+static const char *gpupt_firmware_fb(struct pci_dev *pdev, int *bar)
+{
+	struct resource *p, *q;
+	int i;
+
+	for (i = 0; i < PCI_STD_NUM_BARS; i++) {
+		if (!(pci_resource_flags(pdev, i) & IORESOURCE_MEM))
+			continue;
+		for (p = READ_ONCE(pdev->resource[i].child); p;
+		     p = READ_ONCE(p->sibling)) {
+			if (gpupt_is_firmware_fb(READ_ONCE(p->name)))
+				goto found;
+			for (q = READ_ONCE(p->child); q; q = READ_ONCE(q->sibling))
+				if (gpupt_is_firmware_fb(READ_ONCE(q->name))) {
+					p = q;
+					goto found;
+				}
+		}
+	}
+	return NULL;
+found:
+	*bar = i;
+	return READ_ONCE(p->name);
+}
+
+/*
+ * GPUPT_F_RELEASE_HOST: remove the firmware framebuffers in the BARs of
+ * every display function that moves, whatever its display class: vfio-pci
+ * does it when it binds only for VGA (0x0300) and leaves 3D (0x0302) and
+ * other display controllers (0x0380) with a framebuffer inside their BAR.
+ */
+static int gpupt_req_release_host(struct gpupt_req *req,
+				  struct netlink_ext_ack *extack)
+{
+	unsigned int i, j;
+	char name[24];
+	int err, bar;
+
+	for (i = 0; i < req->nunits; i++) {
+		for (j = 0; j < req->units[i].nfns; j++) {
+			struct gpupt_fn *fn = &req->units[i].fns[j];
+			struct pci_dev *pdev = fn->pdev;
+			char fb[GPUPT_NAME_LEN];
+			const char *found;
+
+			if (!fn->move ||
+			    (pdev->class >> 16) != PCI_BASE_CLASS_DISPLAY)
+				continue;
+			found = gpupt_firmware_fb(pdev, &bar);
+			if (!found)
+				continue;
+			strscpy(fb, found, sizeof(fb));
+			gpupt_dev_name(pdev, name, sizeof(name));
+			err = gpupt_compat_remove_firmware_fb(pdev);
+			if (err == -EOPNOTSUPP) {
+				gpupt_err(extack, "%s: this kernel cannot remove the firmware framebuffer %s from BAR %d: boot without it",
+					  name, fb, bar);
+				return err;
+			}
+			if (err) {
+				gpupt_err(extack, "%s: removing the firmware framebuffer %s failed (%d)",
+					  name, fb, err);
+				return err;
+			}
+			if (gpupt_firmware_fb(pdev, &bar)) {
+				gpupt_err(extack, "%s: the firmware framebuffer %s is still in BAR %d",
+					  name, fb, bar);
+				return -EBUSY;
+			}
+			pci_info(pdev, "removed the firmware framebuffer %s from BAR %d\n",
+				 fb, bar);
+		}
+	}
+	return 0;
+}
+
 /*
  * The reply is allocated before anything moves, so that running out of
  * memory can only fail a request that changed nothing.
@@ -533,6 +629,11 @@ static int gpupt_req_doit(struct genl_info *info, u8 cmd)
 				    "unknown flag bits");
 		return -EINVAL;
 	}
+	if (cmd != GPUPT_CMD_HANDOFF && (req.flags & GPUPT_F_RELEASE_HOST)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[GPUPT_A_FLAGS],
+				    "only HANDOFF takes RELEASE_HOST");
+		return -EINVAL;
+	}
 	if (cmd != GPUPT_CMD_HANDOFF && info->attrs[GPUPT_A_DRIVER]) {
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[GPUPT_A_DRIVER],
 				    "only HANDOFF takes a driver");
@@ -597,6 +698,12 @@ static int gpupt_req_doit(struct genl_info *info, u8 cmd)
 	}
 	if (req.target && strcmp(req.target, GPUPT_DRIVER_NAME)) {
 		err = gpupt_target_load(req.target, info->extack);
+		if (err)
+			goto fail;
+	}
+
+	if (req.flags & GPUPT_F_RELEASE_HOST) {
+		err = gpupt_req_release_host(&req, info->extack);
 		if (err)
 			goto fail;
 	}

@@ -5,8 +5,9 @@
 # initramfs, gptctl list and doctor, a refused claim, the handoff of a GPU
 # and its audio to vfio-pci while gptctl monitor prints the events, a nested
 # QEMU started with gptctl qemu's arguments, gptctl bars and the guest MMIO
-# plan for a 256 GiB BAR, a bus reset that really resets a NIC, and the
-# reclaim.  Every command is printed before its real output, as a user
+# plan for a 256 GiB BAR, a bus reset that really resets a NIC, the
+# reclaim, and a single-GPU host's round trip (desktop -> VM -> desktop with
+# handoff --release-host and release).  Every command is printed before its real output, as a user
 # would type it on the host.
 #
 #   pcie.0
@@ -74,8 +75,8 @@ claim_run() {
 
 	say "4. Claiming the host's GPU: refused while bochs-drm drives it"
 	shell "gptctl claim 02:00.0" && fail "the claim should have been refused"
-	say "   ... unless --force is given"
-	shell "gptctl claim --force 02:00.0" || fail "claim --force failed"
+	say "   ... unless --force is given (--release-host: fbcon draws on it, unbind it first)"
+	shell "gptctl claim --force --release-host 02:00.0" || fail "claim --force failed"
 	shell "gptctl list -s 02:00.0"
 
 	say "5. unclaim: the host driver gets the GPU back"
@@ -174,6 +175,38 @@ reclaim_run() {
 	[ "$(vm_driver 0000:01:00.0)" = gpupt ] || fail "01:00.0 is not back on gpupt"
 }
 block reclaim
+
+# ---------------------------------------------------------------------------
+# Single-GPU host: the host's own GPU (02:00.0, bochs-drm with fbcon's
+# console on its framebuffer, from the claim block) goes to a VM and comes
+# back with its console: desktop -> VM -> desktop.  Uses only the claim
+# block's devices and leaves 02:00.0 on bochs-drm with fbcon bound.
+single_gpu_run() {
+	local vt='for v in /sys/class/vtconsole/vtcon*; do echo "${v##*/}: $(cat $v/name), bind=$(cat $v/bind)"; done'
+
+	say "13. Single-GPU host: the desktop's GPU goes to a VM and comes back"
+	echo "02:00.0 carries the host's console (bochs-drm's fb0, fbcon bound):"
+	shell "$vt"
+	shell "gptctl doctor 02:00.0 | grep -A1 holders"
+	say "    A plain handoff --force is refused at once: it names the console, moves nothing"
+	shell "gptctl handoff --force 02:00.0" && fail "the handoff should have been refused"
+	say "    --release-host unbinds the console (and removes firmware framebuffers) first"
+	shell "gptctl handoff --force --release-host --dry-run 02:00.0" || fail "dry run failed"
+	shell "gptctl handoff --force --release-host 02:00.0" || fail "handoff --release-host failed"
+	shell "$vt"
+	say "    The VM opens the GPU (a nested QEMU, paused, lists its PCI devices)"
+	printf '%shost#%s %s\n' "$bold" "$norm" \
+		"qemu-system-x86_64 -S ... -device vfio-pci,host=02:00.0 -device vfio-pci,host=02:00.1"
+	vm_nested_info_pci "-device vfio-pci,host=0000:02:00.0,addr=05.0,multifunction=on -device vfio-pci,host=0000:02:00.1,addr=05.1" |
+		grep -A1 -E "Bus +0, device +5," || fail "the nested VM could not open the GPU"
+	say "    The VM is gone: back to the desktop, with its console"
+	shell "gptctl reclaim 02:00.0 && gptctl release 02:00.0" || fail "release failed"
+	shell "$vt; ls -l /dev/fb0"
+	[ "$(vm_driver 0000:02:00.0)" = bochs-drm ] || fail "02:00.0 did not go back to bochs-drm"
+	vm_run 'for v in /sys/class/vtconsole/vtcon*; do grep -q "frame buffer" $v/name && grep -qx 1 $v/bind && exit 0; done; exit 1' ||
+		fail "fbcon is not bound again"
+}
+block single_gpu
 
 # ---------------------------------------------------------------------------
 # The run: build the machine from every block, boot, run every block, then

@@ -50,7 +50,7 @@ t_check "... and the device stays on bochs-drm, driver_override untouched" eval 
 	assert_eq "(null)" "$(vm_run "cat /sys/bus/pci/devices/0000:01:00.0/driver_override")" "driver_override"'
 
 t_check "claim --force takes it from bochs-drm" eval '
-	vm_run "gptctl claim --force 01:00.0" >/dev/null && vm_driver_is 0000:01:00.0 gpupt'
+	vm_run "gptctl claim --force --release-host 01:00.0" >/dev/null && vm_driver_is 0000:01:00.0 gpupt'
 t_check "claim again (already held) succeeds and changes nothing" eval '
 	vm_run "gptctl claim 01:00.0" >/dev/null && vm_driver_is 0000:01:00.0 gpupt'
 t_check "unclaim gives it back to bochs-drm" eval '

@@ -36,8 +36,10 @@ t_check "the plan lists both functions, their drivers and blockers" eval '
 		"$(jq -r "[.[].devices[] | \"\(.address) \(.from) \(.to) \(.blocker != null)\"] | join(\"|\")" <<<"$OUT")" "dry-run JSON"'
 t_check "the dry run changed nothing" h_drivers_are "bochs-drm snd_hda_intel" $GPU $AUD
 
-h_gptctl -j handoff --force $GPU; OUT=$H_OUT RC=$H_RC
-t_check "handoff --force exits 0" assert_eq 0 "$RC" "exit status (stderr: $H_ERR)"
+# fbcon draws on bochs-drm's framebuffer: --release-host unbinds it first
+# (t39 covers the refusal without it).
+h_gptctl -j handoff --force --release-host $GPU; OUT=$H_OUT RC=$H_RC
+t_check "handoff --force --release-host exits 0" assert_eq 0 "$RC" "exit status (stderr: $H_ERR)"
 t_check "both functions are on vfio-pci" h_drivers_are "vfio-pci vfio-pci" $GPU $AUD
 t_check "the reply lists what was taken from which driver" eval '
 	assert_eq "$GROUP /dev/vfio/$GROUP $GPU:bochs-drm>vfio-pci $AUD:snd_hda_intel>vfio-pci" \

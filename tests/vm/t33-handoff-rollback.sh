@@ -55,7 +55,7 @@ t_check "B: release to the host drivers" eval '
 	h_drivers_are "bochs-drm snd_hda_intel" $GPU $AUD'
 OVR=$(h_overrides $GPU $AUD)
 vm_run_q 'dmesg -C'
-h_gptctl handoff --force --driver failprobe_vfio_pci $GPU; OUT=$H_OUT RC=$H_RC
+h_gptctl handoff --force --release-host --driver failprobe_vfio_pci $GPU; OUT=$H_OUT RC=$H_RC
 t_check "B: handoff --force fails with exit 1" assert_eq 1 "$RC" "exit status"
 t_check "B: the error names $AUD" assert_contains "$AUD" "$H_ERR" "stderr"
 t_check "B: 01:00.0 really moved first (kernel log)" \
@@ -63,8 +63,10 @@ t_check "B: 01:00.0 really moved first (kernel log)" \
 t_check "B: bochs-drm and snd_hda_intel have their functions back" \
 	h_drivers_are "bochs-drm snd_hda_intel" $GPU $AUD
 t_check "B: driver_override is restored" eval 'assert_eq "$OVR" "$(h_overrides $GPU $AUD)" "driver_override"'
+t_check "B: the console --release-host unbound is bound again" vm_run \
+	'for v in /sys/class/vtconsole/vtcon*; do grep -q "frame buffer" $v/name && grep -qx 1 $v/bind && exit 0; done; exit 1'
 
 # and the group still moves normally afterwards
 t_check "a normal handoff --force still works after the rollbacks" eval '
-	h_gptctl handoff --force $GPU >/dev/null && h_drivers_are "vfio-pci vfio-pci" $GPU $AUD'
+	h_gptctl handoff --force --release-host $GPU >/dev/null && h_drivers_are "vfio-pci vfio-pci" $GPU $AUD'
 t_done

@@ -23,7 +23,7 @@ t_check "start gptctl monitor -j" vm_run '
 
 t_check "handoff, reclaim, release, claim --force, unclaim" eval '
 	h_gptctl handoff $GPU >/dev/null && h_gptctl reclaim $GPU >/dev/null &&
-	h_gptctl release $GPU >/dev/null && h_gptctl claim --force $GPU >/dev/null &&
+	h_gptctl release $GPU >/dev/null && h_gptctl claim --force --release-host $GPU >/dev/null &&
 	h_gptctl unclaim $GPU >/dev/null'
 vm_run_q 'sleep 1'
 EV=$(vm_run 'cat /tmp/events')

@@ -128,6 +128,17 @@
  *   function.  Operations on one IOMMU group are serialised.  With
  *   several devices, each distinct group is moved concurrently; if any
  *   group fails, every group is rolled back and the request fails.
+ *   GPUPT_F_RELEASE_HOST: before the first function moves, every display
+ *   function (class 0x03xx: VGA, 3D 0x0302, other 0x0380) that moves has
+ *   the firmware framebuffers inside its BARs removed (efifb, vesafb,
+ *   sysfb's simple-framebuffer and the driver bound to it) and, for the
+ *   VGA device, the VGA text console; fbcon lets go of a framebuffer that
+ *   is removed.  This cannot be rolled back (the host driver, when it binds
+ *   again, would remove them anyway).  Refused with EOPNOTSUPP on kernels
+ *   without aperture helpers (before 6.0), EBUSY if one is still there
+ *   afterwards.  RECLAIM and RELEASE refuse the flag with EINVAL.  Userspace
+ *   (gptctl) finds the processes that hold a function before it sends the
+ *   request, and unbinds the console's vtcon itself.
  *   Refusals (EBUSY, nothing changed): a function bound to a host driver
  *   without GPUPT_F_FORCE; a group member that is not a function of the
  *   requested slot and is bound to a host driver, without GPUPT_F_FORCE;
@@ -354,9 +365,10 @@ enum gpupt_flags {
 	GPUPT_F_DRY_RUN	= 1U << 1,	/* plan only, change nothing */
 	GPUPT_F_SINGLE	= 1U << 2,	/* only this function, not its group */
 	GPUPT_F_ALL_HELD = 1U << 3,	/* HANDOFF: every function gpupt holds */
+	GPUPT_F_RELEASE_HOST = 1U << 4,	/* HANDOFF: remove firmware framebuffers */
 
 	__GPUPT_F_ALL	= GPUPT_F_FORCE | GPUPT_F_DRY_RUN | GPUPT_F_SINGLE |
-			  GPUPT_F_ALL_HELD
+			  GPUPT_F_ALL_HELD | GPUPT_F_RELEASE_HOST
 };
 
 /* Device record attributes (inside GPUPT_A_DEVICE). */
