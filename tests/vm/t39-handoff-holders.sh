@@ -58,10 +58,19 @@ timed() {
 	read -r BASE MS < <(vm_run "sed -n 1,3p /tmp/holders-ms | sort -n | head -n1 | tr '\n' ' '
 		sed -n 4,6p /tmp/holders-ms | sort -n | head -n1")
 }
-# fast: refused within 1 s, or within 1 s of the baseline on a loaded host.
+# fast: refused within 1 s.  On a loaded host (the rig's measurement: a
+# plain gptctl show, best of 3, over 300 ms; 5+ TCG VMs on 2 cores make a
+# process start take seconds) 1 s cannot be told from the load: then it
+# must be under 5 s, still far from the unbounded wait of a bare unbind,
+# and the diagnostic says the 1 s bound was not checked.
 fast() {
-	[ "$MS" -lt 1000 ] || [ $((MS - BASE)) -lt 1000 ] ||
-		{ echo "# took $MS ms, a plain gptctl show $BASE ms (best of 3 each)"; return 1; }
+	[ "$MS" -lt 1000 ] && return 0
+	if [ "$BASE" -gt 300 ] && [ "$MS" -lt 5000 ]; then
+		echo "# loaded host: gptctl show took $BASE ms; refused in $MS ms; the 1 s bound is not checked"
+		return 0
+	fi
+	echo "# took $MS ms, a plain gptctl show $BASE ms (best of 3 each)"
+	return 1
 }
 frag() {	# as handoff-lib's h_gptctl, for a whole fragment
 	local tmp=$RIG_CACHE/run/h_gptctl.$$.out
