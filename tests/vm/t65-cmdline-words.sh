@@ -18,7 +18,9 @@
 #     hold no amd_iommu= at all.
 # (3) AMD-Vi booted as the guides say (amd_iommu=on) plus a mistyped gpupt
 #     word and an unknown vfio_pci parameter: doctor warns about each, quoting
-#     the kernel's log line, with the remedy; the accepted words are not named.
+#     the kernel's log line, with the remedy; the accepted words are not named,
+#     among them doctor's own framebuffer remedies (video=efifb:off, and
+#     initcall_blacklist=sysfb_init, whose initcall is in kallsyms).
 . "$(dirname "$0")/lib.sh"
 rig_require "$GPUPT_KO" gpupt.ko
 rig_require "$RIG_GPTCTL" gptctl
@@ -89,7 +91,7 @@ t_check "amd: --why says why amd_iommu=on is not written, with the parser" \
 
 # ---- (3) AMD-Vi with the guides' words ----
 vm_boot --iommu amd --iommu-words "" \
-	--append "amd_iommu=on iommu=pt gpupt_ids=$IDS vfio_pci.disable_idle_d3=1 vfio_pci.bogus=1 video=efifb:off" \
+	--append "amd_iommu=on iommu=pt gpupt_ids=$IDS vfio_pci.disable_idle_d3=1 vfio_pci.bogus=1 video=efifb:off initcall_blacklist=sysfb_init" \
 	-- "${AMD_CPU[@]}"
 vm_run_q 'modprobe vfio-pci'
 DOCTOR=$(doctor doctor)
@@ -101,8 +103,10 @@ t_check "doctor: WARN gpupt_ids= (handed to user space), remedy gpupt.ids=" \
 	eval 'grep -A1 -E "^WARN +cmdline +the kernel rejected gpupt_ids=$IDS: \"Unknown kernel command line parameters" <<<"$DOCTOR" | grep -q "did you mean gpupt.ids=$IDS?" || { echo "$DOCTOR"; false; }'
 t_check "doctor: WARN vfio_pci.bogus=1 (refused when vfio-pci loaded), remedy modinfo -p" \
 	eval 'grep -A1 -E "^WARN +cmdline +the kernel rejected vfio_pci.bogus=1: \"vfio_pci: unknown parameter .bogus. ignored\"" <<<"$DOCTOR" | grep -q "modinfo -p vfio_pci" || { echo "$DOCTOR"; false; }'
-t_check "doctor: the accepted words (iommu=pt, vfio_pci.disable_idle_d3=1, video=efifb:off) are not named" \
-	eval '! grep -E "^WARN +cmdline" <<<"$DOCTOR" | grep -Eq "iommu=pt|disable_idle_d3|video="'
+t_check "doctor: the accepted words (iommu=pt, vfio_pci.disable_idle_d3=1, video=efifb:off, initcall_blacklist=sysfb_init) are not named" \
+	eval '! grep -E "^WARN +cmdline" <<<"$DOCTOR" | grep -Eq "iommu=pt|disable_idle_d3|video=|initcall_blacklist"'
+t_check "doctor's remedy initcall_blacklist=sysfb_init names an initcall this kernel has" \
+	vm_run 'grep -qw sysfb_init /proc/kallsyms'
 t_check "doctor -j: the same three, each with a remedy" \
 	eval 'doctor -j doctor | jq -e "[.[] | select(.check == \"cmdline\" and .status == \"WARN\" and (.remedy | length) > 10)] | length == 3" >/dev/null'
 t_done
