@@ -88,6 +88,30 @@ struct sriov_item {
 	char reason[256];
 };
 
+/*
+ * At boot the PF's own driver (i915, amdgpu, nvme: loaded by udev, often
+ * probing asynchronously) may not have bound yet when apply runs: wait
+ * for a driver, up to SRIOV_DRIVER_WAIT_MS, before asking it for VFs.
+ */
+#define SRIOV_DRIVER_WAIT_MS	30000
+
+static void wait_for_driver(const struct gpupt_addr *pf)
+{
+	struct timespec ts = { .tv_nsec = 100 * 1000 * 1000 };
+	char drv[64], a[GPUPT_ADDR_STRLEN];
+	int ms;
+
+	for (ms = 0; ms < SRIOV_DRIVER_WAIT_MS; ms += 100) {
+		if (!pci_driver(pf, drv, sizeof(drv)))
+			break;
+		nanosleep(&ts, NULL);
+	}
+	if (ms) {
+		addr_format(pf, a);
+		errmsg("%s: waited %d ms for a driver to bind it", a, ms);
+	}
+}
+
 /* Give the PF of @s its VF count (or plan it). */
 static void sriov_converge(struct gpupt_nl *nl, struct sriov_item *s,
 			   bool dry_run, const char *path)
@@ -113,6 +137,7 @@ static void sriov_converge(struct gpupt_nl *nl, struct sriov_item *s,
 	} else if (dry_run) {
 		s->status = ST_PLANNED;
 	} else {
+		wait_for_driver(&r->addr);
 		err = sriov_set(nl, &r->addr, r->numvfs, t,
 				r->flags & DEVCONF_F_FORCE);
 		s->status = !err ? ST_CHANGED : err == -EBUSY ? ST_IN_USE :

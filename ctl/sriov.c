@@ -321,6 +321,7 @@ int cmd_sriov(int argc, char **argv)
 	struct gpupt_addr pf, *vfs = NULL;
 	struct sriov_pf st;
 	struct gpupt_nl *nl;
+	uint64_t autoprobe = 1;
 	long numvfs = -1;
 	bool force = false;
 	size_t n = 0;
@@ -367,6 +368,7 @@ int cmd_sriov(int argc, char **argv)
 	if (ret)
 		return ret;
 
+	pci_attr_u64(&pf, "sriov_drivers_autoprobe", &autoprobe);
 	nl = gpupt_connect();
 	err = sriov_set(nl, &pf, (unsigned int)numvfs, target, force);
 	if (err) {
@@ -381,8 +383,11 @@ int cmd_sriov(int argc, char **argv)
 	if (err) {
 		/* The kernel rolled the move back; put the count back too. */
 		if (st.num_vfs != (unsigned int)numvfs &&
-		    !sriov_set(nl, &pf, st.num_vfs, SRIOV_T_GPUPT, false))
+		    !sriov_set(nl, &pf, st.num_vfs, SRIOV_T_GPUPT, false)) {
 			errmsg("VF count put back to %u", st.num_vfs);
+			if (autoprobe)
+				sriov_autoprobe(&pf, true);
+		}
 		ret = EXIT_FAIL;
 	} else {
 		ret = print_state(nl, &pf);

@@ -70,6 +70,28 @@ t_check "a bare sriov_numvfs write to the held PF is refused (EPERM): gpupt enab
 	assert_contains "gptctl sriov $PF --numvfs 3" "$(vm_run dmesg)" "kernel log"'
 t_check "nothing changed (drivers, overrides, groups; no VF)" eval 'assert_eq "$STATE" "$(vm_pci_state)" "PCI state"'
 
+# ---- a real fault while the VFs move: everything is put back -------------------
+# failprobe_vfio_pci (tests/vm/failprobe, also t33/t75) binds like vfio-pci
+# but fails the probe of the functions in fail=: here the last VF.
+if FAILKO=$(h_failprobe_ko 2>/dev/null); then
+	vm_run_q "insmod $FAILKO fail=$VF3 && dmesg -C"
+	h_gptctl sriov $PF --numvfs 3 --vf-driver failprobe_vfio_pci
+	LOG=$(vm_run dmesg)
+	t_check "sriov --vf-driver failprobe_vfio_pci (probe of $VF3 fails): exit 1, the error names $VF3, the count goes back to 0" eval '
+		assert_eq 1 "$H_RC" "exit status" && assert_contains "$VF3" "$H_ERR" "stderr" &&
+		assert_contains "VF count put back to 0" "$H_ERR" "stderr" && assert_eq 0 "$(numvfs)" "sriov_numvfs"'
+	t_check "the fault was real: $VF1 and $VF2 were bound and rolled back to gpupt, $VF3 refused (kernel log)" eval '
+		assert_contains "failprobe_vfio_pci $VF3: failprobe: refusing the bind" "$LOG" "kernel log" &&
+		assert_contains "gpupt $VF1: rolled back to \"gpupt\"" "$LOG" "kernel log" &&
+		assert_contains "gpupt $VF2: rolled back to \"gpupt\"" "$LOG" "kernel log"'
+	t_check "nothing changed (drivers, overrides, groups; no VF; autoprobe back to 1)" eval '
+		assert_eq "$STATE" "$(vm_pci_state)" "PCI state" &&
+		assert_eq 1 "$(vm_run cat $SYS/$PF/sriov_drivers_autoprobe)" "autoprobe"'
+	vm_run_q "rmmod failprobe_vfio_pci"
+else
+	t_skip "a real fault while the VFs move" "cannot build tests/vm/failprobe for this kernel"
+fi
+
 # ---- 1. create and claim, under a racer ------------------------------------
 t_check "start the racer (nvme bind, drivers_probe on the VF addresses) and the sampler" vm_run "
 	rm -f /tmp/stop /tmp/bad /tmp/racer.n
@@ -207,19 +229,21 @@ t_check "with no VM left, --numvfs 0 removes the VFs" eval '
 	vm_run "! ls -d $SYS/$VF1 $SYS/$VF2 $SYS/$VF3 2>/dev/null"'
 
 # ---- 4. boot: devices.conf, the PF on its host driver ---------------------------
-# As at boot: udev loads nvme, which takes the PF; gpupt-apply.service runs
-# `gptctl apply`.  nvme's own sriov_configure creates the VFs here, and
-# gpupt holds each as it appears.
+# As at boot: udev loads nvme, which takes the PF (probing asynchronously),
+# while gpupt-apply.service runs `gptctl apply`, which waits for the PF's
+# driver.  nvme's own sriov_configure creates the VFs here, and gpupt holds
+# each as it appears.
 vm_boot --gpupt-initramfs "addrs=$EDU"
-t_check "boot 2: nvme takes the PF; devices.conf has one sriov line" eval '
-	vm_run_q "modprobe nvme && for i in \$(seq 100); do [ -e $SYS/$PF/driver ] && break; sleep 0.1; done
-		mkdir -p /etc/gpupt && echo \"sriov $PF numvfs=3 vf-driver=vfio-pci   # the NVMe stand-in\" >/etc/gpupt/devices.conf" &&
-	h_drivers_are nvme $PF && assert_eq 0 "$(numvfs)" "sriov_numvfs"'
+t_check "boot 2: devices.conf has one sriov line; no VF yet" eval '
+	vm_run_q "mkdir -p /etc/gpupt && echo \"sriov $PF numvfs=3 vf-driver=vfio-pci   # the NVMe stand-in\" >/etc/gpupt/devices.conf" &&
+	assert_eq 0 "$(numvfs)" "sriov_numvfs"'
 T0=$(rig_now)
-h_gptctl -j apply
+vm_run "modprobe nvme & gptctl -j apply; rc=\$?; wait; exit \$rc" >"$VM_RUN/apply.json"
+H_RC=$?
 MS=$((($(rig_now) - T0) / 1000))
-APPLY=$H_OUT
-t_check "gptctl apply exits 0 (${MS} ms): the sriov line changed 0 -> 3, each VF changed gpupt -> vfio-pci" eval '
+APPLY=$(cat "$VM_RUN/apply.json") H_ERR=$(cat "$VM_LAST_ERR")
+echo "# apply: ${H_ERR:-nothing on stderr}" | grep -m1 'waited\|nothing' || true
+t_check "gptctl apply, started with modprobe nvme, exits 0 (${MS} ms): the sriov line changed 0 -> 3, each VF gpupt -> vfio-pci" eval '
 	assert_eq 0 "$H_RC" "exit status (stderr: $H_ERR)" &&
 	assert_eq "sriov $PF 1 0 3 changed" "$(jq -r ".sriov[] | \"\(.rule) \(.line) \(.numvfs_before) \(.numvfs_after) \(.status)\"" <<<"$APPLY")" "sriov result" &&
 	assert_eq "$VF1 gpupt vfio-pci changed|$VF2 gpupt vfio-pci changed|$VF3 gpupt vfio-pci changed" \
