@@ -34,9 +34,10 @@ fbcon() {
 	vm_run 'for v in /sys/class/vtconsole/vtcon*; do
 		grep -q "frame buffer" $v/name && echo "${v##*/} $(cat $v/bind) $(cat $v/name)"; done'
 }
-# hold FILE: a process (sleep) with FILE open on fd 3; prints its pid.
+# hold FILE: a process (sleep) with FILE open on fd 3; prints its pid.  It
+# sleeps forever: a starved guest's clock can jump by thousands of seconds.
 hold() {
-	vm_run "setsid bash -c 'exec 3<$1; exec sleep 1000' </dev/null >/dev/null 2>&1 &
+	vm_run "setsid bash -c 'exec 3<$1; exec sleep infinity' </dev/null >/dev/null 2>&1 &
 		echo \$!
 		for i in \$(seq 100); do ls -l /proc/\$!/fd 2>/dev/null | grep -q ' $1\$' && exit 0; sleep 0.05; done; exit 1"
 }
