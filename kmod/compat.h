@@ -116,6 +116,32 @@ static inline int gpupt_override_set(struct pci_dev *pdev, const char *name)
 }
 
 /*
+ * Set the override to @name while the caller already holds device_lock
+ * (a bus notifier inside the driver core's unbind).  The swap is what
+ * driver_set_override() does, without taking device_lock again.
+ */
+static inline int gpupt_override_set_locked(struct pci_dev *pdev,
+					    const char *name)
+{
+	char *new = kstrdup(name, GFP_KERNEL);
+	const char *old;
+
+	if (!new)
+		return -ENOMEM;
+#if defined(GPUPT_HAVE_PCI_DRIVER_OVERRIDE)
+	old = pdev->driver_override;
+	pdev->driver_override = new;
+#else
+	spin_lock(&pdev->dev.driver_override.lock);
+	old = pdev->dev.driver_override.name;
+	pdev->dev.driver_override.name = new;
+	spin_unlock(&pdev->dev.driver_override.lock);
+#endif
+	kfree(old);
+	return 0;
+}
+
+/*
  * Reset methods.  Since 5.15 pci_dev.reset_methods[] holds indices into
  * the kernel's pci_reset_fn_methods[], in priority order, 0-terminated;
  * those indices are exactly enum gpupt_reset_method (cxl_bus from 6.2).

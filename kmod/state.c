@@ -3,8 +3,10 @@
  * Module-wide state: the operations lock, counters, the generation number
  * dumps use to detect races, and the "do not retake" marks UNCLAIM and
  * RELEASE leave on a device.  A PCI bus notifier keeps the generation
- * current for every bind, unbind, addition and removal on the system, and
- * forgets a mark when its device goes away.
+ * current for every bind, unbind, addition and removal on the system,
+ * forgets a mark when its device goes away, and brings functions that
+ * ids=/addrs= name back to gpupt when someone else's tool unbinds them
+ * from vfio (gpupt_unbinding_vfio()).
  *
  * Copyright (C) 2026 The gpupt authors.
  */
@@ -144,6 +146,38 @@ static void gpupt_removed_vfio(struct pci_dev *pdev)
 		gpupt_remove_event(pdev, false);
 }
 
+/*
+ * A function ids=/addrs= name is being unbound from a vfio driver, with
+ * driver_override cleared: libvirt's nodedev-reattach (and managed='yes'
+ * at domain stop) writes "\n" to driver_override, unbinds vfio-pci and
+ * writes drivers_probe, so that "the preferred driver" binds.  For a
+ * function gpupt holds that is gpupt, never the host driver: point the
+ * override at gpupt now, while the driver core holds device_lock for the
+ * unbind, so that no bind or drivers_probe that follows, whoever writes
+ * it, can match anything else.  gpupt's own moves always set the override
+ * before they unbind, and RELEASE/UNCLAIM leave a no-retake mark first,
+ * so none of them comes through here.
+ */
+static void gpupt_unbinding_vfio(struct pci_dev *pdev)
+{
+	struct device_driver *drv = pdev->dev.driver;
+	char *ovr = NULL;
+
+	if (!drv || !gpupt_vfio_driver_name_ok(drv->name) ||
+	    !gpupt_ids_match(pdev) || gpupt_noretake(pdev))
+		return;
+	if (gpupt_override_dup_locked(pdev, &ovr))
+		return;
+	if (!ovr || !*ovr) {
+		if (gpupt_override_set_locked(pdev, GPUPT_DRIVER_NAME))
+			pci_warn(pdev, "cannot point driver_override at gpupt: a host driver may take it\n");
+		else
+			pci_info(pdev, "leaving %s with driver_override cleared: back to gpupt\n",
+				 drv->name);
+	}
+	kfree(ovr);
+}
+
 static int gpupt_bus_notify(struct notifier_block *nb, unsigned long action,
 			    void *data)
 {
@@ -152,6 +186,10 @@ static int gpupt_bus_notify(struct notifier_block *nb, unsigned long action,
 	if (action == BUS_NOTIFY_ADD_DEVICE)
 		gpupt_sriov_add_device(to_pci_dev(dev));
 	switch (action) {
+	case BUS_NOTIFY_UNBIND_DRIVER:
+		/* the driver core holds device_lock here */
+		gpupt_unbinding_vfio(to_pci_dev(dev));
+		break;
 	case BUS_NOTIFY_DEL_DEVICE:
 		gpupt_removed_vfio(to_pci_dev(dev));
 		gpupt_noretake_clear(to_pci_dev(dev));
