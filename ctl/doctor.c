@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "cfgparse.h"
+#include "domxml.h"
 #include "gptctl.h"
 #include "holders.h"
 #include "kparams.h"
@@ -890,17 +891,236 @@ static size_t collect_devices(struct devinfo *out, size_t max)
 	return n;
 }
 
+/* ---- --domain-xml: GPUs on guest NUMA nodes pinned to the wrong socket ---- */
+
+#define NUMA_MAX_CPUS	4096
+
+/* "0-3,8,10-11" (^N exclusions as libvirt allows) into a bitmap.  0 or -1. */
+static int cpulist_parse(const char *s, unsigned char *bits)
+{
+	memset(bits, 0, NUMA_MAX_CPUS / 8);
+	while (*s) {
+		bool excl = *s == '^';
+		unsigned long a, b;
+		char *end;
+
+		if (excl)
+			s++;
+		a = strtoul(s, &end, 10);
+		if (end == s || a >= NUMA_MAX_CPUS)
+			return -1;
+		b = a;
+		if (*end == '-') {
+			s = end + 1;
+			b = strtoul(s, &end, 10);
+			if (end == s || b >= NUMA_MAX_CPUS || b < a)
+				return -1;
+		}
+		for (unsigned long i = a; i <= b; i++) {
+			if (excl)
+				bits[i / 8] &= (unsigned char)~(1u << (i % 8));
+			else
+				bits[i / 8] |= (unsigned char)(1u << (i % 8));
+		}
+		s = end;
+		if (*s == ',')
+			s++;
+		else if (*s)
+			return -1;
+	}
+	return 0;
+}
+
+static bool bit(const unsigned char *bits, unsigned int i)
+{
+	return bits[i / 8] & (1u << (i % 8));
+}
+
+/* A host CPU's socket (physical_package_id), or -1. */
+static long cpu_socket(unsigned int cpu)
+{
+	char path[96], *t;
+	long v = -1;
+
+	snprintf(path, sizeof(path),
+		 "/sys/devices/system/cpu/cpu%u/topology/physical_package_id", cpu);
+	t = slurp(path);
+	if (t)
+		v = strtol(t, NULL, 10);
+	free(t);
+	return v;
+}
+
+/* The sockets of a host NUMA node's CPUs, as a bitmap of socket ids. */
+static int node_sockets(long node, unsigned char *sockets)
+{
+	unsigned char cpus[NUMA_MAX_CPUS / 8];
+	char path[96], *t;
+	int ret;
+
+	snprintf(path, sizeof(path), "/sys/devices/system/node/node%ld/cpulist", node);
+	t = slurp(path);
+	if (!t)
+		return -1;
+	t[strcspn(t, "\n")] = '\0';
+	ret = cpulist_parse(t, cpus);
+	free(t);
+	memset(sockets, 0, NUMA_MAX_CPUS / 8);
+	for (unsigned int c = 0; !ret && c < NUMA_MAX_CPUS; c++) {
+		long so = bit(cpus, c) ? cpu_socket(c) : -1;
+
+		if (so >= 0 && so < NUMA_MAX_CPUS)
+			sockets[so / 8] |= (unsigned char)(1u << (so % 8));
+	}
+	return ret;
+}
+
+static const struct domxml_ctrl *ctrl_at(const struct domxml_topo *t, int index)
+{
+	for (size_t i = 0; i < t->nctrl; i++)
+		if ((int)t->ctrl[i].index == index)
+			return &t->ctrl[i];
+	return NULL;
+}
+
+/* The guest NUMA node of the expander bus above guest bus @bus, or -1. */
+static int guest_node_of(const struct domxml_topo *t, int bus, unsigned int *pxb)
+{
+	for (int depth = 0; bus > 0 && depth < 16; depth++) {
+		const struct domxml_ctrl *c = ctrl_at(t, bus);
+
+		if (!c)
+			return -1;
+		if (c->expander) {
+			*pxb = c->index;
+			return c->node;
+		}
+		bus = c->bus;
+	}
+	return -1;
+}
+
+static void check_domain_numa(struct doctor *d, const struct domxml_topo *t,
+			      const char *file)
+{
+	unsigned char cells[NUMA_MAX_CPUS / 8], pins[NUMA_MAX_CPUS / 8],
+		      sockets[NUMA_MAX_CPUS / 8];
+	bool any = false;
+
+	for (size_t i = 0; i < t->nhd; i++) {
+		const struct gpupt_addr *a = &t->hd[i].src;
+		const struct domxml_cell *cell = NULL;
+		unsigned int pxb = 0, bad_vcpu = 0, bad_cpu = 0, npinned = 0;
+		long host_node = -1, bad_socket = -1;
+		uint64_t v;
+		int g;
+
+		if ((g = guest_node_of(t, t->hd[i].bus, &pxb)) < 0)
+			continue;
+		any = true;
+		for (size_t k = 0; k < t->ncell; k++)
+			if ((int)t->cell[k].id == g)
+				cell = &t->cell[k];
+		if (!cell || cpulist_parse(cell->cpus, cells)) {
+			report(d, "numa", a, WARN, "add <cell id='N' cpus=...> to <cpu><numa> (gptctl libvirt --numa)",
+			       "on expander bus %u with guest node %d, which %s has no valid <cell>",
+			       pxb, g, file);
+			continue;
+		}
+		if (!pci_attr_u64(a, "numa_node", &v) && (int64_t)v >= 0)
+			host_node = (long)v;
+		if (host_node < 0 || node_sockets(host_node, sockets)) {
+			report(d, "numa", a, PASS, NULL,
+			       "guest node %d; the host reports no NUMA node for this device", g);
+			continue;
+		}
+		for (size_t k = 0; k < t->npin; k++) {
+			unsigned int vc = t->pin[k].vcpu;
+
+			if (vc >= NUMA_MAX_CPUS || !bit(cells, vc) ||
+			    cpulist_parse(t->pin[k].cpuset, pins))
+				continue;
+			npinned++;
+			for (unsigned int c = 0; c < NUMA_MAX_CPUS && bad_socket < 0; c++) {
+				long so;
+
+				if (!bit(pins, c))
+					continue;
+				so = cpu_socket(c);
+				if (so >= 0 && so < NUMA_MAX_CPUS && !bit(sockets, (unsigned int)so)) {
+					bad_vcpu = vc;
+					bad_cpu = c;
+					bad_socket = so;
+				}
+			}
+		}
+		if (bad_socket >= 0)
+			report(d, "numa", a, WARN,
+			       "pin that node's vCPUs to the GPU's host node (gptctl libvirt --numa prints <vcpupin>s)",
+			       "on guest NUMA node %d (expander bus %u), host node %ld, but vCPU %u of that node is pinned to host CPU %u on socket %ld",
+			       g, pxb, host_node, bad_vcpu, bad_cpu, bad_socket);
+		else if (!npinned)
+			report(d, "numa", a, WARN,
+			       "pin that node's vCPUs with <cputune><vcpupin> (gptctl libvirt --numa)",
+			       "on guest NUMA node %d (host node %ld), whose vCPUs %s are not pinned: the scheduler may run them on another socket",
+			       g, host_node, cell->cpus);
+		else
+			report(d, "numa", a, PASS, NULL,
+			       "on guest NUMA node %d, vCPUs %s pinned to host node %ld's socket",
+			       g, cell->cpus, host_node);
+	}
+	if (!any)
+		report(d, "numa", NULL, PASS, NULL,
+		       "%s puts no PCI hostdev behind a NUMA expander bus", file);
+}
+
+static int read_domain(const char *file, struct domxml_topo **out)
+{
+	char err[256], *text = slurp(file);
+	int ret;
+
+	if (!text) {
+		errmsg("--domain-xml: cannot read %s", file);
+		return EXIT_FAIL;
+	}
+	*out = calloc(1, sizeof(**out));
+	if (!*out) {
+		free(text);
+		errmsg("out of memory");
+		return EXIT_FAIL;
+	}
+	ret = domxml_topo_parse(text, strlen(text), *out, err, sizeof(err));
+	free(text);
+	if (ret) {
+		errmsg("--domain-xml %s: %s", file, err);
+		free(*out);
+		*out = NULL;
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}
+
 int cmd_doctor(int argc, char **argv)
 {
-	static const struct option opts[] = { { NULL, 0, NULL, 0 } };
+	static const struct option opts[] = {
+		{ "domain-xml", required_argument, NULL, 'x' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct domxml_topo *topo = NULL;
+	const char *domain_xml = NULL;
 	struct devinfo *devs;
 	struct doctor d = { 0 };
 	struct utsname u;
 	size_t n = 0, i;
 	int ret;
 
-	if (cmd_getopt(argc, argv, "", opts) != -1)
-		return EXIT_USAGE;
+	while ((ret = cmd_getopt(argc, argv, "", opts)) != -1) {
+		if (ret != 'x')
+			return EXIT_USAGE;
+		domain_xml = optarg;
+	}
+	if (domain_xml && read_domain(domain_xml, &topo))
+		return EXIT_FAIL;
 	devs = calloc(MAX_DEVS, sizeof(*devs));
 	if (!devs) {
 		errmsg("out of memory");
@@ -912,11 +1132,13 @@ int cmd_doctor(int argc, char **argv)
 		ret = addr_arg(argv[i], &a);
 		if (ret) {
 			free(devs);
+			free(topo);
 			return ret;
 		}
 		if (devinfo_read(&a, &devs[n])) {
 			errmsg("no PCI function at %s", argv[i]);
 			free(devs);
+			free(topo);
 			return EXIT_FAIL;
 		}
 		n++;
@@ -954,6 +1176,8 @@ int cmd_doctor(int argc, char **argv)
 			       "no GPU (display class device) found");
 		check_initramfs(&d, u.release);
 		check_secure_boot(&d);
+		if (topo)
+			check_domain_numa(&d, topo, domain_xml);
 		print_text("%u FAIL, %u WARN\n", d.fails, d.warns);
 	}
 	close_json_array();
@@ -965,5 +1189,6 @@ int cmd_doctor(int argc, char **argv)
 	free(d.cmdline);
 	free(d.iomem);
 	free(devs);
+	free(topo);
 	return ret;
 }

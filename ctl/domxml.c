@@ -120,18 +120,13 @@ static int hostdev_addr(const xmlNode *hd, struct gpupt_addr *a, char *err,
 	return 0;
 }
 
-int domxml_parse(const char *xml, size_t len, struct domxml *d,
-		 char *err, size_t errlen)
+static xmlDoc *read_doc(const char *xml, size_t len, char *err, size_t errlen)
 {
-	const xmlNode *root, *devs, *n;
-	size_t index = 0;
 	xmlDoc *doc;
-	int ret = 0;
 
-	memset(d, 0, sizeof(*d));
 	if (len > DOMXML_MAX_BYTES) {
 		say(err, errlen, "domain XML larger than %u bytes", DOMXML_MAX_BYTES);
-		return -E2BIG;
+		return NULL;
 	}
 	/* No XML_PARSE_NOENT (entities stay unexpanded), no DTD, no network. */
 	doc = xmlReadMemory(xml, (int)len, "domain.xml", NULL,
@@ -145,14 +140,127 @@ int domxml_parse(const char *xml, size_t len, struct domxml *d,
 		/* libxml2 messages end with a newline */
 		if (errlen && strlen(err) && err[strlen(err) - 1] == '\n')
 			err[strlen(err) - 1] = '\0';
-		return -EINVAL;
+		return NULL;
 	}
-	root = xmlDocGetRootElement(doc);
-	if (!root || !is_elem(root, "domain")) {
+	if (!xmlDocGetRootElement(doc) || !is_elem(xmlDocGetRootElement(doc), "domain")) {
 		say(err, errlen, "the root element is not <domain>");
-		ret = -EINVAL;
-		goto out;
+		xmlFreeDoc(doc);
+		return NULL;
 	}
+	return doc;
+}
+
+/* An attribute as an int (base 0), or -1 when missing or bad. */
+static int attr_int(const xmlNode *n, const char *name, unsigned long max)
+{
+	unsigned long v;
+
+	return n && !attr_num(n, name, max, &v) ? (int)v : -1;
+}
+
+/* The bus of the node's own <address type='pci'>, or -1. */
+static int guest_bus(const xmlNode *n)
+{
+	const xmlNode *a = child(n, "address");
+
+	return a && attr_is(a, "type", "pci") ? attr_int(a, "bus", 0xff) : -1;
+}
+
+int domxml_topo_parse(const char *xml, size_t len, struct domxml_topo *t,
+		      char *err, size_t errlen)
+{
+	const xmlNode *root, *devs, *n, *c;
+	xmlDoc *doc;
+	int ret = 0;
+
+	memset(t, 0, sizeof(*t));
+	doc = read_doc(xml, len, err, errlen);
+	if (!doc)
+		return len > DOMXML_MAX_BYTES ? -E2BIG : -EINVAL;
+	root = xmlDocGetRootElement(doc);
+	devs = child(root, "devices");
+	for (n = devs ? devs->children : NULL; n; n = n->next) {
+		if (is_elem(n, "controller") && attr_is(n, "type", "pci")) {
+			struct domxml_ctrl *k = &t->ctrl[t->nctrl];
+			const xmlNode *tg = child(n, "target");
+			char node[16];
+			int idx = attr_int(n, "index", 0xff);
+
+			if (idx < 0 || t->nctrl == DOMXML_MAX_CTRL)
+				continue;
+			k->index = (unsigned int)idx;
+			k->expander = attr_is(n, "model", "pcie-expander-bus") ||
+				      attr_is(n, "model", "pci-expander-bus");
+			k->bus = guest_bus(n);
+			k->node = -1;
+			text_of(tg ? child(tg, "node") : NULL, node, sizeof(node));
+			if (node[0] >= '0' && node[0] <= '9' && strlen(node) < 6)
+				k->node = atoi(node);
+			t->nctrl++;
+		} else if (is_elem(n, "hostdev") && attr_is(n, "type", "pci")) {
+			if (t->nhd == DOMXML_MAX_DEVS) {
+				say(err, errlen, "more than %d PCI hostdevs", DOMXML_MAX_DEVS);
+				ret = -EINVAL;
+				goto out;
+			}
+			ret = hostdev_addr(n, &t->hd[t->nhd].src, err, errlen, t->nhd);
+			if (ret)
+				goto out;
+			t->hd[t->nhd].bus = guest_bus(n);
+			t->nhd++;
+		}
+	}
+	c = child(root, "cpu");
+	c = c ? child(c, "numa") : NULL;
+	for (n = c ? c->children : NULL; n; n = n->next) {
+		xmlChar *cpus;
+		int id;
+
+		if (!is_elem(n, "cell") || t->ncell == DOMXML_MAX_CELLS)
+			continue;
+		id = attr_int(n, "id", 0xffff);
+		cpus = xmlGetProp(n, BAD_CAST "cpus");
+		if (id >= 0 && cpus && strlen((const char *)cpus) < DOMXML_LISTLEN) {
+			t->cell[t->ncell].id = (unsigned int)id;
+			strcpy(t->cell[t->ncell].cpus, (const char *)cpus);
+			t->ncell++;
+		}
+		xmlFree(cpus);
+	}
+	c = child(root, "cputune");
+	for (n = c ? c->children : NULL; n; n = n->next) {
+		xmlChar *set;
+		int v;
+
+		if (!is_elem(n, "vcpupin") || t->npin == DOMXML_MAX_PINS)
+			continue;
+		v = attr_int(n, "vcpu", 0xffff);
+		set = xmlGetProp(n, BAD_CAST "cpuset");
+		if (v >= 0 && set && strlen((const char *)set) < DOMXML_LISTLEN) {
+			t->pin[t->npin].vcpu = (unsigned int)v;
+			strcpy(t->pin[t->npin].cpuset, (const char *)set);
+			t->npin++;
+		}
+		xmlFree(set);
+	}
+out:
+	xmlFreeDoc(doc);
+	return ret;
+}
+
+int domxml_parse(const char *xml, size_t len, struct domxml *d,
+		 char *err, size_t errlen)
+{
+	const xmlNode *root, *devs, *n;
+	size_t index = 0;
+	xmlDoc *doc;
+	int ret = 0;
+
+	memset(d, 0, sizeof(*d));
+	doc = read_doc(xml, len, err, errlen);
+	if (!doc)
+		return len > DOMXML_MAX_BYTES ? -E2BIG : -EINVAL;
+	root = xmlDocGetRootElement(doc);
 	text_of(child(root, "name"), d->name, sizeof(d->name));
 	text_of(child(root, "uuid"), d->uuid, sizeof(d->uuid));
 	devs = child(root, "devices");

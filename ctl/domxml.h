@@ -14,6 +14,7 @@
 #ifndef GPTCTL_DOMXML_H
 #define GPTCTL_DOMXML_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "addr.h"
@@ -37,5 +38,53 @@ struct domxml {
  */
 int domxml_parse(const char *xml, size_t len, struct domxml *d,
 		 char *err, size_t errlen);
+
+/*
+ * The NUMA layout of a domain, for `gptctl doctor --domain-xml`: PCI
+ * controllers (index, expander bus node, the bus they sit on), every PCI
+ * hostdev's host address and guest bus, <cpu><numa> cells and
+ * <cputune><vcpupin>s.
+ */
+#define DOMXML_MAX_CTRL		256
+#define DOMXML_MAX_CELLS	64
+#define DOMXML_MAX_PINS		1024
+#define DOMXML_LISTLEN		256
+
+struct domxml_ctrl {
+	unsigned int index;
+	bool expander;			/* pcie-expander-bus / pci-expander-bus */
+	int node;			/* <target><node>, or -1 */
+	int bus;			/* its own <address bus>, or -1 */
+};
+
+struct domxml_hostdev {
+	struct gpupt_addr src;
+	int bus;			/* guest <address bus>, or -1 */
+};
+
+struct domxml_cell {
+	unsigned int id;
+	char cpus[DOMXML_LISTLEN];
+};
+
+struct domxml_pin {
+	unsigned int vcpu;
+	char cpuset[DOMXML_LISTLEN];
+};
+
+struct domxml_topo {
+	struct domxml_ctrl ctrl[DOMXML_MAX_CTRL];
+	size_t nctrl;
+	struct domxml_hostdev hd[DOMXML_MAX_DEVS];
+	size_t nhd;
+	struct domxml_cell cell[DOMXML_MAX_CELLS];
+	size_t ncell;
+	struct domxml_pin pin[DOMXML_MAX_PINS];
+	size_t npin;
+};
+
+/* Parse as domxml_parse(); 0 or -EINVAL/-E2BIG with a reason in err. */
+int domxml_topo_parse(const char *xml, size_t len, struct domxml_topo *t,
+		      char *err, size_t errlen);
 
 #endif /* GPTCTL_DOMXML_H */

@@ -3,7 +3,10 @@
  * gptctl libvirt ADDR... [--romfile FILE] [--hide-kvm] [--phys-bits N]
  *
  * libvirt domain XML snippets for a q35 guest: a pcie-root-port controller
- * and <hostdev managed='no'> elements per host GPU slot (function 0 with
+ * (with --numa behind a pcie-expander-bus per host NUMA node, whose
+ * <node> is the guest node that <cpu><numa>, <cputune> and <numatune>
+ * tie to that host node) and <hostdev managed='no'> elements per host GPU
+ * slot (function 0 with
  * multifunction='on', companions at the same guest slot), the OVMF 64-bit
  * MMIO knob as <sysinfo type='fwcfg'> and as the <qemu:commandline>
  * alternative for libvirt older than 6.5, <maxphysaddr> when the aperture
@@ -26,6 +29,9 @@
  * that virt-manager creates, so that the snippets do not collide. */
 #define BUS_BASE	0x10
 #define QEMU_NS		"http://libvirt.org/schemas/domain/qemu/1.0"
+/* pcie-expander-bus busNr (--numa): 0x80, 0x90, ... as gptctl qemu */
+#define PXB_BUS_BASE	0x80
+#define PXB_BUS_STEP	0x10
 
 struct snippet {
 	const char *parent;	/* "devices", "domain", "features", "domain xmlns:qemu=..." */
@@ -89,7 +95,7 @@ static void comment_line(const char *s, void *arg)
 
 int cmd_libvirt(int argc, char **argv)
 {
-	struct snippet sn[8];
+	struct snippet sn[12];
 	unsigned int ns = 0;
 	struct vm_opts o;
 	struct vm_plan p;
@@ -109,13 +115,32 @@ int cmd_libvirt(int argc, char **argv)
 		}
 	}
 
-	/* <devices>: a root port per slot, then its functions */
+	/* <devices>: (--numa: an expander bus per guest node,) a root port per slot, then its functions */
+	bool numa = o.numa && p.nnuma;
+	unsigned int port_base = BUS_BASE + (numa ? p.nnuma : 0);
+	unsigned int on_pxb[VM_MAX_SLOTS] = { 0 };
+
 	snip_open(&sn[ns], "devices", NULL);
+	for (unsigned int k = 0; numa && k < p.nnuma; k++) {
+		fprintf(sn[ns].f, "<controller type='pci' model='pcie-expander-bus' index='%u'>\n", BUS_BASE + k);
+		fprintf(sn[ns].f, "  <model name='pxb-pcie'/>\n");
+		fprintf(sn[ns].f, "  <target busNr='%u'>\n    <node>%u</node>\n  </target>\n",
+			PXB_BUS_BASE + PXB_BUS_STEP * k, k);
+		fprintf(sn[ns].f, "</controller>\n");
+	}
 	for (unsigned int i = 0; i < p.nslots; i++) {
 		const struct vm_slot *s = &p.slot[i];
-		unsigned int bus = BUS_BASE + i;
+		unsigned int bus = port_base + i;
+		int node = numa ? p.slot_node[i] : VM_NO_NODE;
 
-		fprintf(sn[ns].f, "<controller type='pci' model='pcie-root-port' index='%u'/>\n", bus);
+		if (node == VM_NO_NODE) {
+			fprintf(sn[ns].f, "<controller type='pci' model='pcie-root-port' index='%u'/>\n", bus);
+		} else {
+			fprintf(sn[ns].f, "<controller type='pci' model='pcie-root-port' index='%u'>\n", bus);
+			fprintf(sn[ns].f, "  <address type='pci' domain='0x0000' bus='0x%02x' slot='0x%02x' function='0x0'/>\n",
+				BUS_BASE + node, on_pxb[node]++);
+			fprintf(sn[ns].f, "</controller>\n");
+		}
 		for (unsigned int j = 0; j < s->nfn; j++) {
 			const struct gpupt_addr *h = &s->fn[j].dev.addr;
 			unsigned int fn = h->devfn & 7;
@@ -154,10 +179,35 @@ int cmd_libvirt(int argc, char **argv)
 		fprintf(sn[ns].f, "</qemu:commandline>\n");
 		snip_close(&sn[ns++]);
 	}
-	if (!p.mmio.fits) {
-		snip_open(&sn[ns], "domain", "libvirt 8.7 or later");
-		fprintf(sn[ns].f, "<cpu mode='host-passthrough'>\n");
-		fprintf(sn[ns].f, "  <maxphysaddr mode='passthrough'/>\n");
+	if (numa) {
+		snip_open(&sn[ns], "domain", "the guest NUMA nodes: vCPUs pinned and memory bound to the GPUs' host nodes; replaces <vcpu>, the cells' memory adds up to <memory>");
+		fprintf(sn[ns].f, "<vcpu placement='static'>%u</vcpu>\n", o.vcpus);
+		fprintf(sn[ns].f, "<cputune>\n");
+		for (unsigned int k = 0; k < p.nnuma; k++)
+			for (unsigned int v = p.numa[k].vcpu_first; v <= p.numa[k].vcpu_last; v++)
+				if (p.numa[k].host_cpus[0])
+					fprintf(sn[ns].f, "  <vcpupin vcpu='%u' cpuset='%s'/>\n", v,
+						p.numa[k].host_cpus);
+		fprintf(sn[ns].f, "</cputune>\n");
+		fprintf(sn[ns].f, "<numatune>\n");
+		for (unsigned int k = 0; k < p.nnuma; k++)
+			fprintf(sn[ns].f, "  <memnode cellid='%u' mode='strict' nodeset='%u'/>\n",
+				k, p.numa[k].host_node);
+		fprintf(sn[ns].f, "</numatune>\n");
+		snip_close(&sn[ns++]);
+	}
+	if (!p.mmio.fits || numa) {
+		snip_open(&sn[ns], "domain", !p.mmio.fits ? "libvirt 8.7 or later" : NULL);
+		fprintf(sn[ns].f, "<cpu%s>\n", !p.mmio.fits ? " mode='host-passthrough'" : "");
+		if (!p.mmio.fits)
+			fprintf(sn[ns].f, "  <maxphysaddr mode='passthrough'/>\n");
+		if (numa) {
+			fprintf(sn[ns].f, "  <numa>\n");
+			for (unsigned int k = 0; k < p.nnuma; k++)
+				fprintf(sn[ns].f, "    <cell id='%u' cpus='%u-%u' memory='%llu' unit='MiB'/>\n",
+					k, p.numa[k].vcpu_first, p.numa[k].vcpu_last, p.numa[k].mem_mb);
+			fprintf(sn[ns].f, "  </numa>\n");
+		}
 		fprintf(sn[ns].f, "</cpu>\n");
 		snip_close(&sn[ns++]);
 	}
@@ -182,6 +232,8 @@ int cmd_libvirt(int argc, char **argv)
 		open_json_array("notes");
 		vm_plan_explain(&p, "add <maxphysaddr mode='passthrough'/> to <cpu mode='host-passthrough'>",
 				comment_line, NULL);
+		if (o.numa)
+			vm_plan_explain_numa(&p, comment_line, NULL);
 		close_json_array();
 		close_json_object();
 	} else {
@@ -189,6 +241,8 @@ int cmd_libvirt(int argc, char **argv)
 			   vm_fn_addr(&p.slot[0].fn[0], a), p.nslots > 1 ? " ..." : "");
 		vm_plan_explain(&p, "add <maxphysaddr mode='passthrough'/> (below)",
 				comment_line, NULL);
+		if (o.numa)
+			vm_plan_explain_numa(&p, comment_line, NULL);
 		print_text("<!-- managed='no': hand the functions to vfio-pci first (gptctl handoff) -->\n");
 		for (unsigned int i = 0; i < ns; i++) {
 			print_text("<!-- gpupt: inside <%s>%s%s -->\n", sn[i].parent,

@@ -2,7 +2,9 @@
 /*
  * gptctl qemu ADDR... [--romfile FILE] [--x-vga] [--hide-kvm] [--phys-bits N]
  *
- * QEMU arguments for a q35 guest: one pcie-root-port per host GPU slot,
+ * QEMU arguments for a q35 guest: one pcie-root-port per host GPU slot
+ * (with --numa behind a pxb-pcie expander per host NUMA node, carrying
+ * the guest node whose vCPUs and memory belong to that host node),
  * function 0 as multifunction=on at addr=00.0 and the slot's companions at
  * addr=00.N on the same port, the OVMF 64-bit MMIO knob when it is needed,
  * and -cpu when the aperture needs the host's phys-bits or KVM must be
@@ -21,10 +23,13 @@
 #include "print.h"
 #include "vmplan.h"
 
-#define MAX_ARGS	(VM_MAX_SLOTS * 18 + 16)
+#define MAX_ARGS	(VM_MAX_SLOTS * 26 + 20)
 
 /* Guest chassis numbers for our root ports; away from libvirt's 1..N. */
 #define CHASSIS_BASE	0x40
+/* pxb-pcie bus numbers (--numa): 0x80, 0x90, ... leave pcie.0 0..0x7f */
+#define PXB_BUS_BASE	0x80
+#define PXB_BUS_STEP	0x10
 /* hv_vendor_id is at most 12 characters */
 #define HV_VENDOR_ID	"gpupt"
 
@@ -107,12 +112,36 @@ static int build_args(const struct vm_plan *p, const struct vm_opts *o,
 {
 	char a[GPUPT_ADDR_STRLEN];
 
+	bool numa = o->numa && p->nnuma;
+
+	if (numa) {
+		add_arg(b, "-m");
+		add_arg(b, "%lluM", o->mem_mb);
+		add_arg(b, "-smp");
+		add_arg(b, "%u", o->vcpus);
+	}
+	for (unsigned int k = 0; numa && k < p->nnuma; k++) {
+		const struct vm_numa_node *nn = &p->numa[k];
+
+		add_arg(b, "-object");
+		add_arg(b, "memory-backend-ram,id=gpupt-mem%u,size=%lluM,host-nodes=%u,policy=bind",
+			k, nn->mem_mb, nn->host_node);
+		add_arg(b, "-numa");
+		add_arg(b, "node,nodeid=%u,cpus=%u-%u,memdev=gpupt-mem%u", k,
+			nn->vcpu_first, nn->vcpu_last, k);
+		add_arg(b, "-device");
+		add_arg(b, "pxb-pcie,id=gpupt-pxb%u,bus_nr=%u,numa_node=%u,bus=pcie.0",
+			k, PXB_BUS_BASE + PXB_BUS_STEP * k, k);
+	}
 	for (unsigned int i = 0; i < p->nslots; i++) {
 		const struct vm_slot *s = &p->slot[i];
+		char bus[32] = "pcie.0";
 
+		if (numa && p->slot_node[i] != VM_NO_NODE)
+			snprintf(bus, sizeof(bus), "gpupt-pxb%d", p->slot_node[i]);
 		add_arg(b, "-device");
-		add_arg(b, "pcie-root-port,id=gpupt-rp%u,bus=pcie.0,chassis=%u,slot=0",
-			i, CHASSIS_BASE + i);
+		add_arg(b, "pcie-root-port,id=gpupt-rp%u,bus=%s,chassis=%u,slot=0",
+			i, bus, CHASSIS_BASE + i);
 		for (unsigned int j = 0; j < s->nfn; j++) {
 			const struct bars_reply *r = &s->fn[j];
 			unsigned int fn = r->dev.addr.devfn & 7;
@@ -186,6 +215,8 @@ int cmd_qemu(int argc, char **argv)
 		vm_plan_print_json(&p);
 		open_json_array("notes");
 		vm_plan_explain(&p, "add -cpu host,host-phys-bits=on", comment_line, NULL);
+		if (o.numa)
+			vm_plan_explain_numa(&p, comment_line, NULL);
 		close_json_array();
 		close_json_object();
 	} else {
@@ -197,6 +228,11 @@ int cmd_qemu(int argc, char **argv)
 				   HV_VENDOR_ID);
 		if (o.x_vga)
 			print_text("# x-vga=on makes the GPU the guest's legacy VGA; -vga none removes the emulated one\n");
+		if (o.numa) {
+			vm_plan_explain_numa(&p, comment_line, NULL);
+			if (p.nnuma)
+				print_text("# -m and -smp below replace the guest's own; QEMU does not pin vCPU threads: pin them as above (taskset, or libvirt's <vcpupin>)\n");
+		}
 		for (unsigned int i = 0; i < b.n; i += 2) {
 			print_shell_word(b.v[i]);
 			if (i + 1 < b.n) {

@@ -91,6 +91,132 @@ static int collect_slot(struct gpupt_nl *nl, const struct gpupt_addr *a,
 	return EXIT_OK;
 }
 
+/* "16G", "512M", "1T", "2048" (MiB).  0 or -EINVAL. */
+static int parse_mem_mb(const char *s, unsigned long long *mb)
+{
+	char *end;
+	unsigned long long v = strtoull(s, &end, 10);
+
+	if (end == s || s[0] == '-')
+		return -EINVAL;
+	if (!strcmp(end, "T") || !strcmp(end, "t"))
+		v <<= 20;
+	else if (!strcmp(end, "G") || !strcmp(end, "g"))
+		v <<= 10;
+	else if (*end && strcmp(end, "M") && strcmp(end, "m"))
+		return -EINVAL;
+	if (!v || v > (1ULL << 32))
+		return -EINVAL;
+	*mb = v;
+	return 0;
+}
+
+/* /sys/devices/system/node/nodeN/cpulist, "" if unreadable. */
+static void node_cpulist(unsigned int node, char *buf, size_t len)
+{
+	char path[96];
+	FILE *f;
+
+	buf[0] = '\0';
+	snprintf(path, sizeof(path), "/sys/devices/system/node/node%u/cpulist", node);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	if (!fgets(buf, (int)len, f))
+		buf[0] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	fclose(f);
+}
+
+/*
+ * One guest node per host node of the slots' function 0, ascending; an
+ * even split of the vCPUs and memory (the last node takes the rest).
+ * Slots whose host node is unknown stay on pcie.0.  0 or EXIT_USAGE.
+ */
+static int plan_numa(const struct vm_opts *o, struct vm_plan *p)
+{
+	unsigned long long mem_each;
+	unsigned int k;
+
+	for (unsigned int i = 0; i < p->nslots; i++) {
+		const struct devrec *r = &p->slot[i].fn[0].dev;
+
+		p->slot_node[i] = VM_NO_NODE;
+		if (!r->has_numa_node)
+			continue;
+		k = 0;
+		while (k < p->nnuma && p->numa[k].host_node != r->numa_node)
+			k++;
+		if (k == p->nnuma)
+			p->numa[p->nnuma++].host_node = r->numa_node;
+	}
+	/* ascending host node order */
+	for (unsigned int i = 1; i < p->nnuma; i++)
+		for (unsigned int j = i; j > 0 && p->numa[j - 1].host_node > p->numa[j].host_node; j--) {
+			struct vm_numa_node t = p->numa[j];
+
+			p->numa[j] = p->numa[j - 1];
+			p->numa[j - 1] = t;
+		}
+	for (unsigned int i = 0; i < p->nslots; i++) {
+		const struct devrec *r = &p->slot[i].fn[0].dev;
+
+		for (k = 0; r->has_numa_node && k < p->nnuma; k++)
+			if (p->numa[k].host_node == r->numa_node)
+				p->slot_node[i] = (int)k;
+	}
+	if (!p->nnuma)
+		return 0;
+	if (o->vcpus < p->nnuma || o->mem_mb < p->nnuma) {
+		usage_error("--numa: %u guest NUMA nodes need at least %u vCPUs and %u MiB",
+			    p->nnuma, p->nnuma, p->nnuma);
+		return EXIT_USAGE;
+	}
+	mem_each = o->mem_mb / p->nnuma;
+	for (k = 0; k < p->nnuma; k++) {
+		struct vm_numa_node *nn = &p->numa[k];
+
+		node_cpulist(nn->host_node, nn->host_cpus, sizeof(nn->host_cpus));
+		nn->vcpu_first = k * o->vcpus / p->nnuma;
+		nn->vcpu_last = (k + 1) * o->vcpus / p->nnuma - 1;
+		nn->mem_mb = k + 1 < p->nnuma ? mem_each :
+			     o->mem_mb - mem_each * (p->nnuma - 1);
+	}
+	return 0;
+}
+
+void vm_plan_explain_numa(const struct vm_plan *p,
+			  void (*line)(const char *s, void *arg), void *arg)
+{
+	char buf[1024], a[GPUPT_ADDR_STRLEN];
+	bool unknown = false;
+
+	for (unsigned int k = 0; k < p->nnuma; k++) {
+		const struct vm_numa_node *nn = &p->numa[k];
+		size_t off;
+
+		off = (size_t)snprintf(buf, sizeof(buf),
+				       "guest NUMA node %u = host node %u: vCPUs %u-%u pinned to host CPUs %s, %llu MiB bound to host node %u; GPUs",
+				       k, nn->host_node, nn->vcpu_first, nn->vcpu_last,
+				       nn->host_cpus[0] ? nn->host_cpus : "(unknown)",
+				       nn->mem_mb, nn->host_node);
+		for (unsigned int i = 0; i < p->nslots && off < sizeof(buf); i++)
+			if (p->slot_node[i] == (int)k)
+				off += (size_t)snprintf(buf + off, sizeof(buf) - off, " %s",
+							vm_fn_addr(&p->slot[i].fn[0], a));
+		line(buf, arg);
+	}
+	for (unsigned int i = 0; i < p->nslots; i++)
+		if (p->slot_node[i] == VM_NO_NODE) {
+			snprintf(buf, sizeof(buf), "%s: the host reports no NUMA node for it; its root port stays on pcie.0",
+				 vm_fn_addr(&p->slot[i].fn[0], a));
+			line(buf, arg);
+			unknown = true;
+		}
+	if (!p->nnuma && unknown)
+		line("--numa changes nothing here: no GPU has a NUMA node", arg);
+}
+
 void vm_plan_free(struct vm_plan *p)
 {
 	for (unsigned int i = 0; i < p->nslots; i++)
@@ -108,6 +234,9 @@ int vm_plan_build(int argc, char **argv, bool allow_x_vga,
 		{ "x-vga", no_argument, NULL, 'v' },
 		{ "hide-kvm", no_argument, NULL, 'k' },
 		{ "phys-bits", required_argument, NULL, 'b' },
+		{ "numa", no_argument, NULL, 'N' },
+		{ "vcpus", required_argument, NULL, 'c' },
+		{ "memory", required_argument, NULL, 'm' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct gpupt_addr slots[VM_MAX_SLOTS];
@@ -141,12 +270,33 @@ int vm_plan_build(int argc, char **argv, bool allow_x_vga,
 			opts->phys_bits = (unsigned int)v;
 			break;
 		}
+		case 'N':
+			opts->numa = true;
+			break;
+		case 'c': {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+
+			if (*end || end == optarg || v < 1 || v > 4096)
+				return usage_error("--vcpus wants a number, 1..4096, not '%s'", optarg);
+			opts->vcpus = (unsigned int)v;
+			break;
+		}
+		case 'm':
+			if (parse_mem_mb(optarg, &opts->mem_mb))
+				return usage_error("--memory wants a size in MiB, or with a M, G or T suffix (e.g. 16G), not '%s'",
+						   optarg);
+			break;
 		default:
 			return EXIT_USAGE;
 		}
 	}
 	if (optind >= argc)
 		return usage_error("missing PCI address");
+	if (opts->numa && (!opts->vcpus || !opts->mem_mb))
+		return usage_error("--numa needs the guest's --vcpus and --memory, to split them across its NUMA nodes");
+	if (!opts->numa && (opts->vcpus || opts->mem_mb))
+		return usage_error("--vcpus and --memory go with --numa");
 	for (int i = optind; i < argc; i++) {
 		struct gpupt_addr a;
 		bool dup = false;
@@ -195,6 +345,11 @@ int vm_plan_build(int argc, char **argv, bool allow_x_vga,
 			vm_plan_free(p);
 			return usage_error("--romfile: none of these slots has a display controller at function 0");
 		}
+	}
+	if (opts->numa && plan_numa(opts, p)) {
+		free(ports);
+		vm_plan_free(p);
+		return EXIT_USAGE;
 	}
 	for (unsigned int i = 0; i < p->nslots; i++) {
 		for (unsigned int j = 0; j < p->slot[i].nfn; j++)

@@ -25,15 +25,7 @@ set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 GPTCTL=${1:-${GPTCTL:-$top/ctl/gptctl}}
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-n=0 failed=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() {
-	n=$((n + 1)); failed=$((failed + 1))
-	echo "not ok $n - $1"; shift
-	[ $# -gt 0 ] && printf '%s\n' "$@" | sed 's/^/#   /'
-}
+. "$top/tests/lib/tap.sh"
 
 if [ ! -x "$GPTCTL" ]; then
 	echo "1..0 # SKIP $GPTCTL not built"
@@ -217,5 +209,4 @@ lv release end "<domain><uuid>00000000-0000-0000-0000-0000000000ff</uuid><device
 [ $RC = 0 ] && [[ $ERR == *"handed nothing off"* ]] && ok "libvirt release: nothing recorded, nothing to do" || not_ok "release" "exit $RC" "$ERR"
 
 echo "1..$n"
-echo "$((n - failed)) passed, $failed failed"
-[ $failed = 0 ]
+tap_end tests/hooks
