@@ -31,6 +31,13 @@
  * and, before them, one per sriov line ("sriov" array): address, rule,
  * line, numvfs (wanted), numvfs_before, numvfs_after (null on a dry run
  * or when unreadable), status, reason.
+ *
+ * Then the reset and power policy (policy.h) of every function a line
+ * names, written to sysfs where it differs ("policies" in JSON):
+ *	address, reset (order or null), reset_from ("devices.conf:N",
+ *	"table", "default"), d3cold (bool or null), d3cold_from,
+ *	reset_on_handoff, reset_on_handoff_from, status (ok, changed,
+ *	planned, failed), reason (or null)
  */
 #include <errno.h>
 #include <stdio.h>
@@ -43,6 +50,7 @@
 #include "gptctl.h"
 #include "holders.h"
 #include "nl.h"
+#include "policy.h"
 #include "print.h"
 #include "sriov.h"
 #include "sysfile.h"
@@ -479,6 +487,70 @@ static void print_item(const struct item *it)
 	close_json_object();
 }
 
+/*
+ * The reset/power policy of every function a line names.  Returns the
+ * number that failed.
+ */
+static size_t apply_policies(const struct devconf *conf,
+			     const struct fleet_dev *devs, size_t ndev,
+			     bool dry_run)
+{
+	size_t i, failed = 0;
+	char a[GPUPT_ADDR_STRLEN], why[320], d3[32];
+
+	open_json_array("policies");
+	for (i = 0; i < ndev; i++) {
+		struct policy p;
+		const char *st = "ok";
+		bool changed = false;
+
+		if (fleet_is_bridge(&devs[i]))
+			continue;
+		policy_for(conf, &devs[i].addr, devs[i].vendor, devs[i].device,
+			   devs[i].class, devs[i].pslot, &p);
+		if (!p.ruled || (!p.has_reset && !p.has_d3cold &&
+				 !strcmp(p.handoff_src, "default")))
+			continue;
+		why[0] = '\0';
+		if (dry_run) {
+			st = "planned";
+		} else if (policy_apply(&devs[i].addr, &p, &changed, why,
+					sizeof(why))) {
+			st = "failed";
+			failed++;
+			errmsg("%s", why);
+		} else if (changed) {
+			st = "changed";
+		}
+		addr_format(&devs[i].addr, a);
+		snprintf(d3, sizeof(d3), "d3cold=%s", p.d3cold ? "on" : "off");
+		open_json_object(NULL);
+		print_string("address", "%s  policy ", a);
+		print_string("reset", p.has_reset ? "reset=%s " : NULL,
+			     p.has_reset ? p.reset : NULL);
+		print_string("reset_from", p.has_reset ? "(%s) " : NULL,
+			     p.reset_src);
+		if (p.has_d3cold)
+			print_bool("d3cold", NULL, p.d3cold);
+		else
+			print_null("d3cold", NULL);
+		print_text("%s", p.has_d3cold ? d3 : "");
+		print_string("d3cold_from", p.has_d3cold ? " (%s) " : NULL,
+			     p.d3cold_src);
+		print_bool("reset_on_handoff", p.handoff_reset ?
+			   "reset-on-handoff " : NULL, p.handoff_reset);
+		print_string("reset_on_handoff_from", p.handoff_reset ?
+			     "(%s) " : NULL, p.handoff_src);
+		print_string("status", " %s", st);
+		print_string("reason", why[0] ? ": %s" : NULL,
+			     why[0] ? why : NULL);
+		print_text("\n");
+		close_json_object();
+	}
+	close_json_array();
+	return failed;
+}
+
 static void bad_line(unsigned int line, const char *msg, void *arg)
 {
 	errmsg("%s:%u: %s", (const char *)arg, line, msg);
@@ -512,7 +584,7 @@ int cmd_apply(int argc, char **argv)
 	struct gpupt_nl *nl = NULL;
 	struct sriov_item *sv = NULL;
 	size_t nsv = 0;
-	size_t ndev = 0, i, j, counts[ST_FAILED + 1] = { 0 };
+	size_t ndev = 0, i, j, counts[ST_FAILED + 1] = { 0 }, pfail;
 	uint8_t *text = NULL;
 	size_t len;
 	int opt, err, ret = EXIT_FAIL, bad;
@@ -624,7 +696,9 @@ int cmd_apply(int argc, char **argv)
 			if (c.v[i].rule == &conf.rules[j])
 				break;
 		if (i < c.n || conf.rules[j].sel == DEVCONF_SEL_ID ||
-		    conf.rules[j].sel == DEVCONF_SEL_SRIOV)
+		    conf.rules[j].sel == DEVCONF_SEL_SRIOV ||
+
+		    conf.rules[j].target == DEVCONF_T_NONE)
 			continue;
 		devconf_sel_format(&conf.rules[j], sel, sizeof(sel));
 		errmsg("%s:%u: %s: no such device here (or another rule wins)",
@@ -683,11 +757,17 @@ int cmd_apply(int argc, char **argv)
 	print_text("%zu ok, %zu changed, %zu planned, %zu in use, %zu blocked, %zu failed\n",
 		   counts[ST_OK], counts[ST_CHANGED], counts[ST_PLANNED],
 		   counts[ST_IN_USE], counts[ST_BLOCKED], counts[ST_FAILED]);
+	pfail = apply_policies(&conf, devs, ndev, c.dry_run);
 	close_json_object();
 	print_end();
 
 	ret = counts[ST_IN_USE] + counts[ST_BLOCKED] + counts[ST_FAILED] ?
 	      EXIT_FAIL : EXIT_OK;
+	if (pfail) {
+		errmsg("%zu reset/power polic%s could not be applied", pfail,
+		       pfail == 1 ? "y" : "ies");
+		ret = EXIT_FAIL;
+	}
 	if (ret)
 		errmsg("the host does not match %s: %zu function%s not as configured",
 		       path, counts[ST_IN_USE] + counts[ST_BLOCKED] + counts[ST_FAILED],

@@ -105,6 +105,89 @@ bool devconf_vfio_name(const char *drv)
 	return driver_is_vfio(drv);
 }
 
+/* The method names sysfs reset_method takes. */
+static const char *const reset_names[] = {
+	"device_specific", "acpi", "flr", "af_flr", "pm", "bus", "cxl_bus",
+};
+
+/* "bus,flr" into "bus flr"; false (with @bad) on an unknown name. */
+static bool reset_order_parse(const char *s, char *out, size_t len,
+			      const char **bad)
+{
+	char buf[DEVCONF_RESET_LEN], *save = NULL, *tok;
+	size_t off = 0, i, n = 0;
+
+	*bad = s;
+	if (!strcmp(s, "default")) {
+		snprintf(out, len, "default");
+		return true;
+	}
+	if (!*s || strlen(s) >= sizeof(buf) || s[strlen(s) - 1] == ',' ||
+	    strstr(s, ",,") || *s == ',')
+		return false;
+	strcpy(buf, s);
+	out[0] = '\0';
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		for (i = 0; i < sizeof(reset_names) / sizeof(reset_names[0]); i++)
+			if (!strcmp(tok, reset_names[i]))
+				break;
+		if (i == sizeof(reset_names) / sizeof(reset_names[0])) {
+			*bad = s + (tok - buf);
+			return false;
+		}
+		if (++n > sizeof(reset_names) / sizeof(reset_names[0]))
+			return false;
+		off += (size_t)snprintf(out + off, len - off, "%s%s",
+					off ? " " : "", tok);
+	}
+	return off < len;
+}
+
+/*
+ * A POLICY option into r->policy: 1 when @w is one, 0 when it is not a
+ * policy word, -1 when it is a malformed one (reported).
+ */
+static int policy_word(struct pstate *p, unsigned int line, const char *w,
+		       struct devconf_rule *r)
+{
+	struct devconf_policy *pol = &r->policy;
+	const char *bad;
+
+	if (!strncmp(w, "reset=", 6)) {
+		if (!reset_order_parse(w + 6, pol->reset, sizeof(pol->reset),
+				       &bad)) {
+			bad_line(p, line, "invalid reset order '%s' (device_specific, acpi, flr, af_flr, pm, bus, cxl_bus, joined by commas, or default)",
+				 w + 6);
+			return -1;
+		}
+		pol->set |= DEVCONF_P_RESET;
+		pol->line[0] = line;
+		return 1;
+	}
+	if (!strncmp(w, "d3cold=", 7)) {
+		if (strcmp(w + 7, "on") && strcmp(w + 7, "off")) {
+			bad_line(p, line, "invalid '%s' (d3cold=on or d3cold=off)", w);
+			return -1;
+		}
+		pol->d3cold = !strcmp(w + 7, "on");
+		pol->set |= DEVCONF_P_D3COLD;
+		pol->line[1] = line;
+		return 1;
+	}
+	if (!strncmp(w, "reset-on-handoff", 16) &&
+	    (!w[16] || w[16] == '=')) {
+		if (w[16] && strcmp(w + 17, "yes") && strcmp(w + 17, "no")) {
+			bad_line(p, line, "invalid '%s' (reset-on-handoff, =yes or =no)", w);
+			return -1;
+		}
+		pol->handoff_reset = !w[16] || !strcmp(w + 17, "yes");
+		pol->set |= DEVCONF_P_HANDOFF_RESET;
+		pol->line[2] = line;
+		return 1;
+	}
+	return 0;
+}
+
 static int add_rule(struct pstate *p, const struct devconf_rule *r)
 {
 	struct devconf *c = p->c;
@@ -223,7 +306,7 @@ static int parse_line(struct pstate *p, unsigned int line, char *s)
 	if (!strcmp(w[0], "sriov"))
 		return parse_sriov(p, line, w, n);
 	if (n < 3) {
-		bad_line(p, line, "expected SELECTOR VALUE TARGET [force] [single]");
+		bad_line(p, line, "expected SELECTOR VALUE TARGET [OPTION...] or SELECTOR VALUE POLICY...");
 		return 0;
 	}
 	memset(&r, 0, sizeof(r));
@@ -272,19 +355,32 @@ static int parse_line(struct pstate *p, unsigned int line, char *s)
 		return 0;
 	}
 
-	if (parse_target(w[2], &r)) {
+	i = 3;
+	if (strchr(w[2], '=') || !strcmp(w[2], "reset-on-handoff")) {
+		r.target = DEVCONF_T_NONE;
+		i = 2;
+	} else if (parse_target(w[2], &r)) {
 		bad_line(p, line, "unknown target '%s' (vfio-pci, a vfio variant driver, gpupt or host)",
 			 w[2]);
 		return 0;
 	}
 
-	for (i = 3; i < n; i++) {
-		if (!strcmp(w[i], "force")) {
+	for (; i < n; i++) {
+		int pw = policy_word(p, line, w[i], &r);
+
+		if (pw < 0)
+			return 0;
+		if (pw)
+			continue;
+		if (r.target != DEVCONF_T_NONE && !strcmp(w[i], "force")) {
 			r.flags |= DEVCONF_F_FORCE;
-		} else if (!strcmp(w[i], "single")) {
+		} else if (r.target != DEVCONF_T_NONE && !strcmp(w[i], "single")) {
 			r.flags |= DEVCONF_F_SINGLE;
 		} else {
-			bad_line(p, line, "unknown option '%s' (force or single)", w[i]);
+			bad_line(p, line, r.target == DEVCONF_T_NONE ?
+				 "unknown policy option '%s' (reset=, d3cold=, reset-on-handoff)" :
+				 "unknown option '%s' (force, single, reset=, d3cold=, reset-on-handoff)",
+				 w[i]);
 			return 0;
 		}
 	}
@@ -350,6 +446,25 @@ static int sel_rank(enum devconf_sel s)
 	}
 }
 
+static bool rule_matches(const struct devconf_rule *r,
+			 const struct gpupt_addr *a, uint16_t vendor,
+			 uint16_t device, const char *pslot)
+{
+	switch (r->sel) {
+	case DEVCONF_SEL_ID:
+		return r->vendor == vendor && r->device == device;
+	case DEVCONF_SEL_ADDR:
+		return addr_equal(&r->addr, a);
+	case DEVCONF_SEL_SLOT:
+		return r->addr.domain == a->domain && r->addr.bus == a->bus &&
+		       (r->addr.devfn >> 3) == (a->devfn >> 3);
+	case DEVCONF_SEL_SRIOV:
+		return false;	/* see devconf_sriov_rule() */
+	default:
+		return pslot && !strcmp(pslot, r->slot_name);
+	}
+}
+
 const struct devconf_rule *devconf_match(const struct devconf *c,
 					 const struct gpupt_addr *a,
 					 uint16_t vendor, uint16_t device,
@@ -360,27 +475,11 @@ const struct devconf_rule *devconf_match(const struct devconf *c,
 
 	for (i = 0; i < c->n; i++) {
 		const struct devconf_rule *r = &c->rules[i];
-		bool m;
 
-		switch (r->sel) {
-		case DEVCONF_SEL_ID:
-			m = r->vendor == vendor && r->device == device;
-			break;
-		case DEVCONF_SEL_ADDR:
-			m = addr_equal(&r->addr, a);
-			break;
-		case DEVCONF_SEL_SLOT:
-			m = r->addr.domain == a->domain && r->addr.bus == a->bus &&
-			    (r->addr.devfn >> 3) == (a->devfn >> 3);
-			break;
-		case DEVCONF_SEL_SRIOV:
-			m = false;	/* see devconf_sriov_rule() */
-			break;
-		default:
-			m = pslot && !strcmp(pslot, r->slot_name);
-			break;
-		}
-		if (m && (!best || sel_rank(r->sel) >= sel_rank(best->sel)))
+		if (r->target == DEVCONF_T_NONE || !rule_matches(r, a, vendor,
+								 device, pslot))
+			continue;
+		if (!best || sel_rank(r->sel) >= sel_rank(best->sel))
 			best = r;
 	}
 	return best;
@@ -398,6 +497,44 @@ const struct devconf_rule *devconf_sriov_rule(const struct devconf *c,
 	return NULL;
 }
 
+void devconf_policy(const struct devconf *c, const struct gpupt_addr *a,
+		    uint16_t vendor, uint16_t device, const char *pslot,
+		    struct devconf_policy *out)
+{
+	const struct devconf_rule *best[3] = { NULL, NULL, NULL };
+	static const unsigned int bits[3] = {
+		DEVCONF_P_RESET, DEVCONF_P_D3COLD, DEVCONF_P_HANDOFF_RESET,
+	};
+	size_t i, k;
+
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < c->n; i++) {
+		const struct devconf_rule *r = &c->rules[i];
+
+		if (!r->policy.set || !rule_matches(r, a, vendor, device, pslot))
+			continue;
+		for (k = 0; k < 3; k++)
+			if ((r->policy.set & bits[k]) &&
+			    (!best[k] || sel_rank(r->sel) >= sel_rank(best[k]->sel)))
+				best[k] = r;
+	}
+	if (best[0]) {
+		out->set |= DEVCONF_P_RESET;
+		strcpy(out->reset, best[0]->policy.reset);
+		out->line[0] = best[0]->line;
+	}
+	if (best[1]) {
+		out->set |= DEVCONF_P_D3COLD;
+		out->d3cold = best[1]->policy.d3cold;
+		out->line[1] = best[1]->line;
+	}
+	if (best[2]) {
+		out->set |= DEVCONF_P_HANDOFF_RESET;
+		out->handoff_reset = best[2]->policy.handoff_reset;
+		out->line[2] = best[2]->line;
+	}
+}
+
 const char *devconf_target_name(const struct devconf_rule *r)
 {
 	switch (r->target) {
@@ -405,8 +542,10 @@ const char *devconf_target_name(const struct devconf_rule *r)
 		return r->driver;
 	case DEVCONF_T_GPUPT:
 		return "gpupt";
-	default:
+	case DEVCONF_T_HOST:
 		return "host";
+	default:
+		return "-";
 	}
 }
 

@@ -7,12 +7,14 @@
  * One rule per line, '#' starts a comment, words are separated by blanks:
  *
  *	SELECTOR VALUE TARGET [OPTION...]
+ *	SELECTOR VALUE POLICY...
  *
  *	id    10de:2330      vfio-pci
  *	addr  0000:41:00.0   nvgrace_gpu_vfio_pci
  *	slot  0000:81:00     gpupt            # every function of 81:00
  *	slot  3              vfio-pci force   # physical slot "3"
  *	id    1234:1111      host
+ *	id    10de:2330      reset=bus,flr d3cold=off reset-on-handoff
  *
  * SELECTOR is id (VENDOR:DEVICE, as id_parse() takes it), addr (a PCI
  * address, as addr_parse() takes it) or slot ([DOMAIN:]BUS:DEV, hex, or
@@ -21,10 +23,24 @@
  * "vfio_pci" or "vfio-pci"), gpupt, or host (the host's own driver, or
  * none).  OPTIONs: force (a function bound to a host driver, or another
  * function of its IOMMU group, may be taken from it), single (move only
- * this function, not its IOMMU group).
+ * this function, not its IOMMU group), and the POLICY options:
+ *
+ *	reset=M[,M...]       the kernel's reset method order (sysfs
+ *	                     reset_method): device_specific, acpi, flr,
+ *	                     af_flr, pm, bus, cxl_bus; "default" puts the
+ *	                     kernel's own order back
+ *	d3cold=off|on        sysfs d3cold_allowed; off also pins runtime PM
+ *	                     on (power/control "on"), on lets it go ("auto")
+ *	reset-on-handoff[=yes|no]
+ *	                     gptctl handoff resets (verified) before moving
+ *
+ * A line whose third word is a POLICY option has no TARGET: it sets policy
+ * and leaves the binding to other lines.
  *
  * When several rules match a function, the most specific kind wins (addr,
  * then slot, then id); among rules of the same kind the later line wins.
+ * The binding comes from the best line with a TARGET; each policy setting
+ * from the best line that sets it.
  *
  * SR-IOV: a line
  *
@@ -65,6 +81,24 @@ enum devconf_target {
 	DEVCONF_T_VFIO,		/* driver[] holds vfio-pci or a variant */
 	DEVCONF_T_GPUPT,
 	DEVCONF_T_HOST,
+	DEVCONF_T_NONE,		/* policy only: the binding is not this line's */
+};
+
+/* Which policy settings a line makes (devconf_policy.set). */
+enum {
+	DEVCONF_P_RESET		= 1U << 0,
+	DEVCONF_P_D3COLD	= 1U << 1,
+	DEVCONF_P_HANDOFF_RESET	= 1U << 2,
+};
+
+#define DEVCONF_RESET_LEN	96	/* "device_specific acpi flr ..." */
+
+struct devconf_policy {
+	unsigned int set;			/* DEVCONF_P_* */
+	char reset[DEVCONF_RESET_LEN];		/* sysfs form: "bus flr", "default" */
+	bool d3cold;				/* d3cold=on */
+	bool handoff_reset;
+	unsigned int line[3];			/* the line of each setting */
 };
 
 enum {
@@ -82,6 +116,7 @@ struct devconf_rule {
 	char driver[DEVCONF_DRVLEN];	/* T_VFIO: the vfio driver */
 	unsigned int flags;		/* DEVCONF_F_* */
 	unsigned int numvfs;		/* SEL_SRIOV */
+	struct devconf_policy policy;	/* this line's POLICY options */
 };
 
 struct devconf {
@@ -103,8 +138,9 @@ int devconf_parse(const char *text, struct devconf *out, devconf_err_cb err,
 void devconf_free(struct devconf *c);
 
 /*
- * The rule that decides a function, or NULL.  pslot is the function's
- * physical slot name (NULL or "" when it has none).
+ * The rule that decides a function's binding, or NULL.  pslot is the
+ * function's physical slot name (NULL or "" when it has none).  Policy-only
+ * lines never decide a binding.
  */
 const struct devconf_rule *devconf_match(const struct devconf *c,
 					 const struct gpupt_addr *a,
@@ -114,6 +150,14 @@ const struct devconf_rule *devconf_match(const struct devconf *c,
 /* The sriov rule of the PF at @pf, or NULL. */
 const struct devconf_rule *devconf_sriov_rule(const struct devconf *c,
 					      const struct gpupt_addr *pf);
+
+/*
+ * The policy for a function: each setting from the best matching line that
+ * makes it (out->line[] says which).  out->set is 0 when no line does.
+ */
+void devconf_policy(const struct devconf *c, const struct gpupt_addr *a,
+		    uint16_t vendor, uint16_t device, const char *pslot,
+		    struct devconf_policy *out);
 
 /* "vfio-pci", the variant's name, "gpupt" or "host". */
 const char *devconf_target_name(const struct devconf_rule *r);

@@ -102,6 +102,9 @@ void print_devrec_fields(const struct devrec *r)
 		print_null("numa_node", NULL);
 	print_reset_methods_json(r);
 	print_sriov_json(r);
+	print_bool("quarantined", NULL, devrec_quarantined(r));
+	print_string("quarantine", NULL,
+		     r->has_quarantine ? r->quarantine : NULL);
 }
 
 static int width(const char *s, int w)
@@ -164,9 +167,10 @@ void print_dev_list(const struct devrec *v, size_t n)
 		print_bool("held", "%-4s ", devrec_held(r));
 		reset_methods_text(r, rm, sizeof(rm));
 		sriov_text(r, sriov, sizeof(sriov));
-		print_text("%-*s %s%s\n", wrm, rm,
+		print_text("%-*s %s%s%s\n", wrm, rm,
 			   pci_device_name(r->vendor, r->device, name,
-					   sizeof(name)), sriov);
+					   sizeof(name)), sriov,
+			   devrec_quarantined(r) ? "  [QUARANTINED]" : "");
 	}
 }
 
@@ -215,4 +219,7 @@ void print_dev_show(const struct devrec *r)
 		print_text("\tSR-IOV:          PF, %u of %u VFs enabled\n",
 			   r->num_vfs, r->total_vfs);
 	}
+	if (devrec_quarantined(r))
+		print_text("\tquarantined:     %s\n",
+			   r->has_quarantine ? r->quarantine : "yes");
 }

@@ -26,6 +26,7 @@
 #include "holders.h"
 #include "kparams.h"
 #include "nl.h"
+#include "policy.h"
 #include "print.h"
 #include "setup.h"
 #include "sysfile.h"
@@ -624,6 +625,63 @@ static void check_reset(struct doctor *d, const struct devinfo *di)
 		       "no reset method");
 }
 
+/*
+ * The reset and power policy in force and where each setting comes from
+ * (devices.conf, the built-in table, the kernel's default); WARN when the
+ * kernel's order starts with a method the table says does not reset the
+ * device, or when sysfs does not say what devices.conf asks for.
+ */
+static void check_policy(struct doctor *d, const struct devinfo *di,
+			 const struct devconf *conf)
+{
+	char in_force[128] = "", d3[8] = "", remedy[256], table[256] = "";
+	const char *bad;
+	struct policy p;
+
+	if (policy_for_addr(conf, &di->addr, &p))
+		return;
+	pci_attr_str(&di->addr, "reset_method", in_force, sizeof(in_force));
+	pci_attr_str(&di->addr, "d3cold_allowed", d3, sizeof(d3));
+	if (p.quirk)
+		snprintf(table, sizeof(table), "; table: %s", p.quirk->what);
+	bad = policy_bad_method(&p, in_force);
+	if (bad) {
+		snprintf(remedy, sizeof(remedy),
+			 "put \"addr %04x:%02x:%02x.%d reset=%s\" in %s and run gptctl apply",
+			 di->addr.domain, di->addr.bus, di->addr.devfn >> 3,
+			 di->addr.devfn & 7,
+			 p.quirk->order ? p.quirk->order : "METHOD,...",
+			 DEVCONF_PATH);
+		report(d, "reset_policy", &di->addr, WARN, remedy,
+		       "reset order in force \"%s\" (%s) starts with %s, which does not reset this device%s",
+		       in_force, p.has_reset ? p.reset_src : "kernel default",
+		       bad, table);
+		return;
+	}
+	if (p.has_reset && strcmp(p.reset, "default") && strcmp(p.reset, in_force)) {
+		report(d, "reset_policy", &di->addr, WARN,
+		       "run gptctl apply (gpupt-apply.service does at boot)",
+		       "%s asks for reset order \"%s\", the kernel's is \"%s\"",
+		       p.reset_src, p.reset, in_force);
+		return;
+	}
+	if (p.has_d3cold && strcmp(d3, p.d3cold ? "1" : "0")) {
+		report(d, "reset_policy", &di->addr, WARN,
+		       "run gptctl apply (gpupt-apply.service does at boot)",
+		       "%s asks for d3cold=%s, d3cold_allowed is %s",
+		       p.d3cold_src, p.d3cold ? "on" : "off", d3);
+		return;
+	}
+	report(d, "reset_policy", &di->addr, PASS, NULL,
+	       "reset order \"%s\" (%s), d3cold %s (%s), reset on handoff %s (%s)%s",
+	       in_force[0] ? in_force : "none",
+	       p.has_reset ? p.reset_src : "kernel default",
+	       p.has_d3cold ? (p.d3cold ? "on" : "off") :
+	       (!strcmp(d3, "0") ? "off" : "on"),
+	       p.has_d3cold ? p.d3cold_src : "kernel default",
+	       p.handoff_reset ? "yes" : "no", p.handoff_src, table);
+}
+
 /* Would a host driver take it at boot?  And is it held? */
 static void check_driver(struct doctor *d, const struct devinfo *di)
 {
@@ -1109,6 +1167,7 @@ int cmd_doctor(int argc, char **argv)
 	struct domxml_topo *topo = NULL;
 	const char *domain_xml = NULL;
 	struct devinfo *devs;
+	struct devconf conf;
 	struct doctor d = { 0 };
 	struct utsname u;
 	size_t n = 0, i;
@@ -1154,6 +1213,8 @@ int cmd_doctor(int argc, char **argv)
 	if (!d.cmdline)
 		d.cmdline = strdup("");
 
+	if (policy_conf_load(DEVCONF_PATH, &conf) < 0)
+		memset(&conf, 0, sizeof(conf));
 	print_begin(gopts.json);
 	open_json_array(NULL);
 	if (d.modprobe && d.cmdline) {
@@ -1167,6 +1228,7 @@ int cmd_doctor(int argc, char **argv)
 				check_boot_vga(&d, &devs[i]);
 			check_bars(&d, &devs[i]);
 			check_reset(&d, &devs[i]);
+			check_policy(&d, &devs[i], &conf);
 			check_driver(&d, &devs[i]);
 			check_holders(&d, &devs[i]);
 		}
@@ -1190,5 +1252,6 @@ int cmd_doctor(int argc, char **argv)
 	free(d.iomem);
 	free(devs);
 	free(topo);
+	devconf_free(&conf);
 	return ret;
 }

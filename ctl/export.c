@@ -19,6 +19,11 @@
  *	gpupt_reset_failures_total               /
  *	gpupt_last_apply_timestamp_seconds       \ from /run/gpupt/last-apply,
  *	gpupt_last_apply_success                 / when apply has run
+ *	gpupt_quarantined_devices                functions quarantined after a
+ *	                                         failed post-reset check
+ *	gpupt_device_quarantined{address,vendor,device,check}
+ *	                                         1 per quarantined function
+ *	                                         (both only from the module)
  *
  * state is one of held (gpupt), vfio (a vfio driver, idle), vfio_open (a
  * VM has it), host (another driver), unbound.  The functions counted are
@@ -53,9 +58,17 @@ struct bucket {
 	unsigned int n;
 };
 
+struct quarantined {
+	char address[GPUPT_ADDR_STRLEN];
+	uint16_t vendor, device;
+	const char *check;
+};
+
 struct tally {
 	struct bucket *b;
 	size_t n, cap;
+	struct quarantined *q;		/* only from the module */
+	size_t nq;
 };
 
 static int tally_add(struct tally *t, enum dev_state s, const char *driver)
@@ -156,7 +169,19 @@ static int tally_module(struct gpupt_nl *nl, struct tally *t)
 
 	if (err)
 		return err;
+	t->q = n ? calloc(n, sizeof(*t->q)) : NULL;
+	if (n && !t->q)
+		err = -ENOMEM;
 	for (i = 0; i < n && !err; i++) {
+		if (devrec_quarantined(&d[i])) {
+			struct quarantined *q = &t->q[t->nq++];
+			const char *c = check_name(d[i].quarantine_check);
+
+			addr_format(&d[i].addr, q->address);
+			q->vendor = d[i].vendor;
+			q->device = d[i].device;
+			q->check = c ? c : "unknown";
+		}
 		if (d[i].state & GPUPT_DEV_S_BRIDGE)
 			continue;
 		err = tally_add(t, state_of(d[i].has_driver, d[i].driver,
@@ -232,6 +257,17 @@ static void write_metrics(FILE *f, bool loaded, bool iommu,
 			fprintf(f, "%s %llu\n", counters[i].name,
 				(unsigned long long)st->v[counters[i].attr]);
 		}
+		metric_head(f, "gpupt_quarantined_devices", "gauge",
+			    "PCI functions quarantined after failing a post-reset check; handoff refuses them.");
+		fprintf(f, "gpupt_quarantined_devices %zu\n", t->nq);
+	}
+	if (t->nq) {
+		metric_head(f, "gpupt_device_quarantined", "gauge",
+			    "1 for each quarantined PCI function, with the check it failed.");
+		for (i = 0; i < t->nq; i++)
+			fprintf(f, "gpupt_device_quarantined{address=\"%s\",check=\"%s\",device=\"%04x\",vendor=\"%04x\"} 1\n",
+				t->q[i].address, t->q[i].check, t->q[i].device,
+				t->q[i].vendor);
 	}
 	if (la) {
 		metric_head(f, "gpupt_last_apply_timestamp_seconds", "gauge",
@@ -328,6 +364,7 @@ static int export_prometheus(int argc, char **argv)
 out:
 	free(buf);
 	free(t.b);
+	free(t.q);
 	gpupt_close(nl);
 	return ret;
 }

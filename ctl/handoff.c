@@ -12,6 +12,7 @@
 #include "holders.h"
 #include "moves.h"
 #include "nl.h"
+#include "policy.h"
 #include "print.h"
 #include "sysfile.h"
 
@@ -434,6 +435,23 @@ static int checked_request(struct gpupt_nl *nl, struct gpupt_req *req,
 	return err;
 }
 
+/* Does devices.conf (or the table) ask for a reset before handing off? */
+static bool policy_handoff_reset(const struct gpupt_addr *addrs, size_t n)
+{
+	struct devconf conf;
+	struct policy p;
+	bool reset = false;
+	size_t i;
+
+	if (policy_conf_load(DEVCONF_PATH, &conf) < 0)
+		return false;
+	for (i = 0; i < n && !reset; i++)
+		reset = !policy_for_addr(&conf, &addrs[i], &p) &&
+			p.handoff_reset;
+	devconf_free(&conf);
+	return reset;
+}
+
 static int move_common(int argc, char **argv, enum move_kind kind)
 {
 	static const struct option longopts[] = {
@@ -443,6 +461,7 @@ static int move_common(int argc, char **argv, enum move_kind kind)
 		{ "force", no_argument, NULL, 'f' },
 		{ "driver", required_argument, NULL, 'D' },
 		{ "release-host", no_argument, NULL, 'H' },
+		{ "reset", no_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 }
 	};
 	static const uint8_t gcmds[] = {
@@ -459,7 +478,7 @@ static int move_common(int argc, char **argv, enum move_kind kind)
 	bool all = false, release_host = false;
 	int c, err, blockers, ret = EXIT_USAGE;
 
-	while ((c = cmd_getopt(argc, argv, kind == MOVE_HANDOFF ? "ansfD:" :
+	while ((c = cmd_getopt(argc, argv, kind == MOVE_HANDOFF ? "ansfD:R" :
 			       "ans", longopts)) != -1) {
 		switch (c) {
 		case 'a':
@@ -489,6 +508,11 @@ static int move_common(int argc, char **argv, enum move_kind kind)
 				return usage_error("--release-host is for handoff");
 			release_host = true;
 			break;
+		case 'R':
+			if (kind != MOVE_HANDOFF)
+				return usage_error("--reset is for handoff");
+			req.flags |= GPUPT_F_RESET;
+			break;
 		default:
 			return EXIT_USAGE;
 		}
@@ -509,6 +533,9 @@ static int move_common(int argc, char **argv, enum move_kind kind)
 		n = dedup(addrs, i);
 	}
 
+	if (kind == MOVE_HANDOFF && !(req.flags & GPUPT_F_RESET) &&
+	    policy_handoff_reset(addrs, n))
+		req.flags |= GPUPT_F_RESET;
 	nl = gpupt_connect();
 	if (all && kind == MOVE_HANDOFF) {
 		/*

@@ -21,6 +21,8 @@ static const char *event_name(uint8_t cmd)
 	case GPUPT_CMD_EVT_RELEASE:	return "release";
 	case GPUPT_CMD_EVT_RESET:	return "reset";
 	case GPUPT_CMD_EVT_REMOVE:	return "remove";
+	case GPUPT_CMD_EVT_QUARANTINE:	return "quarantine";
+	case GPUPT_CMD_EVT_ADD:		return "add";
 	default:			return NULL;
 	}
 }
@@ -72,6 +74,19 @@ static int event_cb(uint8_t cmd, struct nlattr **tb, void *arg)
 				   strerror((int)r.err) : "ok");
 		print_string("message", has_dev && r.has_message ? " (%s)" : NULL,
 			     has_dev && r.has_message ? r.message : NULL);
+		print_string("failed_check", NULL,
+			     has_dev && r.failed_check ?
+			     check_name(r.failed_check) : NULL);
+	} else if (cmd == GPUPT_CMD_EVT_QUARANTINE) {
+		bool q = has_dev && devrec_quarantined(&r);
+
+		print_bool("quarantined", NULL, q);
+		print_text(" %s", q ? "quarantined" : "lifted");
+		print_string("quarantine", q && r.has_quarantine ? " (%s)" : NULL,
+			     q && r.has_quarantine ? r.quarantine : NULL);
+	} else if (cmd == GPUPT_CMD_EVT_ADD) {
+		print_string("to", " -> %s", has_dev ? drv(r.has_driver, r.driver) :
+			     drv(false, ""));
 	} else {
 		print_string("from", " %s ->", has_dev ? drv(r.has_from, r.from) :
 			     drv(false, ""));

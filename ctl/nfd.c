@@ -11,6 +11,11 @@
  *	gpupt.io/vfio-gpus=8            ... of them on a vfio driver
  *	gpupt.io/held-gpus=0            ... of them held by gpupt
  *	gpupt.io/vfio-10de-2330=8       display-class on vfio, per ID
+ *	gpupt.io/quarantined=0          functions quarantined after a failed
+ *	                                post-reset check (handoff refuses
+ *	                                them); from the module, 0 without it
+ *	                                or with --root
+ *	gpupt.io/healthy-vfio-gpus=8    vfio-gpus less the quarantined ones
  *
  * Default file: /etc/kubernetes/node-feature-discovery/features.d/gpupt,
  * written as a dot file in that directory (nfd-worker skips dot files)
@@ -29,6 +34,7 @@
 
 #include "fleet.h"
 #include "gptctl.h"
+#include "nl.h"
 #include "print.h"
 #include "sysfile.h"
 
@@ -74,15 +80,60 @@ struct idcount {
 	unsigned int n;
 };
 
+/*
+ * Quarantined functions from the module: all of them, and those that are
+ * display-class functions on a vfio driver.  Zero when the module is not
+ * loaded (nothing is quarantined then) or with --root.
+ */
+static int count_quarantined(const char *root, unsigned int *all,
+			     unsigned int *vfio_gpus)
+{
+	struct gpupt_nl *nl;
+	struct devrec *d;
+	size_t n, i;
+	int err;
+
+	*all = *vfio_gpus = 0;
+	if (root)
+		return 0;
+	err = gpupt_nl_open(&nl);
+	if (err == -ENOENT)
+		return 0;
+	if (err) {
+		errmsg("cannot open generic netlink: %s", strerror(-err));
+		return err;
+	}
+	err = gpupt_dev_dump(nl, &d, &n);
+	if (err) {
+		gpupt_error(nl, err, "cannot list devices");
+		gpupt_close(nl);
+		return -EINVAL;	/* reported */
+	}
+	gpupt_close(nl);
+	for (i = 0; i < n; i++) {
+		if (!devrec_quarantined(&d[i]))
+			continue;
+		(*all)++;
+		if ((d[i].class >> 16) == 0x03 && d[i].has_driver &&
+		    driver_is_vfio(d[i].driver))
+			(*vfio_gpus)++;
+	}
+	devrec_free_array(d, n);
+	return 0;
+}
+
 static int collect(const char *root, struct labels *l)
 {
 	struct idcount ids[32];
 	size_t nids = 0, n, i, j;
-	unsigned int gpus = 0, vfio = 0, held = 0;
+	unsigned int gpus = 0, vfio = 0, held = 0, quar, quar_vfio;
 	struct fleet_dev *d;
 	char path[PATH_MAX];
 	int err;
 
+	err = count_quarantined(root, &quar, &quar_vfio);
+	if (err)
+		return err;
 	err = fleet_scan(root, &d, &n);
 	if (err)
 		return err;
@@ -115,6 +166,9 @@ static int collect(const char *root, struct labels *l)
 	err = err ? err : add(l, "gpus", "%u", gpus);
 	err = err ? err : add(l, "vfio-gpus", "%u", vfio);
 	err = err ? err : add(l, "held-gpus", "%u", held);
+	err = err ? err : add(l, "quarantined", "%u", quar);
+	err = err ? err : add(l, "healthy-vfio-gpus", "%u",
+			      vfio >= quar_vfio ? vfio - quar_vfio : 0);
 	for (j = 0; j < nids && !err; j++) {
 		char key[32];
 

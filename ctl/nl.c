@@ -76,6 +76,21 @@ static struct nla_policy dev_policy[GPUPT_DEV_A_MAX + 1] = {
 	[GPUPT_DEV_A_PHYSFN]		= { .type = NLA_NESTED },
 	[GPUPT_DEV_A_NUM_VFS]		= { .type = NLA_U16 },
 	[GPUPT_DEV_A_TOTAL_VFS]		= { .type = NLA_U16 },
+	[GPUPT_DEV_A_CHECKS]		= { .type = NLA_NESTED },
+	[GPUPT_DEV_A_FAILED_CHECK]	= { .type = NLA_U8 },
+	[GPUPT_DEV_A_RUNGS]		= { .type = NLA_NESTED },
+	[GPUPT_DEV_A_RUNG]		= { .type = NLA_NESTED },
+	[GPUPT_DEV_A_QUARANTINE]	= { .type = NLA_STRING },
+	[GPUPT_DEV_A_QUARANTINE_CHECK]	= { .type = NLA_U8 },
+};
+
+static struct nla_policy check_policy[GPUPT_CHECK_MAX + 1] = {
+	[GPUPT_CHECK_PRESENT]	= { .type = NLA_U8 },
+	[GPUPT_CHECK_CONFIG]	= { .type = NLA_U8 },
+	[GPUPT_CHECK_LINK]	= { .type = NLA_U8 },
+	[GPUPT_CHECK_BARS]	= { .type = NLA_U8 },
+	[GPUPT_CHECK_COMMAND]	= { .type = NLA_U8 },
+	[GPUPT_CHECK_POWER]	= { .type = NLA_U8 },
 };
 
 /* libnl's NLE_* to an errno, for local failures. */
@@ -513,6 +528,58 @@ static void copy_str(char *dst, size_t len, struct nlattr *a)
 
 static int devrec_parse_depth(struct nlattr *nest, struct devrec *r, int depth);
 
+/* GPUPT_DEV_A_CHECKS (+ FAILED_CHECK) into @checks; false when absent. */
+static bool parse_checks(struct nlattr **tb, uint8_t *checks, uint8_t *failed)
+{
+	struct nlattr *c[GPUPT_CHECK_MAX + 1];
+	int i;
+
+	if (!tb[GPUPT_DEV_A_CHECKS] ||
+	    nla_parse_nested(c, GPUPT_CHECK_MAX, tb[GPUPT_DEV_A_CHECKS],
+			     check_policy))
+		return false;
+	for (i = 1; i <= GPUPT_CHECK_MAX; i++)
+		checks[i] = c[i] ? nla_get_u8(c[i]) : GPUPT_CHECK_R_NOT_RUN;
+	if (tb[GPUPT_DEV_A_FAILED_CHECK])
+		*failed = nla_get_u8(tb[GPUPT_DEV_A_FAILED_CHECK]);
+	return true;
+}
+
+static int parse_rungs(struct nlattr *nest, struct devrec *r)
+{
+	struct nlattr *tb[GPUPT_DEV_A_MAX + 1];
+	struct nlattr *pos;
+	struct devrung *g;
+	size_t cnt = 0;
+	int rem;
+
+	nla_for_each_nested(pos, nest, rem)
+		cnt++;
+	if (!cnt)
+		return 0;
+	r->rungs = calloc(cnt, sizeof(*r->rungs));
+	if (!r->rungs)
+		return -ENOMEM;
+	nla_for_each_nested(pos, nest, rem) {
+		if (nla_parse_nested(tb, GPUPT_DEV_A_MAX, pos, dev_policy))
+			return -EINVAL;
+		g = &r->rungs[r->n_rungs++];
+		if (tb[GPUPT_DEV_A_RESET_METHOD])
+			g->method = nla_get_u8(tb[GPUPT_DEV_A_RESET_METHOD]);
+		if (tb[GPUPT_DEV_A_ERRNO])
+			g->err = nla_get_u32(tb[GPUPT_DEV_A_ERRNO]);
+		if (tb[GPUPT_DEV_A_DURATION_US])
+			g->duration_us = nla_get_u64(tb[GPUPT_DEV_A_DURATION_US]);
+		if (tb[GPUPT_DEV_A_MESSAGE]) {
+			g->has_message = true;
+			copy_str(g->message, sizeof(g->message),
+				 tb[GPUPT_DEV_A_MESSAGE]);
+		}
+		g->has_checks = parse_checks(tb, g->checks, &g->failed_check);
+	}
+	return 0;
+}
+
 static int parse_array(struct nlattr *nest, struct devrec **out, size_t *n,
 		       int depth)
 {
@@ -651,6 +718,19 @@ static int devrec_parse_depth(struct nlattr *nest, struct devrec *r, int depth)
 		r->num_vfs = nla_get_u16(tb[GPUPT_DEV_A_NUM_VFS]);
 		r->total_vfs = nla_get_u16(tb[GPUPT_DEV_A_TOTAL_VFS]);
 	}
+	r->has_checks = parse_checks(tb, r->checks, &r->failed_check);
+	if (tb[GPUPT_DEV_A_RUNGS]) {
+		err = parse_rungs(tb[GPUPT_DEV_A_RUNGS], r);
+		if (err)
+			return err;
+	}
+	if (tb[GPUPT_DEV_A_QUARANTINE]) {
+		r->has_quarantine = true;
+		copy_str(r->quarantine, sizeof(r->quarantine),
+			 tb[GPUPT_DEV_A_QUARANTINE]);
+	}
+	if (tb[GPUPT_DEV_A_QUARANTINE_CHECK])
+		r->quarantine_check = nla_get_u8(tb[GPUPT_DEV_A_QUARANTINE_CHECK]);
 	return 0;
 }
 
@@ -670,6 +750,9 @@ void devrec_free(struct devrec *r)
 	devrec_free_array(r->affected, r->n_affected);
 	r->affected = NULL;
 	r->n_affected = 0;
+	free(r->rungs);
+	r->rungs = NULL;
+	r->n_rungs = 0;
 }
 
 int devrec_parse_array(struct nlattr *nest, struct devrec **out, size_t *n)
@@ -780,7 +863,37 @@ static const char *const rm_names[] = {
 	[GPUPT_RESET_BUS]		= "bus",
 	[GPUPT_RESET_CXL_BUS]		= "cxl_bus",
 	[GPUPT_RESET_SLOT]		= "slot",
+	[GPUPT_RESET_RESCAN]		= "rescan",
+	[GPUPT_RESET_D3COLD]		= "d3cold",
 };
+
+static const char *const check_names[] = {
+	[GPUPT_CHECK_PRESENT]	= "present",
+	[GPUPT_CHECK_CONFIG]	= "config",
+	[GPUPT_CHECK_LINK]	= "link",
+	[GPUPT_CHECK_BARS]	= "bars",
+	[GPUPT_CHECK_COMMAND]	= "command",
+	[GPUPT_CHECK_POWER]	= "power",
+};
+
+static const char *const check_result_names[] = {
+	[GPUPT_CHECK_R_NOT_RUN]	= "not_run",
+	[GPUPT_CHECK_R_PASS]	= "pass",
+	[GPUPT_CHECK_R_FAIL]	= "fail",
+	[GPUPT_CHECK_R_NA]	= "n/a",
+};
+
+const char *check_name(unsigned int c)
+{
+	return c < sizeof(check_names) / sizeof(check_names[0]) ?
+	       check_names[c] : NULL;
+}
+
+const char *check_result_name(unsigned int r)
+{
+	return r < sizeof(check_result_names) / sizeof(check_result_names[0]) ?
+	       check_result_names[r] : NULL;
+}
 
 const char *reset_method_name(unsigned int m)
 {

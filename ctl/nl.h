@@ -153,7 +153,36 @@ struct devrec {
 	struct gpupt_addr physfn;
 	bool has_num_vfs;			/* a PF: NUM_VFS, TOTAL_VFS */
 	uint16_t num_vfs, total_vfs;
+	/* verified resets */
+	bool has_checks;			/* checks were run */
+	uint8_t checks[GPUPT_CHECK_MAX + 1];	/* enum gpupt_check_result */
+	uint8_t failed_check;			/* enum gpupt_check, 0: none */
+	size_t n_rungs;
+	struct devrung *rungs;			/* malloc'd; devrec_free() */
+	bool has_quarantine;			/* GPUPT_DEV_S_QUARANTINED */
+	char quarantine[DEVREC_MSGLEN];		/* why */
+	uint8_t quarantine_check;		/* enum gpupt_check, 0: unknown */
 };
+
+/* One rung of a reset's escalation ladder (GPUPT_DEV_A_RUNG). */
+struct devrung {
+	uint8_t method;				/* enum gpupt_reset_method */
+	uint32_t err;				/* positive errno, 0 = ok */
+	uint64_t duration_us;
+	bool has_message;
+	char message[DEVREC_MSGLEN];
+	bool has_checks;
+	uint8_t checks[GPUPT_CHECK_MAX + 1];
+	uint8_t failed_check;
+};
+
+/*
+ * Names of the post-reset checks ("present", "config", "link", "bars",
+ * "command", "power") and of their results ("pass", "fail", "n/a",
+ * "not_run"); NULL for unknown values.
+ */
+const char *check_name(unsigned int c);
+const char *check_result_name(unsigned int r);
 
 /*
  * Parse a GPUPT_A_DEVICE nest (or an element of GPUPT_A_DEVICES /
@@ -179,6 +208,11 @@ static inline bool devrec_held(const struct devrec *r)
 static inline bool devrec_boot_vga(const struct devrec *r)
 {
 	return r->state & GPUPT_DEV_S_BOOT_VGA;
+}
+
+static inline bool devrec_quarantined(const struct devrec *r)
+{
+	return r->state & GPUPT_DEV_S_QUARANTINED;
 }
 
 /* DEV_GET do.  0, -ENODEV for no such function, or -errno. */

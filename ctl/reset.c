@@ -1,14 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * gptctl reset [ADDR...] [--method M] [--dry-run] [--force]
+ * gptctl reset --clear-quarantine ADDR...
  *
  * One RESET request: the kernel plans, checks the blast radius, resets
- * independent buses concurrently and reports per device.  Without an
- * address it resets every idle device gpupt manages.
+ * independent buses concurrently, verifies every device, climbs the
+ * escalation ladder for those that fail (unless --method names one
+ * method) and reports per device.  Without an address it resets every
+ * idle device gpupt manages.
  *
  * JSON: an array of {"address", "method", "ok", "duration_ms",
- * "duration_us", "error"}; with --dry-run {"address", "method",
- * "affected": [{"address", "driver"}...], "blocker"}.
+ * "duration_us", "error", "checks": {"present", "config", "link", "bars",
+ * "command", "power"} (each "pass", "fail", "n/a" or "not_run"; null when
+ * the device was not verified), "failed_check", "quarantined",
+ * "quarantine", "rungs": [{"method", "ok", "skipped", "duration_us",
+ * "error", "checks", "failed_check"}...]}; with --dry-run {"address",
+ * "method", "affected": [{"address", "driver"}...], "blocker"}; with
+ * --clear-quarantine {"address", "quarantined"}.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -49,6 +57,72 @@ static const char *method_str(const struct devrec *r)
 	return s ? s : "?";
 }
 
+/* "checks": {...} or null; in text "    checks: present pass, ..." */
+static void print_checks(bool has, const uint8_t *checks, uint8_t failed,
+			 const char *indent)
+{
+	unsigned int i;
+
+	if (!has) {
+		print_null("checks", "%.0s");
+		print_null("failed_check", "%.0s");
+		return;
+	}
+	print_text("%schecks:", indent);
+	open_json_object("checks");
+	for (i = 1; i <= GPUPT_CHECK_MAX; i++) {
+		const char *res = check_result_name(checks[i]);
+
+		print_text("%s %s ", i > 1 ? "," : "", check_name(i));
+		print_string(check_name(i), "%s", res ? res : "unknown");
+	}
+	close_json_object();
+	print_text("\n");
+	print_string("failed_check", NULL, failed ? check_name(failed) : NULL);
+}
+
+static void print_error(bool ok, bool has_msg, const char *msg, uint32_t err)
+{
+	if (ok)
+		print_null("error", "%.0s");
+	else if (has_msg)
+		print_string("error", "  %s", msg);
+	else
+		print_string("error", "  %s", strerror(err ? (int)err : EIO));
+}
+
+static void print_rungs(const struct devrec *r)
+{
+	size_t i;
+
+	open_json_array("rungs");
+	for (i = 0; i < r->n_rungs; i++) {
+		const struct devrung *g = &r->rungs[i];
+		const char *m = reset_method_name(g->method);
+		bool skipped = g->err && !g->has_checks;
+
+		open_json_object(NULL);
+		print_text("    rung %zu: ", i + 1);
+		print_string("method", "%-7s", m ? m : "?");
+		print_bool("ok", NULL, !g->err);
+		print_bool("skipped", NULL, skipped);
+		print_text("%-7s %5llu.%03llu ms", !g->err ? "ok" :
+			   skipped ? "skipped" : "FAILED",
+			   (unsigned long long)(g->duration_us / 1000),
+			   (unsigned long long)(g->duration_us % 1000));
+		print_uint("duration_us", NULL, g->duration_us);
+		print_error(!g->err, g->has_message, g->message, g->err);
+		print_text("\n");
+		if (g->has_checks)
+			print_checks(true, g->checks, g->failed_check,
+				     "            ");
+		else if (is_json())
+			print_checks(false, NULL, 0, "");
+		close_json_object();
+	}
+	close_json_array();
+}
+
 static void print_result(const struct devrec *r)
 {
 	char addr[GPUPT_ADDR_STRLEN];
@@ -68,15 +142,29 @@ static void print_result(const struct devrec *r)
 			   (unsigned long long)(us / 1000),
 			   (unsigned long long)(us % 1000));
 	}
-	if (ok) {
-		print_null("error", "%.0s");
-	} else if (r->has_message) {
-		print_string("error", "  %s", r->message);
-	} else {
-		print_string("error", "  %s",
-			     strerror(r->has_errno ? (int)r->err : EIO));
-	}
+	print_error(ok, r->has_message, r->message,
+		    r->has_errno ? r->err : EIO);
 	print_text("\n");
+	print_checks(r->has_checks, r->checks, r->failed_check, "    ");
+	print_bool("quarantined", NULL, devrec_quarantined(r));
+	print_string("quarantine", r->has_quarantine ?
+		     "    quarantined: %s\n" : NULL,
+		     r->has_quarantine ? r->quarantine : NULL);
+	if (is_json() || r->n_rungs > 1)
+		print_rungs(r);
+	close_json_object();
+}
+
+static void print_cleared(const struct devrec *r)
+{
+	char addr[GPUPT_ADDR_STRLEN];
+
+	addr_format(&r->addr, addr);
+	open_json_object(NULL);
+	print_string("address", "%s  ", addr);
+	print_bool("quarantined", NULL, devrec_quarantined(r));
+	print_text("%s\n", devrec_quarantined(r) ? "still quarantined" :
+		   "not quarantined");
 	close_json_object();
 }
 
@@ -115,12 +203,13 @@ int cmd_reset(int argc, char **argv)
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "force", no_argument, NULL, 'f' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "clear-quarantine", no_argument, NULL, 'Q' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct gpupt_req req = { .cmd = GPUPT_CMD_RESET };
 	struct reset_ctx ctx = { 0 };
 	struct gpupt_addr *addrs = NULL;
-	bool dry_run = false;
+	bool dry_run = false, clear = false;
 	struct gpupt_nl *nl;
 	int c, m, i, err, ret = EXIT_OK;
 	size_t k;
@@ -130,7 +219,7 @@ int cmd_reset(int argc, char **argv)
 		case 'm':
 			m = reset_method_parse(optarg);
 			if (m < 0)
-				return usage_error("unknown reset method '%s' (auto, flr, pm, bus, slot, af_flr, acpi, device_specific, cxl_bus)",
+				return usage_error("unknown reset method '%s' (auto, flr, pm, bus, slot, af_flr, acpi, device_specific, cxl_bus, rescan, d3cold)",
 						   optarg);
 			req.has_reset_method = true;
 			req.reset_method = (uint8_t)m;
@@ -146,10 +235,17 @@ int cmd_reset(int argc, char **argv)
 			gopts.json = true;
 			print_begin(true);
 			break;
+		case 'Q':
+			clear = true;
+			req.flags |= GPUPT_F_CLEAR_QUARANTINE;
+			break;
 		default:
 			return EXIT_USAGE;
 		}
 	}
+	if (clear && (argc == optind || dry_run || req.has_reset_method ||
+		      (req.flags & GPUPT_F_FORCE)))
+		return usage_error("--clear-quarantine takes addresses and no other option");
 	if (argc > optind) {
 		addrs = calloc(argc - optind, sizeof(*addrs));
 		if (!addrs) {
@@ -171,11 +267,14 @@ int cmd_reset(int argc, char **argv)
 
 	open_json_array(NULL);
 	for (k = 0; k < ctx.n; k++) {
-		if (dry_run)
+		if (clear)
+			print_cleared(&ctx.v[k]);
+		else if (dry_run)
 			print_plan(&ctx.v[k]);
 		else
 			print_result(&ctx.v[k]);
-		if (!dry_run && (!ctx.v[k].has_errno || ctx.v[k].err))
+		if (!dry_run && !clear &&
+		    (!ctx.v[k].has_errno || ctx.v[k].err))
 			ret = EXIT_FAIL;
 	}
 	close_json_array();

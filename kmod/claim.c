@@ -33,7 +33,13 @@ free:
 static int gpupt_claim(struct genl_info *info, struct gpupt_fn *fn,
 		       const char *name, u32 flags)
 {
+	char why[160];
 	int err;
+
+	if (gpupt_quarantined(fn->pdev, why, sizeof(why), NULL)) {
+		gpupt_err(info->extack, "%s is quarantined (%s)", name, why);
+		return -EIO;
+	}
 
 	if (gpupt_dev_held(fn->pdev)) {
 		/* Already ours: make it stick, change nothing else. */

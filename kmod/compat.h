@@ -160,8 +160,20 @@ static inline int gpupt_reset_methods(struct pci_dev *pdev, u8 *m, int n)
 	}
 	return i;
 }
+
+/* A rescanned function keeps the order the user set in reset_method. */
+static inline void gpupt_reset_methods_copy(struct pci_dev *to,
+					    struct pci_dev *from)
+{
+	memcpy(to->reset_methods, from->reset_methods,
+	       sizeof(to->reset_methods));
+}
 #else
 #define GPUPT_NUM_RESET_METHODS	8
+static inline void gpupt_reset_methods_copy(struct pci_dev *to,
+					    struct pci_dev *from)
+{
+}
 static inline int gpupt_reset_methods(struct pci_dev *pdev, u8 *m, int n)
 {
 	int i = 0;
@@ -172,6 +184,22 @@ static inline int gpupt_reset_methods(struct pci_dev *pdev, u8 *m, int n)
 	    !(pdev->dev_flags & PCI_DEV_FLAGS_NO_BUS_RESET))
 		m[i++] = 6;	/* GPUPT_RESET_BUS */
 	return i;
+}
+#endif
+
+/*
+ * pci_pr3_present() (5.6): does the platform have ACPI power resources to
+ * put @pdev into D3cold?  Without it, assume not.
+ */
+#ifdef GPUPT_HAVE_PCI_PR3_PRESENT
+static inline bool gpupt_pr3_present(struct pci_dev *pdev)
+{
+	return pci_pr3_present(pdev);
+}
+#else
+static inline bool gpupt_pr3_present(struct pci_dev *pdev)
+{
+	return false;
 }
 #endif
 

@@ -135,6 +135,18 @@ bool gpupt_noretake(struct pci_dev *pdev);
 int gpupt_state_init(void);
 void gpupt_state_exit(void);
 
+/*
+ * Quarantine (verified resets): devices that failed a post-reset check,
+ * kept by address, so that the mark survives a remove and rescan of the
+ * device.  gpupt_quarantine_set() returns 1 when newly set, 0 when updated,
+ * or -ENOMEM; gpupt_quarantine_clear() whether a mark was lifted;
+ * gpupt_quarantined() copies the reason into @buf and the failed check
+ * (enum gpupt_check) into @check (either may be NULL).
+ */
+int gpupt_quarantine_set(struct pci_dev *pdev, u8 check, const char *why);
+bool gpupt_quarantine_clear(struct pci_dev *pdev);
+bool gpupt_quarantined(struct pci_dev *pdev, char *buf, size_t len, u8 *check);
+
 /* rebind.c: moving one function between drivers, with rollback. */
 struct gpupt_fn {
 	struct pci_dev *pdev;		/* reference held */
@@ -191,5 +203,15 @@ int gpupt_nl_sriov_doit(struct sk_buff *skb, struct genl_info *info);
 int gpupt_nl_bars_get_doit(struct sk_buff *skb, struct genl_info *info);
 /* reset.c */
 int gpupt_nl_reset_doit(struct sk_buff *skb, struct genl_info *info);
+
+/*
+ * reset.c: verified reset of @n functions before HANDOFF moves them
+ * (caller holds gpupt_ops_lock): the ladder without the rescan rung, so
+ * the pci_devs stay valid.  0, or -EBUSY (something in a radius is not
+ * idle: nothing was reset), -EIO (a device failed, now quarantined) or
+ * -ENODEV, with an extack message naming the device and the check.
+ */
+int gpupt_reset_verified(struct pci_dev **devs, unsigned int n,
+			 struct netlink_ext_ack *extack);
 
 #endif /* _GPUPT_H */

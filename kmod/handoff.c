@@ -223,6 +223,7 @@ static void gpupt_req_plan(struct gpupt_req *req)
 {
 	bool force = req->flags & GPUPT_F_FORCE;
 	unsigned int i, j;
+	char why[160];
 
 	for (i = 0; i < req->nunits; i++) {
 		struct gpupt_unit *u = &req->units[i];
@@ -235,6 +236,12 @@ static void gpupt_req_plan(struct gpupt_req *req)
 
 			if (*fn->blocker)
 				continue;
+			if (req->cmd == GPUPT_CMD_HANDOFF &&
+			    gpupt_quarantined(fn->pdev, why, sizeof(why), NULL)) {
+				snprintf(fn->blocker, sizeof(fn->blocker),
+					 "quarantined (%s)", why);
+				continue;
+			}
 			/* RELEASE leaves functions on host drivers alone. */
 			if (gpupt_fn_on(fn, req->target) || (!req->target && host))
 				continue;
@@ -591,6 +598,30 @@ static int gpupt_req_select_held(struct genl_info *info, u32 flags,
 	return 0;
 }
 
+/*
+ * GPUPT_F_RESET: a verified reset of every function of the transaction
+ * before any of them moves, so a failure leaves everything where it was.
+ */
+static int gpupt_req_reset(struct gpupt_req *req,
+			   struct netlink_ext_ack *extack)
+{
+	struct pci_dev **devs;
+	unsigned int i, j, n = 0;
+	int err;
+
+	devs = kcalloc(max(req->nfns, 1U), sizeof(*devs), GFP_KERNEL);
+	if (!devs) {
+		NL_SET_ERR_MSG(extack, "out of memory");
+		return -ENOMEM;
+	}
+	for (i = 0; i < req->nunits; i++)
+		for (j = 0; j < req->units[i].nfns; j++)
+			devs[n++] = req->units[i].fns[j].pdev;
+	err = gpupt_reset_verified(devs, n, extack);
+	kfree(devs);
+	return err;
+}
+
 static const char *gpupt_req_target(struct genl_info *info, u8 cmd)
 {
 	struct nlattr *nla = info->attrs[GPUPT_A_DRIVER];
@@ -632,6 +663,12 @@ static int gpupt_req_doit(struct genl_info *info, u8 cmd)
 	if (cmd != GPUPT_CMD_HANDOFF && (req.flags & GPUPT_F_RELEASE_HOST)) {
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[GPUPT_A_FLAGS],
 				    "only HANDOFF takes RELEASE_HOST");
+		return -EINVAL;
+	}
+	if (req.flags & GPUPT_F_CLEAR_QUARANTINE ||
+	    (cmd != GPUPT_CMD_HANDOFF && (req.flags & GPUPT_F_RESET))) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[GPUPT_A_FLAGS],
+				    "only RESET takes CLEAR_QUARANTINE, only HANDOFF takes RESET");
 		return -EINVAL;
 	}
 	if (cmd != GPUPT_CMD_HANDOFF && info->attrs[GPUPT_A_DRIVER]) {
@@ -693,11 +730,16 @@ static int gpupt_req_doit(struct genl_info *info, u8 cmd)
 	if (fn) {
 		gpupt_dev_name(fn->pdev, name, sizeof(name));
 		gpupt_err(info->extack, "%s is %s", name, fn->blocker);
-		err = -EBUSY;
+		err = gpupt_quarantined(fn->pdev, NULL, 0, NULL) ? -EIO : -EBUSY;
 		goto fail;
 	}
 	if (req.target && strcmp(req.target, GPUPT_DRIVER_NAME)) {
 		err = gpupt_target_load(req.target, info->extack);
+		if (err)
+			goto fail;
+	}
+	if (req.flags & GPUPT_F_RESET) {
+		err = gpupt_req_reset(&req, info->extack);
 		if (err)
 			goto fail;
 	}

@@ -19,6 +19,15 @@ static const struct nla_policy gpupt_rm_policy[GPUPT_RM_A_MAX + 1] = {
 	[GPUPT_RM_A_METHOD]		= NLA_POLICY_MAX(NLA_U8, GPUPT_RESET_MAX),
 };
 
+static const struct nla_policy gpupt_check_policy[GPUPT_CHECK_MAX + 1] = {
+	[GPUPT_CHECK_PRESENT]		= NLA_POLICY_MAX(NLA_U8, GPUPT_CHECK_R_NA),
+	[GPUPT_CHECK_CONFIG]		= NLA_POLICY_MAX(NLA_U8, GPUPT_CHECK_R_NA),
+	[GPUPT_CHECK_LINK]		= NLA_POLICY_MAX(NLA_U8, GPUPT_CHECK_R_NA),
+	[GPUPT_CHECK_BARS]		= NLA_POLICY_MAX(NLA_U8, GPUPT_CHECK_R_NA),
+	[GPUPT_CHECK_COMMAND]		= NLA_POLICY_MAX(NLA_U8, GPUPT_CHECK_R_NA),
+	[GPUPT_CHECK_POWER]		= NLA_POLICY_MAX(NLA_U8, GPUPT_CHECK_R_NA),
+};
+
 const struct nla_policy gpupt_dev_policy[GPUPT_DEV_A_MAX + 1] = {
 	[GPUPT_DEV_A_DOMAIN]		= { .type = NLA_U32 },
 	[GPUPT_DEV_A_BUS]		= { .type = NLA_U8 },
@@ -46,6 +55,13 @@ const struct nla_policy gpupt_dev_policy[GPUPT_DEV_A_MAX + 1] = {
 	[GPUPT_DEV_A_PHYSFN]		= NLA_POLICY_NESTED(gpupt_dev_policy),
 	[GPUPT_DEV_A_NUM_VFS]		= { .type = NLA_U16 },
 	[GPUPT_DEV_A_TOTAL_VFS]		= { .type = NLA_U16 },
+	/* verified resets */
+	[GPUPT_DEV_A_CHECKS]		= NLA_POLICY_NESTED(gpupt_check_policy),
+	[GPUPT_DEV_A_FAILED_CHECK]	= NLA_POLICY_RANGE(NLA_U8, 1, GPUPT_CHECK_MAX),
+	[GPUPT_DEV_A_RUNGS]		= NLA_POLICY_NESTED_ARRAY(gpupt_dev_policy),
+	[GPUPT_DEV_A_RUNG]		= NLA_POLICY_NESTED(gpupt_dev_policy),
+	[GPUPT_DEV_A_QUARANTINE]	= { .type = NLA_NUL_STRING, .len = 255 },
+	[GPUPT_DEV_A_QUARANTINE_CHECK]	= NLA_POLICY_RANGE(NLA_U8, 1, GPUPT_CHECK_MAX),
 };
 
 static const struct nla_policy gpupt_bar_names_policy[GPUPT_BAR_A_MAX + 1] = {

@@ -120,7 +120,8 @@ static struct nlattr *gpupt_put_dev(struct sk_buff *skb, int attrtype,
 				    struct pci_dev *pdev,
 				    const struct gpupt_rec_locked *rl)
 {
-	char driver[GPUPT_NAME_LEN];
+	char driver[GPUPT_NAME_LEN], why[160];
+	u8 check = 0;
 	struct iommu_group *group;
 	struct nlattr *nest;
 	int node = dev_to_node(&pdev->dev);
@@ -139,6 +140,8 @@ static struct nlattr *gpupt_put_dev(struct sk_buff *skb, int attrtype,
 		state |= GPUPT_DEV_S_OPEN;
 	if (pci_is_bridge(pdev))
 		state |= GPUPT_DEV_S_BRIDGE;
+	if (gpupt_quarantined(pdev, why, sizeof(why), &check))
+		state |= GPUPT_DEV_S_QUARANTINED;
 
 	nest = nla_nest_start(skb, attrtype);
 	if (!nest)
@@ -160,7 +163,11 @@ static struct nlattr *gpupt_put_dev(struct sk_buff *skb, int attrtype,
 	    gpupt_put_reset_methods(skb, pdev) ||
 	    (rl->override && nla_put_string(skb, GPUPT_DEV_A_DRIVER_OVERRIDE,
 					     rl->override)) ||
-	    gpupt_sriov_put_attrs(skb, pdev))
+	    gpupt_sriov_put_attrs(skb, pdev) ||
+	    ((state & GPUPT_DEV_S_QUARANTINED) &&
+	     (nla_put_string(skb, GPUPT_DEV_A_QUARANTINE, why) ||
+	      (check && nla_put_u8(skb, GPUPT_DEV_A_QUARANTINE_CHECK,
+				  check)))))
 		goto full;
 
 	group = iommu_group_get(&pdev->dev);

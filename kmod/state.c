@@ -122,6 +122,87 @@ bool gpupt_noretake(struct pci_dev *pdev)
 }
 
 /*
+ * Quarantine marks.  Kept by address, not by pci_dev: the rescan rung of
+ * a reset replaces the pci_dev, and a device that did not come back from
+ * it must still be held back if it ever answers again.  Only a reset that
+ * passes every check, CLEAR_QUARANTINE or module unload forget a mark.
+ */
+struct gpupt_quarantine {
+	struct list_head node;
+	int domain;
+	unsigned int bus, devfn;
+	u8 check;
+	char why[160];
+};
+
+static LIST_HEAD(gpupt_quarantines);
+static DEFINE_SPINLOCK(gpupt_quarantine_lock);
+
+static struct gpupt_quarantine *gpupt_quarantine_find(struct pci_dev *pdev)
+{
+	struct gpupt_quarantine *q;
+
+	lockdep_assert_held(&gpupt_quarantine_lock);
+	list_for_each_entry(q, &gpupt_quarantines, node)
+		if (q->domain == pci_domain_nr(pdev->bus) &&
+		    q->bus == pdev->bus->number && q->devfn == pdev->devfn)
+			return q;
+	return NULL;
+}
+
+int gpupt_quarantine_set(struct pci_dev *pdev, u8 check, const char *why)
+{
+	struct gpupt_quarantine *q, *new = kzalloc(sizeof(*new), GFP_KERNEL);
+	int ret = 0;
+
+	if (!new)
+		return -ENOMEM;
+	spin_lock(&gpupt_quarantine_lock);
+	q = gpupt_quarantine_find(pdev);
+	if (!q) {
+		q = new;
+		new = NULL;
+		q->domain = pci_domain_nr(pdev->bus);
+		q->bus = pdev->bus->number;
+		q->devfn = pdev->devfn;
+		list_add(&q->node, &gpupt_quarantines);
+		ret = 1;
+	}
+	q->check = check;
+	strscpy(q->why, why, sizeof(q->why));
+	spin_unlock(&gpupt_quarantine_lock);
+	kfree(new);
+	return ret;
+}
+
+bool gpupt_quarantine_clear(struct pci_dev *pdev)
+{
+	struct gpupt_quarantine *q;
+
+	spin_lock(&gpupt_quarantine_lock);
+	q = gpupt_quarantine_find(pdev);
+	if (q)
+		list_del(&q->node);
+	spin_unlock(&gpupt_quarantine_lock);
+	kfree(q);
+	return q;
+}
+
+bool gpupt_quarantined(struct pci_dev *pdev, char *buf, size_t len, u8 *check)
+{
+	struct gpupt_quarantine *q;
+
+	spin_lock(&gpupt_quarantine_lock);
+	q = gpupt_quarantine_find(pdev);
+	if (q && buf)
+		strscpy(buf, q->why, len);
+	if (q && check)
+		*check = q->check;
+	spin_unlock(&gpupt_quarantine_lock);
+	return q;
+}
+
+/*
  * A function handed off to vfio (its driver_override names a vfio driver,
  * as HANDOFF leaves it) is going away.  Held functions report from
  * gpupt_remove(); these would vanish silently.  PCI removal has already
@@ -223,6 +304,7 @@ int gpupt_state_init(void)
 
 void gpupt_state_exit(void)
 {
+	struct gpupt_quarantine *q, *qtmp;
 	struct gpupt_mark *m, *tmp;
 
 	bus_unregister_notifier(&pci_bus_type, &gpupt_bus_nb);
@@ -232,5 +314,9 @@ void gpupt_state_exit(void)
 		list_del(&m->node);
 		pci_dev_put(m->pdev);
 		kfree(m);
+	}
+	list_for_each_entry_safe(q, qtmp, &gpupt_quarantines, node) {
+		list_del(&q->node);
+		kfree(q);
 	}
 }

@@ -161,7 +161,7 @@ if out=$("$PY" "$here/check.py" labels "$NFD" 2>&1); then
 else
 	not_ok "nfd: every label passes Kubernetes' label rules" "$out" "$(cat "$NFD" "$tmp/err")"
 fi
-want='{"gpupt.io/gpus": "3", "gpupt.io/held-gpus": "1", "gpupt.io/iommu": "true", "gpupt.io/module": "true", "gpupt.io/vfio-10de-2330": "2", "gpupt.io/vfio-gpus": "2"}'
+want='{"gpupt.io/gpus": "3", "gpupt.io/healthy-vfio-gpus": "2", "gpupt.io/held-gpus": "1", "gpupt.io/iommu": "true", "gpupt.io/module": "true", "gpupt.io/quarantined": "0", "gpupt.io/vfio-10de-2330": "2", "gpupt.io/vfio-gpus": "2"}'
 if [ "$(tail -1 <<<"$out")" = "$want" ]; then
 	ok "nfd: labels say 3 GPUs, 2 on vfio (both 10de:2330), 1 held, IOMMU, module"
 else
@@ -279,7 +279,7 @@ rc=$?
 want="$tmp/bad.conf:3: invalid ID '10de:zz' (VENDOR:DEVICE, hex)
 $tmp/bad.conf:4: invalid slot '01:00.0' ([DOMAIN:]BUS:DEV, hex)
 $tmp/bad.conf:5: unknown target 'nouveau' (vfio-pci, a vfio variant driver, gpupt or host)
-$tmp/bad.conf:6: unknown option 'sometimes' (force or single)"
+$tmp/bad.conf:6: unknown option 'sometimes' (force, single, reset=, d3cold=, reset-on-handoff)"
 if [ $rc = 2 ] && [ "$(grep -E "bad\.conf:[0-9]+: " "$tmp/err" | sed 's/^gptctl: //')" = "$want" ] &&
    grep -q "nothing changed" "$tmp/err" && [ ! -s "$tmp/out" ]; then
 	ok "apply: every bad devices.conf line is named by FILE:LINE, exit 2, nothing done"

@@ -52,8 +52,9 @@
  *   EALREADY    CLAIM of a device gpupt already holds is *not* an error;
  *               EALREADY is never returned.  Repeating an operation whose
  *               result already holds succeeds and changes nothing.
- *   EIO         a bind did not result in the expected driver, or a device
- *               failed its health check after a reset
+ *   EIO         a bind did not result in the expected driver, a device
+ *               failed a check after a reset, or HANDOFF/CLAIM of a
+ *               quarantined device
  *
  * Commands
  * --------
@@ -111,7 +112,8 @@
  *   nests: several groups in one transaction); optional GPUPT_A_DRIVER (target driver name,
  *   default "vfio-pci"; must be a vfio driver, i.e. "vfio-pci" or a name
  *   ending in "vfio_pci" or "vfio-pci"); optional GPUPT_A_FLAGS
- *   (GPUPT_F_DRY_RUN, GPUPT_F_SINGLE, GPUPT_F_FORCE, GPUPT_F_ALL_HELD).
+ *   (GPUPT_F_DRY_RUN, GPUPT_F_SINGLE, GPUPT_F_FORCE, GPUPT_F_ALL_HELD,
+ *   GPUPT_F_RESET).
  *   With GPUPT_F_ALL_HELD the request names no device (EINVAL if it
  *   does): the kernel takes every non-bridge function gpupt holds when
  *   the request runs, one per IOMMU group (each function with
@@ -142,7 +144,13 @@
  *   Refusals (EBUSY, nothing changed): a function bound to a host driver
  *   without GPUPT_F_FORCE; a group member that is not a function of the
  *   requested slot and is bound to a host driver, without GPUPT_F_FORCE;
- *   an open vfio device.
+ *   an open vfio device.  A quarantined function (see RESET) is refused
+ *   with EIO.  With GPUPT_F_RESET every function of the transaction gets
+ *   a verified reset (RESET's checks and ladder, without the rescan rung)
+ *   before anything moves; the reset needs every function idle (held by
+ *   gpupt or on a vfio driver and closed: EBUSY otherwise), and a failure
+ *   (EIO, the function is quarantined) refuses the whole request with
+ *   nothing moved.
  *   Reply: GPUPT_A_IOMMU_GROUP (u32, absent if none, and absent when the
  *   request spans several groups: each record's GPUPT_DEV_A_IOMMU_GROUP
  *   tells them apart) and GPUPT_A_DEVICES,
@@ -188,14 +196,14 @@
  *   Request: optional GPUPT_A_DEVICES (array of address nests; none means
  *   every idle device gpupt manages), optional GPUPT_A_RESET_METHOD (u8,
  *   enum gpupt_reset_method, default GPUPT_RESET_AUTO), optional
- *   GPUPT_A_FLAGS (GPUPT_F_FORCE, GPUPT_F_DRY_RUN).
+ *   GPUPT_A_FLAGS (GPUPT_F_FORCE, GPUPT_F_DRY_RUN, GPUPT_F_CLEAR_QUARANTINE).
  *   A device is idle when gpupt holds it, or when a vfio driver holds it
  *   and it is not open.  For BUS and SLOT resets every device on the
  *   secondary bus and below must be idle (EBUSY otherwise, naming the
  *   device and its driver); FORCE lets through only devices that have no
  *   driver.  Independent buses are reset concurrently; functions that
- *   share a bus get one bus reset.  After the reset the vendor ID and BARs
- *   are checked.
+ *   share a bus get one bus reset.  After the reset the device is
+ *   verified, and a failing device escalates (below).
  *   Reply: GPUPT_A_DEVICES, one record per reset device extended with
  *   GPUPT_DEV_A_RESET_METHOD (u8, method used), GPUPT_DEV_A_DURATION_US
  *   (u64), GPUPT_DEV_A_ERRNO (u32, positive errno, 0 = ok) and, on failure,
@@ -213,6 +221,52 @@
  *   With no address, devices that cannot be reset come back as failed
  *   records.  BLOCKER may list several reasons joined by "; ".  EBUSY is
  *   also returned when a device lock cannot be had within 1 s.
+ *
+ *   Verification.  Every reset is followed by the checks of enum
+ *   gpupt_check: PRESENT (vendor ID not 0xffff), CONFIG (class, header
+ *   type and the PCIe capability read back), LINK (the upstream port
+ *   reports Data Link Layer Link Active, where its LnkCap says it can;
+ *   N/A otherwise), BARS (every BAR the kernel placed holds its bus
+ *   address, the ROM BAR reads as before), COMMAND (IO/MEM/MASTER as
+ *   before) and POWER (PMCSR says D0; N/A without a PM capability).  A
+ *   reset that returned 0 but fails a check fails with EIO.  A device
+ *   whose vendor ID already reads 0xffff is not reset (the kernel would
+ *   wait a minute per method for it) and fails PRESENT.
+ *   Each record of a reset device carries GPUPT_DEV_A_CHECKS (nest: one u8
+ *   enum gpupt_check_result per enum gpupt_check) and, on a failed check,
+ *   GPUPT_DEV_A_FAILED_CHECK (u8, the first that failed).
+ *
+ *   Escalation.  Without GPUPT_A_RESET_METHOD (or with AUTO) a device that
+ *   fails (an error or a failed check) climbs a ladder until a rung passes
+ *   every check: its own method (the kernel's order, as reset_method
+ *   sets it) -> a bus/slot reset (not when the first rung was one; only
+ *   when everything on the bus is idle, as above) -> GPUPT_RESET_RESCAN,
+ *   remove and rescan under the parent bridge (the function comes back at
+ *   its address bound to the driver it had, gpupt or an idle vfio driver,
+ *   as a new struct pci_dev, keeping its driver_override, reset_method,
+ *   d3cold_allowed and runtime PM setting; GPUPT_CMD_EVT_REMOVE and
+ *   GPUPT_CMD_EVT_ADD are sent) -> GPUPT_RESET_D3COLD, a D3cold power
+ *   cycle where the platform can cut the device's power (ACPI _PR3).  A
+ *   rung that does not apply is reported as skipped (ERRNO set, no
+ *   CHECKS).  Every record carries GPUPT_DEV_A_RUNGS: one GPUPT_DEV_A_RUNG
+ *   nest per rung, in order, each with RESET_METHOD, DURATION_US, ERRNO,
+ *   MESSAGE (on failure) and CHECKS/FAILED_CHECK (when it ran).  The
+ *   record's own RESET_METHOD, ERRNO, MESSAGE and CHECKS are those of the
+ *   last rung that ran; DURATION_US is the sum.  A method given in the
+ *   request is the only rung (RESCAN and D3COLD may be given too).
+ *
+ *   Quarantine.  A device that still fails a check after its last rung
+ *   (including one that did not come back from a rescan) is quarantined:
+ *   its records carry GPUPT_DEV_S_QUARANTINED, GPUPT_DEV_A_QUARANTINE
+ *   (string, "check X failed: ...") and GPUPT_DEV_A_QUARANTINE_CHECK (u8);
+ *   GPUPT_CMD_EVT_QUARANTINE is sent.  HANDOFF and CLAIM refuse it with
+ *   EIO, naming the check.  The mark belongs to the address: it survives
+ *   a remove and rescan, and is lifted by a later reset that passes every
+ *   check, by RESET with GPUPT_F_CLEAR_QUARANTINE (explicit addresses
+ *   only, nothing is reset, the reply has bare records) or by unloading
+ *   the module.  Lifting sends GPUPT_CMD_EVT_QUARANTINE again, without
+ *   the state bit.  A device removed from the system during its reset is
+ *   reported with PRESENT failed and ENODEV, not quarantined.
  *
  * GPUPT_CMD_STATS_GET (do)
  *   No request attributes.  Reply: GPUPT_A_STATS nest of u64 counters
@@ -234,7 +288,11 @@
  *       one message per function moved, GPUPT_A_DEVICE with FROM and TO,
  *       and GPUPT_A_IOMMU_GROUP.
  *   GPUPT_CMD_EVT_RESET: GPUPT_A_DEVICE with RESET_METHOD, DURATION_US,
- *       ERRNO.
+ *       ERRNO, MESSAGE, CHECKS, FAILED_CHECK and RUNGS as in the reply.
+ *   GPUPT_CMD_EVT_QUARANTINE: GPUPT_A_DEVICE (record) when a device is
+ *       quarantined (GPUPT_DEV_S_QUARANTINED set) or released (not set).
+ *   GPUPT_CMD_EVT_ADD: GPUPT_A_DEVICE (record) when a function removed by
+ *       the rescan rung is back.
  *   Every notification carries GPUPT_A_GENERATION.
  *
  * Message size
@@ -331,6 +389,9 @@ enum gpupt_cmd {
 	GPUPT_CMD_EVT_REMOVE,
 	/* SR-IOV */
 	GPUPT_CMD_SRIOV,
+	/* verified resets */
+	GPUPT_CMD_EVT_QUARANTINE,
+	GPUPT_CMD_EVT_ADD,
 
 	__GPUPT_CMD_MAX
 };
@@ -366,9 +427,13 @@ enum gpupt_flags {
 	GPUPT_F_SINGLE	= 1U << 2,	/* only this function, not its group */
 	GPUPT_F_ALL_HELD = 1U << 3,	/* HANDOFF: every function gpupt holds */
 	GPUPT_F_RELEASE_HOST = 1U << 4,	/* HANDOFF: remove firmware framebuffers */
+	/* verified resets */
+	GPUPT_F_CLEAR_QUARANTINE = 1U << 5,	/* RESET: lift quarantine only */
+	GPUPT_F_RESET	= 1U << 6,	/* HANDOFF: verified reset first */
 
 	__GPUPT_F_ALL	= GPUPT_F_FORCE | GPUPT_F_DRY_RUN | GPUPT_F_SINGLE |
-			  GPUPT_F_ALL_HELD | GPUPT_F_RELEASE_HOST
+			  GPUPT_F_ALL_HELD | GPUPT_F_RELEASE_HOST |
+			  GPUPT_F_CLEAR_QUARANTINE | GPUPT_F_RESET
 };
 
 /* Device record attributes (inside GPUPT_A_DEVICE). */
@@ -401,6 +466,13 @@ enum gpupt_dev_attr {
 	GPUPT_DEV_A_PHYSFN,		/* nest, address of a VF's PF */
 	GPUPT_DEV_A_NUM_VFS,		/* u16, VFs a PF has enabled */
 	GPUPT_DEV_A_TOTAL_VFS,		/* u16, VFs a PF can have */
+	/* verified resets */
+	GPUPT_DEV_A_CHECKS,		/* nest: enum gpupt_check -> u8 result */
+	GPUPT_DEV_A_FAILED_CHECK,	/* u8, enum gpupt_check */
+	GPUPT_DEV_A_RUNGS,		/* nest of GPUPT_DEV_A_RUNG */
+	GPUPT_DEV_A_RUNG,		/* nest of GPUPT_DEV_A_* (one rung) */
+	GPUPT_DEV_A_QUARANTINE,		/* string, why it is quarantined */
+	GPUPT_DEV_A_QUARANTINE_CHECK,	/* u8, enum gpupt_check that failed */
 
 	__GPUPT_DEV_A_MAX
 };
@@ -414,8 +486,10 @@ enum gpupt_dev_state {
 	GPUPT_DEV_S_VFIO	= 1U << 3,	/* bound to a vfio driver */
 	GPUPT_DEV_S_OPEN	= 1U << 4,	/* vfio device open (VM running) */
 	GPUPT_DEV_S_BRIDGE	= 1U << 5,	/* PCI-to-PCI bridge */
+	/* verified resets */
+	GPUPT_DEV_S_QUARANTINED	= 1U << 6,	/* failed verification */
 
-	__GPUPT_DEV_S_ALL	= (1U << 6) - 1
+	__GPUPT_DEV_S_ALL	= (1U << 7) - 1
 };
 
 /* Inside GPUPT_DEV_A_RESET_METHODS. */
@@ -441,10 +515,37 @@ enum gpupt_reset_method {
 	GPUPT_RESET_BUS,
 	GPUPT_RESET_CXL_BUS,
 	GPUPT_RESET_SLOT,
+	/* verified resets: the last rungs of the escalation ladder */
+	GPUPT_RESET_RESCAN,	/* remove and rescan under the parent bridge */
+	GPUPT_RESET_D3COLD,	/* D3cold power cycle (platform power control) */
 
 	__GPUPT_RESET_MAX
 };
 #define GPUPT_RESET_MAX (__GPUPT_RESET_MAX - 1)
+
+/*
+ * Post-reset checks: attribute types inside GPUPT_DEV_A_CHECKS (each a u8
+ * enum gpupt_check_result) and values of GPUPT_DEV_A_FAILED_CHECK.
+ */
+enum gpupt_check {
+	GPUPT_CHECK_UNSPEC,
+	GPUPT_CHECK_PRESENT,	/* vendor ID is not 0xffff */
+	GPUPT_CHECK_CONFIG,	/* class, header type, PCIe flags read back */
+	GPUPT_CHECK_LINK,	/* upstream port's DLLLA, where it reports it */
+	GPUPT_CHECK_BARS,	/* BARs hold the resources the kernel assigned */
+	GPUPT_CHECK_COMMAND,	/* IO/MEM/MASTER as before the reset */
+	GPUPT_CHECK_POWER,	/* PMCSR says D0 */
+
+	__GPUPT_CHECK_MAX
+};
+#define GPUPT_CHECK_MAX (__GPUPT_CHECK_MAX - 1)
+
+enum gpupt_check_result {
+	GPUPT_CHECK_R_NOT_RUN,	/* an earlier check made it meaningless */
+	GPUPT_CHECK_R_PASS,
+	GPUPT_CHECK_R_FAIL,
+	GPUPT_CHECK_R_NA,	/* does not apply to this device */
+};
 
 /* BAR attributes (inside GPUPT_A_BAR). */
 enum gpupt_bar_attr {
