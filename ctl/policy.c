@@ -52,7 +52,7 @@ static const struct reset_quirk quirks[] = {
 	 * its PM capability does not set No_Soft_Reset and nothing happens
 	 * on a D3hot->D0 transition (hw/net/e1000e.c,
 	 * e1000e_add_pm_capability(), QEMU 7.2), so the kernel's "pm" reset
-	 * reports success and resets nothing: tests/vm/t65-reset-policy.sh
+	 * reports success and resets nothing: tests/vm/t50-reset-policy.sh
 	 * shows RAL0 (BAR0 + 0x5400) keeping the value written before it.
 	 */
 	{ .vendor = 0x8086, .device = 0x10d3, .device_mask = 0xffff,

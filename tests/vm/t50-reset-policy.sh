@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# t65-reset-policy: per-device reset/power policy from devices.conf and the
+# t50-reset-policy: per-device reset/power policy from devices.conf and the
 # built-in table, applied by gptctl apply (what gpupt-apply.service runs at
 # boot); a policy that keeps pm out makes a plain `gptctl reset` really
 # reset the device, while the kernel's default order picks a pm reset that

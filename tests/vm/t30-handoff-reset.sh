@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# t39-handoff-reset: `gptctl handoff --reset` gives vfio-pci functions that
+# t30-handoff-reset: `gptctl handoff --reset` gives vfio-pci functions that
 # were just reset and verified; when a function fails verification the
 # whole transaction is refused and nothing moves.
 #
