@@ -61,13 +61,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <linux/gpupt.h>
+
 #include "addr.h"
 
 #define DEVCONF_PATH		"/etc/gpupt/devices.conf"
 #define DEVCONF_MAX_RULES	4096
 #define DEVCONF_MAX_LINE	1024
 #define DEVCONF_NAMELEN		64	/* physical slot names */
-#define DEVCONF_DRVLEN		32	/* as GPUPT_A_DRIVER */
+#define DEVCONF_DRVLEN		GPUPT_DRIVER_NAME_MAX
 
 enum devconf_sel {
 	DEVCONF_SEL_ID,

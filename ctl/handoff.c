@@ -498,7 +498,8 @@ static int move_common(int argc, char **argv, enum move_kind kind)
 		case 'D':
 			if (kind != MOVE_HANDOFF)
 				return usage_error("--driver is for handoff");
-			if (!optarg[0] || strlen(optarg) >= 32)
+			if (!optarg[0] ||
+			    strlen(optarg) >= GPUPT_DRIVER_NAME_MAX)
 				return usage_error("invalid driver name '%s'",
 						   optarg);
 			req.driver = optarg;

@@ -444,7 +444,8 @@ static int gpupt_req_release_host(struct gpupt_req *req,
 static struct sk_buff *gpupt_req_reply_new(struct genl_info *info,
 					   struct gpupt_req *req)
 {
-	size_t size = max_t(size_t, NLMSG_GOODSIZE, req->nfns * 512UL);
+	size_t size = max_t(size_t, NLMSG_GOODSIZE,
+			    req->nfns * (size_t)GPUPT_REPLY_FN_SIZE);
 	struct sk_buff *msg = genlmsg_new(size, GFP_KERNEL);
 
 	if (!msg)

@@ -55,6 +55,9 @@
  *   EIO         a bind did not result in the expected driver, a device
  *               failed a check after a reset, or HANDOFF/CLAIM of a
  *               quarantined device
+ *   E2BIG       too many functions: more than 64 named in one request,
+ *               more than 256 in one IOMMU group, or more than 256 devices
+ *               (targets and blast radius) in one reset
  *
  * Commands
  * --------
@@ -299,8 +302,9 @@
  * ------------
  * Replies fit in one NLMSG_GOODSIZE message: at most 256 functions per
  * IOMMU group are reported (more gives E2BIG).  Exception: a HANDOFF,
- * RECLAIM or RELEASE reply is sized to its set (about 200 bytes per
- * function) and may be larger than a page for big groups; receive it with
+ * RECLAIM or RELEASE reply is sized to its set (GPUPT_REPLY_FN_SIZE bytes
+ * per function, at least NLMSG_GOODSIZE) and may be larger than a page for
+ * big groups; receive it with
  * MSG_PEEK|MSG_TRUNC to learn its size.  At most 64 devices may be named
  * in one request (E2BIG).
  *
@@ -403,7 +407,7 @@ enum gpupt_attr {
 	GPUPT_A_DEVICE,		/* nest, enum gpupt_dev_attr */
 	GPUPT_A_DEVICES,	/* nest of GPUPT_A_DEVICE nests */
 	GPUPT_A_FLAGS,		/* u32, GPUPT_F_* */
-	GPUPT_A_DRIVER,		/* NUL-terminated string, < 32 bytes */
+	GPUPT_A_DRIVER,		/* NUL-terminated, < GPUPT_DRIVER_NAME_MAX */
 	GPUPT_A_IOMMU_GROUP,	/* u32 */
 	GPUPT_A_RESET_METHOD,	/* u8, enum gpupt_reset_method */
 	GPUPT_A_BARS,		/* nest of GPUPT_A_BAR nests */
@@ -600,5 +604,10 @@ enum gpupt_stats_attr {
 	__GPUPT_STATS_A_MAX
 };
 #define GPUPT_STATS_A_MAX (__GPUPT_STATS_A_MAX - 1)
+
+/* Longest GPUPT_A_DRIVER the kernel accepts, with its NUL. */
+#define GPUPT_DRIVER_NAME_MAX	32
+/* What the kernel reserves per function for a HANDOFF/RECLAIM/RELEASE reply. */
+#define GPUPT_REPLY_FN_SIZE	512
 
 #endif /* _UAPI_LINUX_GPUPT_H */
