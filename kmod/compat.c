@@ -12,7 +12,7 @@
 #include "gpupt.h"
 
 #ifdef GPUPT_HAVE_NL_ERR_MSG_FMT
-void gpupt_err_fmt(struct netlink_ext_ack *extack, const char *fmt, ...)
+void gpupt_err(struct netlink_ext_ack *extack, const char *fmt, ...)
 {
 	char buf[128];
 	va_list ap;
@@ -33,7 +33,7 @@ void gpupt_err_fmt(struct netlink_ext_ack *extack, const char *fmt, ...)
 static char gpupt_err_ring[GPUPT_ERR_SLOTS][GPUPT_ERR_LEN];
 static atomic_t gpupt_err_next = ATOMIC_INIT(0);
 
-void gpupt_err_fmt(struct netlink_ext_ack *extack, const char *fmt, ...)
+void gpupt_err(struct netlink_ext_ack *extack, const char *fmt, ...)
 {
 	unsigned int slot;
 	va_list ap;

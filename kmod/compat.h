@@ -215,20 +215,9 @@ static inline bool gpupt_pr3_present(struct pci_dev *pdev)
 #endif
 
 /*
- * 6.1: resv_start_op makes the core reject unknown header bits and apply
- * strict validation to every op numbered from it.  Before, strict is the
- * default for ops that do not ask for GENL_DONT_VALIDATE_*.
- */
-#ifdef GPUPT_HAVE_RESV_START_OP
-#define GPUPT_RESV_START_OP(op)		.resv_start_op = (op),
-#else
-#define GPUPT_RESV_START_OP(op)
-#endif
-
-/*
  * Formatted extack messages.  6.2+ (NL_SET_ERR_MSG_FMT) keeps the text in
  * the extack's own 80-byte buffer and warns in dmesg when a message does
- * not fit; gpupt_err_fmt() cuts long messages itself, visibly ("..."), so
+ * not fit; gpupt_err() cuts long messages itself, visibly ("..."), so
  * a user's error never turns into a kernel warning.  Older kernels only
  * carry a pointer to a string that must outlive the handler (the ACK is
  * built after it returns), so there the text goes into a small static
@@ -236,9 +225,7 @@ static inline bool gpupt_pr3_present(struct pci_dev *pdev)
  * informational, never ABI.
  */
 __printf(2, 3)
-void gpupt_err_fmt(struct netlink_ext_ack *extack, const char *fmt, ...);
-#define gpupt_err(extack, fmt, ...) \
-	gpupt_err_fmt((extack), fmt, ##__VA_ARGS__)
+void gpupt_err(struct netlink_ext_ack *extack, const char *fmt, ...);
 
 /*
  * Is a vfio-pci (or variant) device open?  With the vfio_pci_core API

@@ -327,7 +327,6 @@ struct genl_family gpupt_genl_family __ro_after_init = {
 	.n_ops		= ARRAY_SIZE(gpupt_genl_ops),
 	.mcgrps		= gpupt_mcgrps,
 	.n_mcgrps	= ARRAY_SIZE(gpupt_mcgrps),
-	GPUPT_RESV_START_OP(GPUPT_CMD_DEV_GET)
 };
 
 struct sk_buff *gpupt_event_new(u8 cmd, void **hdr)
