@@ -86,7 +86,7 @@ check: deps
 
 check-slow: deps
 	$(MAKE) all
-	GPUPT_SLOW=1 tests/run-all --slow
+	GPUPT_SLOW=1 GPUPT_TEST_TIMEOUT=$${GPUPT_TEST_TIMEOUT:-3600} tests/run-all --slow
 
 stress: deps
 	$(MAKE) all

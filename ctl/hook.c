@@ -290,6 +290,35 @@ static void log_moves(const struct hook_ctx *h, const char *what,
 /* ---- prepare ---- */
 
 /*
+ * One function's record: from a single DEV_GET dump of what gpupt covers
+ * (one request for the whole VM), else, for a function devices.conf may
+ * name that the dump does not list, its own DEV_GET.  0, -ENODEV, -errno.
+ */
+static int hook_lookup(const struct hook_ctx *h, struct gpupt_nl *nl,
+		       struct devrec **all, size_t *nall,
+		       const struct gpupt_addr *a, struct devrec *out)
+{
+	int err;
+
+	if (!*all) {
+		err = gpupt_dev_dump(nl, all, nall);
+		if (err)
+			return err;
+	}
+	for (size_t i = 0; i < *nall; i++)
+		if (addr_equal(&(*all)[i].addr, a)) {
+			*out = (*all)[i];
+			/* the caller frees its copy: take the array's allocations */
+			(*all)[i].affected = NULL;
+			(*all)[i].n_affected = 0;
+			return 0;
+		}
+	if (!h->conf.n)
+		return -ENODEV;		/* not gpupt's, and no rule can name it */
+	return gpupt_dev_get(nl, a, out);
+}
+
+/*
  * Hand off the VM's functions that gpupt covers.  @n functions from the
  * VM's definition; ENODEV ones are left for the VM manager to report.
  */
@@ -304,6 +333,8 @@ static int hook_prepare(struct hook_ctx *h, const struct gpupt_addr *addrs,
 	char a[GPUPT_ADDR_STRLEN], list[1024];
 	size_t nsel = 0, nrec = 0, nbusy = 0;
 	size_t busy[HOOK_MAX_FNS];
+	struct devrec *all = NULL;
+	size_t nall = 0;
 	int err, ret = EXIT_FAIL;
 
 	if (hook_load_conf(h))
@@ -331,7 +362,7 @@ static int hook_prepare(struct hook_ctx *h, const struct gpupt_addr *addrs,
 		bool covered;
 
 		addr_format(&addrs[i], a);
-		err = gpupt_dev_get(nl, &addrs[i], &r);
+		err = hook_lookup(h, nl, &all, &nall, &addrs[i], &r);
 		if (err == -ENODEV)
 			continue;	/* the VM manager says it better */
 		if (err) {
@@ -416,6 +447,8 @@ static int hook_prepare(struct hook_ctx *h, const struct gpupt_addr *addrs,
 	ret = EXIT_OK;
 out:
 	moved_free(&m);
+	if (all)
+		devrec_free_array(all, nall);
 	gpupt_close(nl);
 	return ret;
 }
