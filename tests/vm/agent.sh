@@ -22,6 +22,12 @@ setup() {
 	mount -t tmpfs -o mode=0755 tmpfs /run
 	mkdir -p /dev/pts /dev/shm /run/lock
 	mount -t devpts devpts /dev/pts
+	# what udev/systemd add to a devtmpfs /dev: bash's <(...) (dkms uses
+	# it) needs /dev/fd
+	[ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd
+	for f in stdin:0 stdout:1 stderr:2; do
+		[ -e "/dev/${f%:*}" ] || ln -s "/proc/self/fd/${f#*:}" "/dev/${f%:*}"
+	done
 	mount -t tmpfs tmpfs /dev/shm
 	[ -d /sys/kernel/debug ] && mount -t debugfs debugfs /sys/kernel/debug
 	ln -sf /proc/self/mounts /etc/mtab
