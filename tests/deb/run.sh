@@ -12,7 +12,7 @@
 #   - the source package unpacks with dpkg-source into a tree with debian/;
 #   - lintian: no error and no warning; every override has a comment.
 # piuparts (install/upgrade/purge) is tests/deb/piuparts.sh (make
-# check-slow); DKMS, modprobe and apt purge in a guest are tests/vm/t6?-deb*.
+# check-slow); DKMS, modprobe and apt purge in a guest are tests/vm/t68-deb-slow.sh and t69-deb-kernel-upgrade-slow.sh.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 version=$(cat "$top/VERSION")
@@ -99,6 +99,18 @@ check "gpupt-dkms postinst runs DKMS (common.postinst gpupt $version), prerm rem
 	grep -q "dkms remove -m \$DKMS_NAME -v \$DKMS_VERSION --all" "$tmp/dkms-ctrl/prerm" &&
 	dpkg-deb -f "$dkms_deb" Depends | grep -q "^dkms"'
 check "gpupt-dkms activates the update-initramfs trigger" grep -qx "activate-noawait update-initramfs" "$tmp/dkms-ctrl/triggers"
+
+# Build-Depends covers every library gptctl builds against (ctl/Makefile's
+# pkg-config list, each mapped to the -dev package that ships its .pc).
+bd=$(sed -n '/^Build-Depends:/,/^[A-Z][a-z-]*: /p' "$top/debian/control")
+missing=
+for p in $(sed -n 's/^PKGS := //p' "$top/ctl/Makefile"); do
+	pc=$(pkg-config --variable=pcfiledir "$p" 2>/dev/null)/$p.pc
+	dev=$(dpkg -S "$pc" 2>/dev/null | head -n1 | cut -d: -f1)
+	grep -Eq "(^|[ ,])${dev:-?}([ ,(]|\$)" <<<"$bd" || missing="$missing $p(${dev:-no package})"
+done
+check "debian/control's Build-Depends lists the -dev package of every library in ctl/Makefile" \
+	eval '[ -z "$missing" ] || { echo "missing:$missing"; false; }'
 
 # The source package.
 check "the source package unpacks (dpkg-source -x) into a tree with debian/rules and VERSION $version" eval '

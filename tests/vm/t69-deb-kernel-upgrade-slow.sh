@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# t67-deb-kernel-upgrade-slow: with gpupt-dkms installed (apt, offline, in
+# t69-deb-kernel-upgrade-slow: with gpupt-dkms installed (apt, offline, in
 # the guest's root), installing a second kernel with its headers (6.12 from
 # bookworm-backports, as the kernel matrix caches them in
 # /var/cache/gpupt-kernels) builds gpupt for that kernel on its own, through
@@ -27,7 +27,7 @@ for t in dpkg-buildpackage dh_dkms dkms; do
 done
 # The second kernel: prepared by the kernel matrix (make prepare-kernels).
 if [ ! -f "$KCACHE/6.12.env" ] && [ "$(id -u)" = 0 ]; then
-	"$RIG_TOP/tests/kernels/prepare.sh" 6.12 >"$RIG_CACHE/t67-prepare.log" 2>&1
+	"$RIG_TOP/tests/kernels/prepare.sh" 6.12 >"$RIG_CACHE/t69-prepare.log" 2>&1
 fi
 [ -f "$KCACHE/6.12.env" ] || { echo "1..0 # SKIP 6.12 is not in $KCACHE (make prepare-kernels)"; exit 0; }
 K2=$(. "$KCACHE/6.12.env"; echo "$KVER")
@@ -47,7 +47,7 @@ vm_run_q "sed -i 's/^update_initramfs=.*/update_initramfs=no/' /etc/initramfs-to
 APT="DEBIAN_FRONTEND=noninteractive apt-get install -y"
 
 T0=$(rig_now)
-VM_TIMEOUT=1800 vm_run "mkdir -p /root/debs && cp $DKMS_DEB /root/debs/ && cd /root/debs && $APT ./*.deb 2>&1" \
+VM_TIMEOUT=3600 vm_run "mkdir -p /root/debs && cp $DKMS_DEB /root/debs/ && cd /root/debs && $APT ./*.deb 2>&1" \
 	>"$RIG_LOGDIR/$RIG_NAME.apt-dkms.log"
 RC=$? SECS=$((($(rig_now) - T0) / 1000000))
 t_check "apt install ./gpupt-dkms_${VERSION}_all.deb: DKMS builds gpupt for $RIG_KVER (${SECS} s)" eval '

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# t65-deb-slow: the Debian packages on a real host (the guest): `apt install` of
+# t68-deb-slow: the Debian packages on a real host (the guest): `apt install` of
 # gpupt-dkms and gptctl from build/deb/ into the guest's root (offline: their
 # dependencies, dkms among them, are on the host root the guest sees), DKMS
 # builds gpupt.ko for the guest's kernel, `modprobe gpupt ids=` claims the
@@ -58,8 +58,8 @@ RC=$? SECS=$((($(rig_now) - T0) / 1000000))
 t_check "apt install ./gpupt-dkms_${VERSION}_all.deb ./gptctl_${VERSION}_amd64.deb succeeds offline (${SECS} s)" eval '
 	assert_eq 0 "$RC" "apt-get exit status (log: $RIG_LOGDIR/$RIG_NAME.apt-install.log)"'
 t_check "both packages are installed at $VERSION" eval '
-	assert_eq "gpupt-dkms $VERSION install ok installed|gptctl $VERSION install ok installed" \
-		"$(vm_run "dpkg-query -W -f \"\\\${Package} \\\${Version} \\\${Status}|\" gpupt-dkms gptctl" | sed "s/|\$//")"'
+	assert_eq "gptctl $VERSION install ok installed|gpupt-dkms $VERSION install ok installed" \
+		"$(vm_run "dpkg-query -W -f \"\\\${Package} \\\${Version} \\\${Status}\\n\" gpupt-dkms gptctl" | sort | paste -sd "|")"'
 t_check "dkms status: gpupt/$VERSION, $RIG_KVER, x86_64: installed" eval '
 	assert_match "^gpupt/$VERSION, $RIG_KVER, x86_64: installed" "$(vm_run dkms status -m gpupt)"'
 t_check "modprobe finds DKMS's module in /lib/modules/$RIG_KVER/updates/dkms, version $VERSION, built for $RIG_KVER" eval '
