@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# t49-release-host-efifb-slow: a firmware framebuffer inside the BAR of a
+# t40-release-host-efifb-slow: a firmware framebuffer inside the BAR of a
 # display controller that is not a VGA controller (class 0x0380, which
 # upstream vfio-pci leaves alone: it removes firmware framebuffers only for
 # 0x0300).  Under OVMF, QEMU's secondary-vga carries the GOP framebuffer;
