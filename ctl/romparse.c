@@ -544,6 +544,14 @@ static void parse_chained(const uint8_t *buf, size_t len, struct rom_report *r)
 	    last->code_type == ROM_CODE_NV_70 || !last->npde_length)
 		return;
 	off = last->offset + last->npde_length;
+	if (off > len) {
+		add(r, ROM_INFO, ROM_K_NPDE_END, len,
+		    "NVIDIA's extension (NPDE) makes the last image end at 0x%zx, past the end of the file (0x%zx bytes): the images it chains after it are not in this file",
+		    off, len);
+		return;
+	}
+	if (off < r->end)	/* NPDE shorter than PCIR: nothing follows it */
+		return;
 	end = npde_walk(buf, len, off, r->chained, ROM_MAX_CHAINED,
 			&r->nchained, &stop);
 	r->chain_end = end;

@@ -402,6 +402,21 @@ if [ $real_ok = 1 ]; then
 
 	# The five findings, each on the file that shows it.
 
+	# An NPDE whose image length points past the end of the file (found by
+	# fuzz-rom): reported, every finding's offset inside the file.
+	python3 -c "import sys; d = bytearray(open(sys.argv[1], 'rb').read())
+o = 0xee00 + 0x40 + 8; d[o:o + 2] = b'\\xff\\xff'; open(sys.argv[2], 'wb').write(d)" \
+		"$REAL/nv_tu104_rtx2070s.rom" "$tmp/npde-past-eof.rom"
+	run -j rom check "$tmp/npde-past-eof.rom"
+	if [ "$rc" = 0 ] &&
+	   jq -e --argjson size "$(stat -c %s "$tmp/npde-past-eof.rom")" \
+		'([.findings[] | select(.kind == "npde_end")] | length == 1) and
+		 all(.findings[]; .offset <= $size)' >/dev/null <<<"$out"; then
+		ok "NPDE past the end of the file: one npde_end finding, every offset inside the file"
+	else
+		not_ok "NPDE past the end of the file" "exit $rc" "$out"
+	fi
+
 	# 1. NVIDIA's NPDE-chained images are named, not called junk.
 	f=$REAL/nv_tu104_rtx2070s.rom
 	run rom check "$f"
