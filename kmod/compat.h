@@ -253,6 +253,46 @@ static inline bool gpupt_compat_vfio_open_locked(struct pci_dev *pdev)
 #endif
 
 /*
+ * Has userspace taken DMA ownership of @pdev's IOMMU group?  vfio claims
+ * it when a group is attached to a container (or a device is bound to an
+ * iommufd), which comes before the user opens the device itself; a device
+ * unbound in that window leaves the owner's type1 ioctls on freed state.
+ * Kernel drivers without driver_managed_dma also count as owners, so the
+ * claim is the user's only when every bound member manages its own DMA
+ * (vfio-pci, pcieport, gpupt).  5.19+: iommu_group_dma_owner_claimed().
+ */
+#ifdef GPUPT_HAVE_DRIVER_MANAGED_DMA
+#include <linux/iommu.h>
+static inline int gpupt_compat_kernel_dma_user(struct device *dev, void *data)
+{
+	struct device_driver *drv = READ_ONCE(dev->driver);
+
+	if (!drv)
+		return 0;
+	return !dev_is_pci(dev) || !to_pci_driver(drv)->driver_managed_dma;
+}
+
+static inline bool gpupt_compat_group_user_owned(struct pci_dev *pdev)
+{
+	struct iommu_group *group = iommu_group_get(&pdev->dev);
+	bool owned;
+
+	if (!group)
+		return false;
+	owned = iommu_group_dma_owner_claimed(group) &&
+		!iommu_group_for_each_dev(group, NULL,
+					  gpupt_compat_kernel_dma_user);
+	iommu_group_put(group);
+	return owned;
+}
+#else
+static inline bool gpupt_compat_group_user_owned(struct pci_dev *pdev)
+{
+	return false;
+}
+#endif
+
+/*
  * Firmware framebuffers (efifb, vesafb, sysfb's simple-framebuffer and
  * simpledrm/simplefb on it) and the VGA console using a PCI function's
  * memory: linux/aperture.h since 6.0.  aperture_remove_conflicting_pci_devices

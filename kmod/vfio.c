@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * What gpupt needs to know about vfio: is a device bound to vfio-pci (or
- * a vfio-pci variant driver), and does a user have it open.  Nothing here
+ * a vfio-pci variant driver), and does a user have it (or its group) open.  Nothing here
  * calls into vfio, so gpupt loads whether or not vfio is built.
  *
  * Copyright (C) 2026 The gpupt authors.
@@ -35,10 +35,16 @@ bool gpupt_dev_is_vfio(struct pci_dev *pdev)
 	return *name && gpupt_vfio_driver_name_ok(name);
 }
 
-/* Caller holds device_lock. */
+/*
+ * Open: the user holds the device, or owns its group's DMA and is about to
+ * (a QEMU between VFIO_GROUP_SET_CONTAINER and VFIO_GROUP_GET_DEVICE_FD).
+ * Caller holds device_lock.
+ */
 bool gpupt_vfio_open_locked(struct pci_dev *pdev)
 {
-	return gpupt_dev_is_vfio(pdev) && gpupt_compat_vfio_open_locked(pdev);
+	return gpupt_dev_is_vfio(pdev) &&
+	       (gpupt_compat_vfio_open_locked(pdev) ||
+		gpupt_compat_group_user_owned(pdev));
 }
 
 /*

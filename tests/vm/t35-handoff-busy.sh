@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # t35-handoff-busy: while a nested QEMU holds the vfio
 # group open, reclaim and release are refused quickly, name the QEMU's pid,
-# leave the nested VM running and change nothing.
+# leave the nested VM running and change nothing; the same while a process
+# has only attached the group to a container, before opening any device.
 #
 #   pcie.0
 #   └── 00:01.0 pcie-root-port rp1 (2.5GT/s x1)
@@ -42,4 +43,37 @@ t_check "the nested VM is still running and answers its monitor" eval '
 t_check "nothing changed (drivers, overrides, groups)" eval 'assert_eq "$STATE" "$(vm_pci_state)" "PCI state"'
 t_check "after the VM exits, reclaim works" eval '
 	vm_nested_stop n1 >/dev/null && h_gptctl reclaim $GPU >/dev/null && h_drivers_are "gpupt gpupt" $GPU $AUD'
+
+# A QEMU that has attached the group to a container (VFIO_GROUP_SET_CONTAINER,
+# VFIO_SET_IOMMU) owns the group's DMA before it opens any device file.
+# Unbinding in that window left its type1 ioctls on freed memory (a GPF in
+# vfio_iommu_type1_ioctl on 6.1), so that state is "open" too.  A python
+# holder stops right there, deterministically.
+h_gptctl handoff $GPU >/dev/null
+vm_run_q "cat >/tmp/group-owner.py <<'PY'
+import fcntl, os, struct, sys, time
+c = os.open('/dev/vfio/vfio', os.O_RDWR)
+g = os.open('/dev/vfio/' + sys.argv[1], os.O_RDWR)
+fcntl.ioctl(g, 0x3B68, struct.pack('i', c))	# VFIO_GROUP_SET_CONTAINER
+fcntl.ioctl(c, 0x3B66, 3)			# VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU
+open('/tmp/group-owner.ready', 'w').close()
+time.sleep(3600)
+PY
+rm -f /tmp/group-owner.ready; /usr/bin/python3 /tmp/group-owner.py $GROUP >/tmp/group-owner.log 2>&1 &
+echo \$! >/tmp/group-owner.pid
+for i in \$(seq 200); do [ -e /tmp/group-owner.ready ] && exit 0; sleep 0.1; done; exit 1"
+OWNER=$(vm_run "cat /tmp/group-owner.pid")
+t_check "a process owns group $GROUP's DMA without opening a device (pid $OWNER)" \
+	vm_run "test -e /tmp/group-owner.ready && kill -0 $OWNER"
+vm_run "gptctl reclaim $AUD" >/dev/null
+RC=$?
+H_ERR=$(cat "$VM_LAST_ERR" 2>/dev/null)
+t_check "reclaim is refused while the group is attached to a container" eval '
+	assert_eq 1 "$RC" "exit status" &&
+	assert_contains "Device or resource busy" "$H_ERR" "stderr" &&
+	assert_contains "(pid $OWNER)" "$H_ERR" "stderr" &&
+	h_drivers_are "vfio-pci vfio-pci" $GPU $AUD'
+t_check "once the owner exits, reclaim works" eval '
+	vm_run "kill $OWNER; while kill -0 $OWNER 2>/dev/null; do sleep 0.1; done" &&
+	h_gptctl reclaim $GPU >/dev/null && h_drivers_are "gpupt gpupt" $GPU $AUD'
 t_done
