@@ -174,6 +174,7 @@ static inline void gpupt_reset_methods_copy(struct pci_dev *to,
 					    struct pci_dev *from)
 {
 }
+
 static inline int gpupt_reset_methods(struct pci_dev *pdev, u8 *m, int n)
 {
 	int i = 0;

@@ -238,8 +238,8 @@ static void gpupt_req_plan(struct gpupt_req *req)
 				continue;
 			if (req->cmd == GPUPT_CMD_HANDOFF &&
 			    gpupt_quarantined(fn->pdev, why, sizeof(why), NULL)) {
-				snprintf(fn->blocker, sizeof(fn->blocker),
-					 "quarantined (%s)", why);
+				scnprintf(fn->blocker, sizeof(fn->blocker),
+					  "quarantined (%s)", why);
 				continue;
 			}
 			/* RELEASE leaves functions on host drivers alone. */

@@ -613,7 +613,7 @@ static __printf(4, 5) int gpupt_check_fail(struct gpupt_rdev *r, u8 check, char 
 	va_start(ap, fmt);
 	vscnprintf(r->vmsg + n, sizeof(r->vmsg) - n, fmt, ap);
 	va_end(ap);
-	snprintf(msg, GPUPT_RESET_MSGLEN, "%s: %s", pci_name(r->pdev), r->vmsg);
+	scnprintf(msg, GPUPT_RESET_MSGLEN, "%s: %s", pci_name(r->pdev), r->vmsg);
 	return -EIO;
 }
 
@@ -845,8 +845,8 @@ static bool gpupt_absent(struct gpupt_rdev *r)
 	r->attempted = true;
 	r->duration_us = 0;
 	r->err = gpupt_verify(r, vmsg);
-	snprintf(r->msg, sizeof(r->msg), "%s before the reset; not reset",
-		 vmsg);
+	scnprintf(r->msg, sizeof(r->msg), "%s before the reset; not reset",
+		  vmsg);
 	return true;
 }
 
@@ -1287,9 +1287,9 @@ static int gpupt_rescan(struct gpupt_reset_req *req, struct gpupt_rdev *r)
 	gpupt_add_event(new);
 	gpupt_dev_driver_name(new, got, sizeof(got));
 	if (strcmp(got, drv)) {
-		snprintf(r->msg, sizeof(r->msg),
-			 "%s came back from the rescan on %s, not %s",
-			 pci_name(new), *got ? got : "no driver", drv);
+		scnprintf(r->msg, sizeof(r->msg),
+			  "%s came back from the rescan on %s, not %s",
+			  pci_name(new), *got ? got : "no driver", drv);
 		return -EIO;
 	}
 	if (err)
