@@ -48,6 +48,7 @@
 #include "devconf.h"
 #include "fleet.h"
 #include "gptctl.h"
+#include "moves.h"
 #include "holders.h"
 #include "nl.h"
 #include "policy.h"
@@ -435,7 +436,17 @@ static void run_lead(struct gpupt_nl *nl, struct apply_ctx *c, struct item *it)
 		req.flags |= GPUPT_F_DRY_RUN;
 		err = gpupt_request(nl, &req, dry_cb, &x);
 	} else {
-		err = gpupt_request(nl, &req, NULL, NULL);
+		snprintf(why, sizeof(why), "line %u", it->rule->line);
+		err = req.cmd == GPUPT_CMD_HANDOFF ?
+		      handoff_refuse_holders(nl, &req, why) : 0;
+		if (err == -EBUSY) {
+			snprintf(why, sizeof(why),
+				 "held on the host (the lines above): nothing moved");
+			fail_group(c, it, why);
+			return;
+		}
+		if (!err)
+			err = gpupt_request(nl, &req, NULL, NULL);
 	}
 	if (!err)
 		return;

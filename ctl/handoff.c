@@ -372,6 +372,34 @@ static void restore_consoles(const struct move_ctx *m)
 		}
 }
 
+int handoff_refuse_holders(struct gpupt_nl *nl, const struct gpupt_req *req,
+			   const char *who)
+{
+	struct holders h = { 0 };
+	char line[1024];
+	size_t i;
+	int err;
+
+	if (!(req->flags & GPUPT_F_FORCE) && !holders_firmware_fb_present())
+		return 0;
+	err = preflight(nl, req, &h);
+	if (err == -ENOMEM) {
+		holders_free(&h);
+		return err;
+	}
+	err = 0;
+	for (i = 0; i < h.n; i++) {
+		if (h.v[i].kind != HOLDER_PROCESS &&
+		    h.v[i].kind != HOLDER_MAPPING)
+			continue;
+		holder_describe(&h.v[i], line, sizeof(line));
+		errmsg("%s: %s", who, line);
+		err = -EBUSY;
+	}
+	holders_free(&h);
+	return err;
+}
+
 /* checked_request(): refused for holders (listed in *h); nothing changed. */
 #define EHOLDERS	10000
 

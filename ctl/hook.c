@@ -41,6 +41,7 @@
 #include "domxml.h"
 #include "fleet.h"
 #include "gptctl.h"
+#include "moves.h"
 #include "holders.h"
 #include "nl.h"
 #include "print.h"
@@ -415,6 +416,13 @@ static int hook_prepare(struct hook_ctx *h, const struct gpupt_addr *addrs,
 	else {
 		req.addrs = sel;
 		req.n_addrs = nsel;
+	}
+	err = handoff_refuse_holders(nl, &req, h->who);
+	if (err) {
+		errmsg("refusing to start %s: %s %s: %s", h->who, list,
+		       err == -EBUSY ? "is held on the host (the lines above)" :
+		       "cannot be checked for holders", strerror(-err));
+		goto out;
 	}
 	err = gpupt_request(nl, &req, moved_cb, &m);
 	if (err) {

@@ -42,4 +42,16 @@ struct move_ctx {
 int print_moves(const struct move_ctx *m, bool to_vfio, bool dry_run);
 void move_ctx_free(struct move_ctx *m);
 
+/*
+ * The part of `gptctl handoff`'s holder check that prevents a hang, for
+ * callers that hand off without printing a plan (gptctl apply, the VM
+ * hooks): 0 when no process has a file open on, or a mapping of, a
+ * function @req would take from a host driver, else -EBUSY with each such
+ * holder on stderr, one line each, after "@who: ".  Consoles and firmware
+ * framebuffers do not make an unbind wait and are left to the kernel.  A
+ * refused dry run returns 0: the real request reports the kernel's reason.
+ */
+int handoff_refuse_holders(struct gpupt_nl *nl, const struct gpupt_req *req,
+			   const char *who);
+
 #endif /* GPTCTL_MOVES_H */

@@ -166,6 +166,20 @@ t_check "without force, functions on host drivers are left alone: exit 1, the re
 	assert_contains "bound to the host driver bochs-drm; add" "$R0" "reason" &&
 	assert_contains "force" "$R0" "reason" && assert_contains "to line 1 to take it" "$R0" "reason"'
 conf "slot 0000:01:00 vfio-pci force"
+# A process with the GPU's DRM node open would make the unbind wait: apply
+# finds it first, names it and moves nothing, as gptctl handoff does.
+CARD=$(vm_run "ls /sys/bus/pci/devices/$VGA/drm | grep -m1 '^card'")
+vm_run_q "sleep 3600 </dev/dri/$CARD & echo \$! >/tmp/drm-holder.pid"
+HPID=$(vm_run "cat /tmp/drm-holder.pid")
+STATE=$(vm_pci_state)
+apply_json
+t_check "with force but /dev/dri/$CARD open (pid $HPID): exit 1, the holder named, nothing moved" eval '
+	assert_eq 1 "$RC" "exit status" &&
+	assert_contains "line 1: " "$ERR" "stderr" && assert_contains "(pid $HPID)" "$ERR" "stderr" &&
+	assert_contains "/dev/dri/$CARD" "$ERR" "stderr" &&
+	assert_contains "held on the host" "$(jq -r ".devices[0].reason" <<<"$OUT")" "reason" &&
+	assert_eq "$STATE" "$(vm_pci_state)" "PCI state"'
+vm_run_q "kill $HPID; while kill -0 $HPID 2>/dev/null; do sleep 0.1; done"
 apply_json
 t_check "with force the slot goes to vfio-pci, and the JSON says from where" eval '
 	assert_eq 0 "$RC" "exit status (stderr: $ERR)" && h_drivers_are "vfio-pci vfio-pci" $VGA $AUD &&
