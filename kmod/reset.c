@@ -671,7 +671,8 @@ static void gpupt_verify_link(struct gpupt_rdev *r, char *msg)
 
 /*
  * Every BAR whose resource the kernel placed must hold that resource's bus
- * address; the ROM BAR must read what it read before the reset.
+ * address; the ROM BAR must read what it read before the reset.  Not
+ * applicable to a VF, whose BAR registers are read-only zero.
  */
 static void gpupt_verify_bars(struct gpupt_rdev *r, char *msg)
 {
@@ -685,6 +686,9 @@ static void gpupt_verify_bars(struct gpupt_rdev *r, char *msg)
 	if (pdev->hdr_type == PCI_HEADER_TYPE_BRIDGE)
 		nbars = 2;
 	else if (pdev->hdr_type == PCI_HEADER_TYPE_CARDBUS)
+		nbars = 0;
+	/* A VF's BARs read zero: its PF's SR-IOV capability places them. */
+	if (pdev->is_virtfn)
 		nbars = 0;
 	for (i = 0; i < nbars; i++) {
 		int bar = i;
