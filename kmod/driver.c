@@ -49,16 +49,17 @@ static int gpupt_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 }
 
 /*
- * GPUPT_CMD_EVT_REMOVE for @pdev.  @locked: the caller holds device_lock
- * (remove()); otherwise the record is read with a deadline.
+ * Event @cmd carrying @pdev's record (remove, add, quarantine).  @locked:
+ * the caller holds device_lock (remove()); otherwise the record is read
+ * with a deadline.
  */
-void gpupt_remove_event(struct pci_dev *pdev, bool locked)
+void gpupt_dev_event(u8 cmd, struct pci_dev *pdev, bool locked)
 {
 	struct sk_buff *skb;
 	struct nlattr *nest;
 	void *hdr;
 
-	skb = gpupt_event_new(GPUPT_CMD_EVT_REMOVE, &hdr);
+	skb = gpupt_event_new(cmd, &hdr);
 	if (!skb)
 		return;
 	nest = locked ? gpupt_nl_put_dev_locked(skb, GPUPT_A_DEVICE, pdev) :
@@ -77,7 +78,7 @@ static void gpupt_remove(struct pci_dev *pdev)
 		return;
 
 	/* Not our own doing: surprise removal, unbind via sysfs, rmmod. */
-	gpupt_remove_event(pdev, true);
+	gpupt_dev_event(GPUPT_CMD_EVT_REMOVE, pdev, true);
 }
 
 struct pci_driver gpupt_pci_driver = {

@@ -89,7 +89,7 @@ int gpupt_dev_driver_name(struct pci_dev *pdev, char *buf, size_t len);
 int gpupt_dev_lock(struct pci_dev *pdev, unsigned int ms);
 /* Caller holds device_lock: gpupt itself is about to release @pdev. */
 void gpupt_dev_quiet_locked(struct pci_dev *pdev);
-void gpupt_remove_event(struct pci_dev *pdev, bool locked);
+void gpupt_dev_event(u8 cmd, struct pci_dev *pdev, bool locked);
 
 /* vfio.c */
 /* True when @pdev is bound to vfio-pci or a vfio-pci variant driver. */

@@ -1202,24 +1202,6 @@ out:
 	kfree(job.radius);
 }
 
-static void gpupt_add_event(struct pci_dev *pdev)
-{
-	struct sk_buff *skb;
-	struct nlattr *dev;
-	void *hdr;
-
-	skb = gpupt_event_new(GPUPT_CMD_EVT_ADD, &hdr);
-	if (!skb)
-		return;
-	dev = gpupt_nl_put_dev(skb, GPUPT_A_DEVICE, pdev);
-	if (!dev) {
-		nlmsg_free(skb);
-		return;
-	}
-	nla_nest_end(skb, dev);
-	gpupt_event_send(skb, hdr);
-}
-
 /*
  * Remove @r's function and scan its address again, so that it comes back
  * as a new struct pci_dev bound to the driver it had: gpupt or an idle
@@ -1288,7 +1270,7 @@ static int gpupt_rescan(struct gpupt_reset_req *req, struct gpupt_rdev *r)
 
 	r->pdev = new;
 	pci_dev_put(old);
-	gpupt_add_event(new);
+	gpupt_dev_event(GPUPT_CMD_EVT_ADD, new, false);
 	gpupt_dev_driver_name(new, got, sizeof(got));
 	if (strcmp(got, drv)) {
 		scnprintf(r->msg, sizeof(r->msg),
@@ -1425,24 +1407,6 @@ static void gpupt_run_rungs(struct gpupt_reset_req *req)
 }
 
 /* ---- quarantine ---- */
-
-static void gpupt_quarantine_event(struct pci_dev *pdev)
-{
-	struct sk_buff *skb;
-	struct nlattr *dev;
-	void *hdr;
-
-	skb = gpupt_event_new(GPUPT_CMD_EVT_QUARANTINE, &hdr);
-	if (!skb)
-		return;
-	dev = gpupt_nl_put_dev(skb, GPUPT_A_DEVICE, pdev);
-	if (!dev) {
-		nlmsg_free(skb);
-		return;
-	}
-	nla_nest_end(skb, dev);
-	gpupt_event_send(skb, hdr);
-}
 
 /*
  * A device that failed a check after its last rung is quarantined (also
@@ -1820,7 +1784,7 @@ static struct gpupt_rdev *gpupt_reset_report(struct gpupt_reset_req *req)
 		}
 		gpupt_reset_event(r);
 		if (r->quarantined || r->lifted)
-			gpupt_quarantine_event(r->pdev);
+			gpupt_dev_event(GPUPT_CMD_EVT_QUARANTINE, r->pdev, false);
 	}
 	return first;
 }
@@ -1844,7 +1808,7 @@ static int gpupt_reset_clear(struct gpupt_reset_req *req, struct sk_buff *skb)
 		if (!r->lifted)
 			continue;
 		pci_info(r->pdev, "quarantine lifted by request\n");
-		gpupt_quarantine_event(r->pdev);
+		gpupt_dev_event(GPUPT_CMD_EVT_QUARANTINE, r->pdev, false);
 	}
 	return err;
 }

@@ -224,7 +224,7 @@ static void gpupt_removed_vfio(struct pci_dev *pdev)
 	vfio = ovr && gpupt_vfio_driver_name_ok(ovr);
 	kfree(ovr);
 	if (vfio)
-		gpupt_remove_event(pdev, false);
+		gpupt_dev_event(GPUPT_CMD_EVT_REMOVE, pdev, false);
 }
 
 /*
