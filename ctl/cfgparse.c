@@ -248,8 +248,7 @@ int cmdline_foreach(const char *s, cmdline_cb cb, void *arg)
 	}
 }
 
-/* Parameter names: '-' and '_' are the same, as parameq() has it. */
-static bool name_eq(const char *a, size_t alen, const char *b, size_t blen)
+bool param_name_eq(const char *a, size_t alen, const char *b, size_t blen)
 {
 	size_t i;
 
@@ -267,7 +266,7 @@ static bool name_eq(const char *a, size_t alen, const char *b, size_t blen)
 
 static bool param_eq(const char *a, size_t alen, const char *b)
 {
-	return name_eq(a, alen, b, strlen(b));
+	return param_name_eq(a, alen, b, strlen(b));
 }
 
 struct cmdline_get_ctx {
@@ -374,7 +373,7 @@ static size_t word_key_len(const char *w, size_t n)
 static bool word_same_key(const char *a, size_t alen, const char *b,
 			  size_t blen)
 {
-	return name_eq(a, word_key_len(a, alen), b, word_key_len(b, blen));
+	return param_name_eq(a, word_key_len(a, alen), b, word_key_len(b, blen));
 }
 
 /* Is the new word (w, n) one of `words`?  Returns its index or -1. */

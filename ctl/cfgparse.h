@@ -47,6 +47,9 @@ typedef int (*cmdline_cb)(const char *key, size_t klen, const char *val,
 			  size_t vlen, void *arg);
 int cmdline_foreach(const char *s, cmdline_cb cb, void *arg);
 
+/* Kernel parameter names: '-' and '_' are the same, as parameq() has it. */
+bool param_name_eq(const char *a, size_t alen, const char *b, size_t blen);
+
 /*
  * The last value of key (dashes and underscores are equal, as the kernel
  * treats them): 1 and *val filled ("" for a bare key, truncated to len),

@@ -118,22 +118,6 @@ struct rej {
 
 enum { M_WORD, M_KEY, M_AMD, M_INTEL, M_MODPARAM };
 
-static bool name_eq_n(const char *a, size_t alen, const char *b, size_t blen)
-{
-	size_t i;
-
-	if (alen != blen)
-		return false;
-	for (i = 0; i < alen; i++) {
-		char x = a[i] == '-' ? '_' : a[i];
-		char y = b[i] == '-' ? '_' : b[i];
-
-		if (x != y)
-			return false;
-	}
-	return true;
-}
-
 /* Does the comma list val contain option o (as the parser would see it)? */
 static bool value_has_opt(const char *val, size_t vlen, const char *o,
 			  size_t olen)
@@ -167,18 +151,19 @@ static int rej_word(const char *key, size_t klen, const char *val,
 		hit = strlen(w) == r->alen && !memcmp(w, r->a, r->alen);
 		break;
 	case M_KEY:
-		hit = name_eq_n(key, klen, r->a, r->alen);
+		hit = param_name_eq(key, klen, r->a, r->alen);
 		break;
 	case M_AMD:
 	case M_INTEL:
-		hit = name_eq_n(key, klen, r->kind == M_AMD ? "amd_iommu" : "intel_iommu",
-				r->kind == M_AMD ? 9 : 11) &&
+		hit = param_name_eq(key, klen,
+				    r->kind == M_AMD ? "amd_iommu" : "intel_iommu",
+				    r->kind == M_AMD ? 9 : 11) &&
 		      val && value_has_opt(val, vlen, r->a, r->alen);
 		break;
 	case M_MODPARAM:
 		dot = memchr(key, '.', klen);
-		hit = dot && name_eq_n(key, (size_t)(dot - key), r->mod, r->modlen) &&
-		      name_eq_n(dot + 1, klen - (size_t)(dot + 1 - key), r->a, r->alen);
+		hit = dot && param_name_eq(key, (size_t)(dot - key), r->mod, r->modlen) &&
+		      param_name_eq(dot + 1, klen - (size_t)(dot + 1 - key), r->a, r->alen);
 		break;
 	}
 	if (!hit)
@@ -313,7 +298,7 @@ char *kparams_remedy(const char *word, size_t wlen)
 	int i, r = -1;
 
 	dot = memchr(word, '.', klen);
-	if (name_eq_n(word, klen, "amd_iommu", 9) && eq) {
+	if (param_name_eq(word, klen, "amd_iommu", 9) && eq) {
 		kparams_iommu_value_fix(false, eq + 1, wlen - klen - 1, fixed,
 					sizeof(fixed), bad, sizeof(bad));
 		if (!strcmp(bad, "on"))
@@ -325,27 +310,27 @@ char *kparams_remedy(const char *word, size_t wlen)
 		else
 			r = asprintf(&s, "remove %.*s: amd_iommu= takes %s; passthrough needs none of them",
 				     (int)wlen, word, amd_opts_text);
-	} else if (name_eq_n(word, klen, "intel_iommu", 11)) {
+	} else if (param_name_eq(word, klen, "intel_iommu", 11)) {
 		r = asprintf(&s, "write intel_iommu=on: intel_iommu= takes on, off, igfx_off, forcedac, strict, sp_off, sm_on, sm_off, tboot_noforce (%s)",
 			     "drivers/iommu/intel/iommu.c intel_iommu_setup()");
 	} else if (dot) {
 		r = asprintf(&s, "%.*s has no parameter %.*s: modinfo -p %.*s lists those it has; correct or remove %.*s%s",
 			     (int)(dot - word), word, (int)(klen - (size_t)(dot + 1 - word)),
 			     dot + 1, (int)(dot - word), word, (int)wlen, word,
-			     name_eq_n(word, (size_t)(dot - word), "gpupt", 5) ?
+			     param_name_eq(word, (size_t)(dot - word), "gpupt", 5) ?
 			     " (gpupt takes ids= and addrs=; gptctl cmdline prints them)" : "");
 	} else {
 		for (i = 0; module_prefixes[i]; i++) {
 			size_t ml = strlen(module_prefixes[i]);
 
-			if (klen > ml + 1 && name_eq_n(word, ml, module_prefixes[i], ml) &&
+			if (klen > ml + 1 && param_name_eq(word, ml, module_prefixes[i], ml) &&
 			    (word[ml] == '_' || word[ml] == '-')) {
 				r = asprintf(&s, "a module parameter is written MODULE.PARAM=: did you mean %s.%.*s?",
 					     module_prefixes[i], (int)(wlen - ml - 1), word + ml + 1);
 				break;
 			}
 		}
-		if (r < 0 && name_eq_n(word, klen, "video", 5))
+		if (r < 0 && param_name_eq(word, klen, "video", 5))
 			r = asprintf(&s, "remove or correct %.*s: the framebuffer drivers read video=DRIVER:OPTIONS, e.g. video=efifb:off",
 				     (int)wlen, word);
 		if (r < 0)
