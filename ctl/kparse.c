@@ -178,9 +178,14 @@ static int rej_word(const char *key, size_t klen, const char *val,
 	return 0;
 }
 
-/* Run a match over the command line. */
+/*
+ * Run a match over the command line.  An empty name (the kernel logs
+ * "Malformed early option ''" for a bare '=') names no word.
+ */
 static void rej_match(struct rej *r, int kind, const char *a, size_t alen)
 {
+	if (!alen)
+		return;
 	r->kind = kind;
 	r->a = a;
 	r->alen = alen;
