@@ -22,6 +22,8 @@
 #include <linux/string.h>
 #include <net/genetlink.h>
 #include <net/netlink.h>
+/* The protocol's enums (reset methods) */
+#include <linux/gpupt.h>
 
 #if LINUX_VERSION_CODE < KERNEL_VERSION(5, 4, 0)
 #error "gpupt needs Linux 5.4 or newer"
@@ -145,7 +147,15 @@ static inline int gpupt_override_set_locked(struct pci_dev *pdev,
  * Reset methods.  Since 5.15 pci_dev.reset_methods[] holds indices into
  * the kernel's pci_reset_fn_methods[], in priority order, 0-terminated;
  * those indices are exactly enum gpupt_reset_method (cxl_bus from 6.2).
- * Older kernels only tell us about FLR and bus resets.
+ * Older kernels only tell us about FLR and bus resets, and only let us
+ * choose the kernel's own order or a bare FLR.
+ *
+ * gpupt_reset_one_locked(): caller holds the device and config-access
+ * locks.  Tries the device's methods in the kernel's order, restricted to
+ * @want unless it is GPUPT_RESET_AUTO, each through
+ * pci_reset_function_locked() (which saves, disables, resets and
+ * restores), and moves on only on ENOTTY, like
+ * __pci_reset_function_locked().  *used is the method that ran.
  */
 #ifdef GPUPT_HAVE_RESET_METHODS
 #define GPUPT_NUM_RESET_METHODS	PCI_NUM_RESET_METHODS
@@ -168,6 +178,28 @@ static inline void gpupt_reset_methods_copy(struct pci_dev *to,
 	memcpy(to->reset_methods, from->reset_methods,
 	       sizeof(to->reset_methods));
 }
+
+static inline int gpupt_reset_one_locked(struct pci_dev *pdev, u8 want,
+					 u8 *used)
+{
+	u8 saved[PCI_NUM_RESET_METHODS];
+	int i, rc = -ENOTTY;
+
+	memcpy(saved, pdev->reset_methods, sizeof(saved));
+	for (i = 0; i < PCI_NUM_RESET_METHODS && saved[i]; i++) {
+		if (want != GPUPT_RESET_AUTO && saved[i] != want)
+			continue;
+		memset(pdev->reset_methods, 0, sizeof(saved));
+		pdev->reset_methods[0] = saved[i];
+		rc = pci_reset_function_locked(pdev);
+		if (rc != -ENOTTY) {
+			*used = saved[i];
+			break;
+		}
+	}
+	memcpy(pdev->reset_methods, saved, sizeof(saved));
+	return rc;
+}
 #else
 #define GPUPT_NUM_RESET_METHODS	8
 static inline void gpupt_reset_methods_copy(struct pci_dev *to,
@@ -180,11 +212,29 @@ static inline int gpupt_reset_methods(struct pci_dev *pdev, u8 *m, int n)
 	int i = 0;
 
 	if (i < n && pcie_has_flr(pdev))
-		m[i++] = 3;	/* GPUPT_RESET_FLR */
+		m[i++] = GPUPT_RESET_FLR;
 	if (i < n && !pci_is_root_bus(pdev->bus) &&
 	    !(pdev->dev_flags & PCI_DEV_FLAGS_NO_BUS_RESET))
-		m[i++] = 6;	/* GPUPT_RESET_BUS */
+		m[i++] = GPUPT_RESET_BUS;
 	return i;
+}
+
+static inline int gpupt_reset_one_locked(struct pci_dev *pdev, u8 want,
+					 u8 *used)
+{
+	int rc;
+
+	if (want == GPUPT_RESET_AUTO) {
+		*used = GPUPT_RESET_AUTO;
+		return pci_reset_function_locked(pdev);
+	}
+	if (want != GPUPT_RESET_FLR || !pcie_has_flr(pdev))
+		return -ENOTTY;
+	pci_save_state(pdev);
+	rc = pcie_flr(pdev);
+	pci_restore_state(pdev);
+	*used = GPUPT_RESET_FLR;
+	return rc;
 }
 #endif
 

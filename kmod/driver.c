@@ -13,10 +13,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/delay.h>
-#include <linux/jiffies.h>
 #include <linux/module.h>
-#include <linux/rcupdate.h>
 
 #include "gpupt.h"
 
@@ -46,27 +43,6 @@ static int gpupt_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	pci_set_drvdata(pdev, held);
 	pci_info(pdev, "held by gpupt%s\n", claimed ? " (claimed)" : "");
 	return 0;
-}
-
-/*
- * Event @cmd carrying @pdev's record (remove, add, quarantine).  @locked:
- * the caller holds device_lock (remove()); otherwise the record is read
- * with a deadline.
- */
-void gpupt_dev_event(u8 cmd, struct pci_dev *pdev, bool locked)
-{
-	struct sk_buff *skb;
-	struct nlattr *nest;
-	void *hdr;
-
-	skb = gpupt_event_new(cmd, &hdr);
-	if (!skb)
-		return;
-	nest = locked ? gpupt_nl_put_dev_locked(skb, GPUPT_A_DEVICE, pdev) :
-			gpupt_nl_put_dev(skb, GPUPT_A_DEVICE, pdev);
-	if (nest)
-		nla_nest_end(skb, nest);
-	gpupt_event_send(skb, nest ? hdr : NULL);
 }
 
 static void gpupt_remove(struct pci_dev *pdev)
@@ -104,47 +80,6 @@ int gpupt_driver_init(void)
 void gpupt_driver_exit(void)
 {
 	pci_unregister_driver(&gpupt_pci_driver);
-}
-
-bool gpupt_dev_held(struct pci_dev *pdev)
-{
-	return READ_ONCE(pdev->dev.driver) == &gpupt_pci_driver.driver;
-}
-
-/*
- * The name is read under RCU without device_lock: a driver's module is
- * freed only after an RCU grace period that follows the unbind, so a
- * driver seen bound here stays readable until rcu_read_unlock().
- */
-int gpupt_dev_driver_name(struct pci_dev *pdev, char *buf, size_t len)
-{
-	struct device_driver *drv;
-	ssize_t n;
-
-	if (!len)
-		return -EINVAL;
-	rcu_read_lock();
-	drv = READ_ONCE(pdev->dev.driver);
-	n = strscpy(buf, drv ? drv->name : "", len);
-	rcu_read_unlock();
-	return n < 0 ? (int)len - 1 : (int)n;
-}
-
-/*
- * device_lock() with a deadline.  A vfio device being unbound while a VM
- * has it open keeps its device_lock until the VM lets go, so nothing in
- * gpupt waits for a device_lock without a limit.
- */
-int gpupt_dev_lock(struct pci_dev *pdev, unsigned int ms)
-{
-	unsigned long end = jiffies + msecs_to_jiffies(ms);
-
-	while (!device_trylock(&pdev->dev)) {
-		if (time_after(jiffies, end))
-			return -EBUSY;
-		usleep_range(1000, 2000);
-	}
-	return 0;
 }
 
 /* Caller holds device_lock: mark a held device as released by gpupt. */

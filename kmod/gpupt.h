@@ -20,21 +20,13 @@
 /* More functions than this in one IOMMU group give E2BIG. */
 #define GPUPT_MAX_GROUP_FNS	256
 
+struct gpupt_fn;	/* rebind.c */
+
 /* netlink.c */
 extern struct genl_family gpupt_genl_family;
 
 int gpupt_nl_init(void);
 void gpupt_nl_uninit(void);
-
-/*
- * Notifications on the "events" group.  gpupt_event_new() returns a new
- * message with the genl header for @cmd in *hdr, or NULL when nobody
- * listens or memory is short (then there is nothing to send);
- * gpupt_event_send() adds GPUPT_A_GENERATION and multicasts it (GFP_KERNEL),
- * consuming @skb in every case.
- */
-struct sk_buff *gpupt_event_new(u8 cmd, void **hdr);
-void gpupt_event_send(struct sk_buff *skb, void *hdr);
 
 /* Policy of a GPUPT_A_DEVICE nest, for parsing address nests. */
 extern const struct nla_policy gpupt_dev_policy[GPUPT_DEV_A_MAX + 1];
@@ -43,9 +35,6 @@ extern const struct nla_policy gpupt_dev_policy[GPUPT_DEV_A_MAX + 1];
 u32 gpupt_nl_flags(struct genl_info *info);
 
 /* record.c: device records and address nests */
-/* Fill @buf with @pdev's address, "0000:01:00.0". */
-void gpupt_dev_name(struct pci_dev *pdev, char *buf, size_t len);
-
 /*
  * Parse an address nest (DOMAIN, BUS, DEVFN; all required) and look the
  * function up.  On success *pdev holds a reference the caller must drop
@@ -70,11 +59,38 @@ struct nlattr *gpupt_nl_put_dev_locked(struct sk_buff *skb, int attrtype,
 /* Write an address-only nest (DOMAIN, BUS, DEVFN).  -EMSGSIZE when full. */
 int gpupt_nl_put_addr(struct sk_buff *skb, int attrtype, struct pci_dev *pdev);
 
+/* Append FROM and TO (and BLOCKER if set) to an open device record. */
+int gpupt_fn_put_extras(struct sk_buff *skb, const struct gpupt_fn *fn);
+
+/*
+ * event.c: notifications on the "events" group, each with one device
+ * record; sent only when someone listens, dropped when they do not fit.
+ */
+/*
+ * @cmd with @pdev's record (remove, add, quarantine).  @locked: the caller
+ * holds device_lock (remove()); otherwise the record is read with a
+ * deadline.
+ */
+void gpupt_dev_event(u8 cmd, struct pci_dev *pdev, bool locked);
+/* Same, plus what @put(@skb, @data) adds inside the record (RESET). */
+void gpupt_dev_event_extras(u8 cmd, struct pci_dev *pdev,
+			    int (*put)(struct sk_buff *skb, const void *data),
+			    const void *data);
+/* @cmd for @fn: its record with FROM/TO, GPUPT_A_IOMMU_GROUP if >= 0. */
+void gpupt_fn_event(u8 cmd, const struct gpupt_fn *fn, int group);
+
 /* driver.c */
 extern struct pci_driver gpupt_pci_driver;
 
 int gpupt_driver_init(void);
 void gpupt_driver_exit(void);
+
+/* Caller holds device_lock: gpupt itself is about to release @pdev. */
+void gpupt_dev_quiet_locked(struct pci_dev *pdev);
+
+/* pcidev.c: facts about one function; calls nothing else in gpupt */
+/* Fill @buf with @pdev's address, "0000:01:00.0". */
+void gpupt_dev_name(struct pci_dev *pdev, char *buf, size_t len);
 
 /* True when @pdev is bound to gpupt. */
 bool gpupt_dev_held(struct pci_dev *pdev);
@@ -87,11 +103,7 @@ int gpupt_dev_driver_name(struct pci_dev *pdev, char *buf, size_t len);
 
 /* device_lock() giving up with -EBUSY after @ms milliseconds. */
 int gpupt_dev_lock(struct pci_dev *pdev, unsigned int ms);
-/* Caller holds device_lock: gpupt itself is about to release @pdev. */
-void gpupt_dev_quiet_locked(struct pci_dev *pdev);
-void gpupt_dev_event(u8 cmd, struct pci_dev *pdev, bool locked);
 
-/* vfio.c */
 /* True when @pdev is bound to vfio-pci or a vfio-pci variant driver. */
 bool gpupt_dev_is_vfio(struct pci_dev *pdev);
 /* True when @pdev is a vfio device that userspace has open (a VM runs). */
@@ -170,11 +182,6 @@ int gpupt_fn_move(struct gpupt_fn *fn, const char *target);
 int gpupt_fn_rollback(struct gpupt_fn *fn);
 int gpupt_target_load(const char *target, struct netlink_ext_ack *extack);
 bool gpupt_driver_name_valid(const char *name);
-
-/* Append FROM and TO (and BLOCKER if set) to an open device record. */
-int gpupt_fn_put_extras(struct sk_buff *skb, const struct gpupt_fn *fn);
-/* Multicast @cmd for @fn: GPUPT_A_DEVICE with FROM/TO, group if >= 0. */
-void gpupt_fn_event(u8 cmd, const struct gpupt_fn *fn, int group);
 
 /* The mutating and BAR netlink handlers, one file per job. */
 /* claim.c */

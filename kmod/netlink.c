@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The "gpupt" generic netlink family: policies, the ops table, the
- * read-only commands (DEV_GET, STATS_GET) and notifications.  The
- * other commands live in claim.c, handoff.c, reset.c and bars.c.  Only
- * gpupt_nl_init()/gpupt_nl_uninit() and the helpers in gpupt.h leave this
- * file.
+ * multicast group and the read-only commands (DEV_GET, STATS_GET).  The
+ * other commands live in claim.c, handoff.c, reset.c, bars.c and sriov.c,
+ * the events in event.c.  Only gpupt_nl_init()/gpupt_nl_uninit() and the
+ * helpers in gpupt.h leave this file.
  *
  * Copyright (C) 2026 The gpupt authors.
  */
@@ -328,36 +328,6 @@ struct genl_family gpupt_genl_family __ro_after_init = {
 	.mcgrps		= gpupt_mcgrps,
 	.n_mcgrps	= ARRAY_SIZE(gpupt_mcgrps),
 };
-
-struct sk_buff *gpupt_event_new(u8 cmd, void **hdr)
-{
-	struct sk_buff *skb;
-
-	*hdr = NULL;
-	if (!genl_has_listeners(&gpupt_genl_family, &init_net, 0))
-		return NULL;
-	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-	if (!skb)
-		return NULL;
-	*hdr = genlmsg_put(skb, 0, 0, &gpupt_genl_family, 0, cmd);
-	if (!*hdr) {
-		nlmsg_free(skb);
-		return NULL;
-	}
-	return skb;
-}
-
-void gpupt_event_send(struct sk_buff *skb, void *hdr)
-{
-	if (!skb)
-		return;
-	if (!hdr || nla_put_u32(skb, GPUPT_A_GENERATION, gpupt_generation())) {
-		nlmsg_free(skb);
-		return;
-	}
-	genlmsg_end(skb, hdr);
-	genlmsg_multicast(&gpupt_genl_family, skb, 0, 0, GFP_KERNEL);
-}
 
 int gpupt_nl_init(void)
 {

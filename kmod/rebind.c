@@ -190,34 +190,3 @@ bool gpupt_driver_name_valid(const char *name)
 			return false;
 	return true;
 }
-
-int gpupt_fn_put_extras(struct sk_buff *skb, const struct gpupt_fn *fn)
-{
-	if (nla_put_string(skb, GPUPT_DEV_A_FROM, fn->from_name) ||
-	    nla_put_string(skb, GPUPT_DEV_A_TO, fn->to_name) ||
-	    (*fn->blocker &&
-	     nla_put_string(skb, GPUPT_DEV_A_BLOCKER, fn->blocker)))
-		return -EMSGSIZE;
-	return 0;
-}
-
-void gpupt_fn_event(u8 cmd, const struct gpupt_fn *fn, int group)
-{
-	struct nlattr *nest;
-	struct sk_buff *skb;
-	void *hdr;
-
-	skb = gpupt_event_new(cmd, &hdr);
-	if (!skb)
-		return;
-	nest = gpupt_nl_put_dev(skb, GPUPT_A_DEVICE, fn->pdev);
-	if (!nest || gpupt_fn_put_extras(skb, fn))
-		goto drop;
-	nla_nest_end(skb, nest);
-	if (group >= 0 && nla_put_u32(skb, GPUPT_A_IOMMU_GROUP, group))
-		goto drop;
-	gpupt_event_send(skb, hdr);
-	return;
-drop:
-	gpupt_event_send(skb, NULL);
-}

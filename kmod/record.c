@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Device addresses in, device records out: the two halves of every
- * netlink message that names a PCI function.
+ * netlink message that names a PCI function.  A record of a moved
+ * function also carries where it came from and where it went.
  *
  * Copyright (C) 2026 The gpupt authors.
  */
@@ -12,13 +13,6 @@
 #include <linux/vgaarb.h>
 
 #include "gpupt.h"
-
-void gpupt_dev_name(struct pci_dev *pdev, char *buf, size_t len)
-{
-	snprintf(buf, len, "%04x:%02x:%02x.%d", pci_domain_nr(pdev->bus),
-		 pdev->bus->number, PCI_SLOT(pdev->devfn),
-		 PCI_FUNC(pdev->devfn));
-}
 
 int gpupt_nl_get_dev(struct genl_info *info, const struct nlattr *nest,
 		     struct pci_dev **pdev)
@@ -218,4 +212,14 @@ struct nlattr *gpupt_nl_put_dev(struct sk_buff *skb, int attrtype,
 	nest = gpupt_put_dev(skb, attrtype, pdev, &rl);
 	kfree(rl.override);
 	return nest;
+}
+
+int gpupt_fn_put_extras(struct sk_buff *skb, const struct gpupt_fn *fn)
+{
+	if (nla_put_string(skb, GPUPT_DEV_A_FROM, fn->from_name) ||
+	    nla_put_string(skb, GPUPT_DEV_A_TO, fn->to_name) ||
+	    (*fn->blocker &&
+	     nla_put_string(skb, GPUPT_DEV_A_BLOCKER, fn->blocker)))
+		return -EMSGSIZE;
+	return 0;
 }

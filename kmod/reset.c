@@ -61,9 +61,9 @@
  * with EIO until a later reset passes every check or the quarantine is
  * lifted with GPUPT_F_CLEAR_QUARANTINE.
  *
- * Compat: compat.h has gpupt_reset_methods() and gpupt_pr3_present(); the
- * one version difference of our own, how to run exactly one reset method,
- * is gpupt_reset_one_locked() below, because it is tiny.
+ * Compat: compat.h has gpupt_reset_methods(), gpupt_reset_one_locked()
+ * (run exactly one reset method, or the kernel's order) and
+ * gpupt_pr3_present().
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -170,56 +170,6 @@ static const char *gpupt_reset_name(unsigned int m)
 	return m < ARRAY_SIZE(gpupt_reset_names) && gpupt_reset_names[m] ?
 	       gpupt_reset_names[m] : "?";
 }
-
-/* ---- compat: run exactly one method (or the kernel's order) ---- */
-
-#ifdef GPUPT_HAVE_RESET_METHODS
-/*
- * Caller holds the device and config-access locks.  Tries the device's methods in the kernel's
- * order, restricted to @want unless it is AUTO, each through
- * pci_reset_function_locked() (which saves, disables, resets and restores),
- * and moves on only on ENOTTY, like __pci_reset_function_locked().  *used
- * is the method that ran.
- */
-static int gpupt_reset_one_locked(struct pci_dev *pdev, u8 want, u8 *used)
-{
-	u8 saved[PCI_NUM_RESET_METHODS];
-	int i, rc = -ENOTTY;
-
-	memcpy(saved, pdev->reset_methods, sizeof(saved));
-	for (i = 0; i < PCI_NUM_RESET_METHODS && saved[i]; i++) {
-		if (want != GPUPT_RESET_AUTO && saved[i] != want)
-			continue;
-		memset(pdev->reset_methods, 0, sizeof(saved));
-		pdev->reset_methods[0] = saved[i];
-		rc = pci_reset_function_locked(pdev);
-		if (rc != -ENOTTY) {
-			*used = saved[i];
-			break;
-		}
-	}
-	memcpy(pdev->reset_methods, saved, sizeof(saved));
-	return rc;
-}
-#else
-/* Before 5.15 only the kernel's own order and a bare FLR can be chosen. */
-static int gpupt_reset_one_locked(struct pci_dev *pdev, u8 want, u8 *used)
-{
-	int rc;
-
-	if (want == GPUPT_RESET_AUTO) {
-		*used = GPUPT_RESET_AUTO;
-		return pci_reset_function_locked(pdev);
-	}
-	if (want != GPUPT_RESET_FLR || !pcie_has_flr(pdev))
-		return -ENOTTY;
-	pci_save_state(pdev);
-	rc = pcie_flr(pdev);
-	pci_restore_state(pdev);
-	*used = GPUPT_RESET_FLR;
-	return rc;
-}
-#endif
 
 /* ---- idle checks ---- */
 
@@ -1486,7 +1436,7 @@ static int gpupt_put_rungs(struct sk_buff *skb, const struct gpupt_rdev *r)
 	return 0;
 }
 
-static int gpupt_put_result(struct sk_buff *skb, struct gpupt_rdev *r)
+static int gpupt_put_result(struct sk_buff *skb, const struct gpupt_rdev *r)
 {
 	u64 us = 0;
 	unsigned int i;
@@ -1615,22 +1565,15 @@ static int gpupt_reset_reply(struct gpupt_reset_req *req, struct sk_buff *skb)
 	}
 }
 
+static int gpupt_put_result_event(struct sk_buff *skb, const void *r)
+{
+	return gpupt_put_result(skb, r);
+}
+
 static void gpupt_reset_event(struct gpupt_rdev *r)
 {
-	struct sk_buff *skb;
-	struct nlattr *dev;
-	void *hdr;
-
-	skb = gpupt_event_new(GPUPT_CMD_EVT_RESET, &hdr);
-	if (!skb)
-		return;
-	dev = gpupt_nl_put_dev(skb, GPUPT_A_DEVICE, r->pdev);
-	if (!dev || gpupt_put_result(skb, r)) {
-		nlmsg_free(skb);
-		return;
-	}
-	nla_nest_end(skb, dev);
-	gpupt_event_send(skb, hdr);
+	gpupt_dev_event_extras(GPUPT_CMD_EVT_RESET, r->pdev,
+			       gpupt_put_result_event, r);
 }
 
 /* ---- the request ---- */
