@@ -14,11 +14,13 @@
 #                                  /var/lib/dkms and /lib/modules (tests)
 #   make install [DESTDIR=] [PREFIX=/usr]
 #                                  install-ctl + install-boot:
-#   make install-ctl               gptctl, man pages, bash completion,
+#   make install-ctl               gptctl, man pages (man/*.N, with @VERSION@
+#                                  replaced by VERSION), bash completion,
 #                                  gpupt-apply.service, /etc/gpupt/devices.conf
 #                                  (only when absent: it is the admin's file)
-#   make install-boot              the initramfs-tools hook, the modprobe.d and
-#                                  dracut snippets gptctl setup writes (examples)
+#   make install-boot              the initramfs-tools hook, the dracut module
+#                                  (90gpupt), the modprobe.d and dracut
+#                                  snippets gptctl setup writes (examples)
 #   make uninstall [DESTDIR=] [PREFIX=/usr]
 #
 # debian/rules installs the two Debian packages with install-ctl (gptctl)
@@ -42,9 +44,12 @@ PREFIX ?= /usr
 MANDIR ?= $(PREFIX)/share/man
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 ITOOLS_HOOKDIR ?= $(PREFIX)/share/initramfs-tools/hooks
+DRACUT_MODDIR ?= $(PREFIX)/lib/dracut/modules.d
 EXAMPLEDIR ?= $(PREFIX)/share/doc/gpupt/examples
 UNITDIR ?= /lib/systemd/system
 SYSCONFDIR ?= /etc
+# man/NAME.SECTION; .TH says "gpupt @VERSION@", filled in from VERSION
+MAN_PAGES := $(sort $(wildcard man/*.[1-9]))
 
 # The DKMS source tree: VERSION, kmod/ and include/ without build products,
 # and dkms.conf with PACKAGE_VERSION from VERSION.
@@ -80,8 +85,13 @@ install: install-ctl install-boot
 
 install-ctl: ctl
 	$(MAKE) -C ctl install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
-	install -D -m 0644 man/gptctl.8 $(DESTDIR)$(MANDIR)/man8/gptctl.8
-	install -D -m 0644 man/gpupt.4 $(DESTDIR)$(MANDIR)/man4/gpupt.4
+	@if [ -z "$(GPUPT_VERSION)" ]; then echo "install-ctl: no VERSION file" >&2; exit 1; fi
+	for m in $(MAN_PAGES); do \
+		d=$(DESTDIR)$(MANDIR)/man$${m##*.}; \
+		install -d $$d && \
+		sed 's/@VERSION@/$(GPUPT_VERSION)/g' $$m >$$d/$${m##*/} && \
+		chmod 0644 $$d/$${m##*/} || exit 1; \
+	done
 	install -D -m 0644 completion/gptctl $(DESTDIR)$(BASHCOMPDIR)/gptctl
 	install -D -m 0644 dkms/systemd/gpupt-apply.service $(DESTDIR)$(UNITDIR)/gpupt-apply.service
 	[ -e $(DESTDIR)$(SYSCONFDIR)/gpupt/devices.conf ] || \
@@ -89,13 +99,15 @@ install-ctl: ctl
 
 install-boot:
 	install -D -m 0755 dkms/initramfs-tools/hooks/gpupt $(DESTDIR)$(ITOOLS_HOOKDIR)/gpupt
+	install -D -m 0755 dkms/dracut/90gpupt/module-setup.sh \
+		$(DESTDIR)$(DRACUT_MODDIR)/90gpupt/module-setup.sh
 	install -D -m 0644 dkms/modprobe.d/gpupt.conf $(DESTDIR)$(EXAMPLEDIR)/modprobe.d-gpupt.conf
 	install -D -m 0644 dkms/dracut/gpupt.conf $(DESTDIR)$(EXAMPLEDIR)/dracut.conf.d-gpupt.conf
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/sbin/gptctl $(DESTDIR)$(MANDIR)/man8/gptctl.8 \
-		$(DESTDIR)$(MANDIR)/man4/gpupt.4 $(DESTDIR)$(BASHCOMPDIR)/gptctl \
+	rm -f $(DESTDIR)$(PREFIX)/sbin/gptctl $(DESTDIR)$(BASHCOMPDIR)/gptctl \
+		$(foreach m,$(MAN_PAGES),$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m))) \
 		$(DESTDIR)$(ITOOLS_HOOKDIR)/gpupt $(DESTDIR)$(UNITDIR)/gpupt-apply.service
-	rm -rf $(DESTDIR)$(EXAMPLEDIR)
+	rm -rf $(DESTDIR)$(EXAMPLEDIR) $(DESTDIR)$(DRACUT_MODDIR)/90gpupt
 
 .PHONY: dkms-source dkms-install dkms-uninstall install install-ctl install-boot uninstall

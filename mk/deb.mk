@@ -9,6 +9,9 @@
 #   make deb-piuparts   piuparts install/purge and upgrade from the previous
 #                       version, in a bookworm chroot (tests/deb/piuparts.sh;
 #                       part of make check-slow)
+#   make deb-dracut     gpupt-dkms's dracut module with dracut itself, in a
+#                       bookworm chroot (tests/deb/dracut.sh; part of make
+#                       check-slow; needs deb-piuparts' base tarball)
 
 DEB_VERSION_FILE := $(shell cat VERSION 2>/dev/null)
 
@@ -21,4 +24,7 @@ deb-lintian: deb
 deb-piuparts: deb
 	tests/deb/piuparts.sh build/deb
 
-.PHONY: deb deb-lintian deb-piuparts
+deb-dracut: deb
+	tests/deb/dracut.sh build/deb
+
+.PHONY: deb deb-lintian deb-piuparts deb-dracut

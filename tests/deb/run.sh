@@ -5,14 +5,15 @@
 #     tree, with the network unshared (nothing is fetched);
 #   - package versions, dkms.conf's PACKAGE_VERSION, the module source's
 #     VERSION and `gptctl --version` all equal VERSION;
-#   - each package holds what it must (and gpupt-dkms no build product);
+#   - each package holds what it must (and gpupt-dkms no build product),
+#     the dracut module among it; every man page's .TH says VERSION;
 #     devices.conf is a conffile; the maintainer scripts enable
 #     gpupt-apply.service without starting it, run DKMS, and the initramfs
 #     is rebuilt through the update-initramfs trigger;
 #   - the source package unpacks with dpkg-source into a tree with debian/;
 #   - lintian: no error and no warning; every override has a comment.
-# piuparts (install/upgrade/purge) is tests/deb/piuparts.sh (make
-# check-slow); DKMS, modprobe and apt purge in a guest are tests/vm/t68-deb-slow.sh and t69-deb-kernel-upgrade-slow.sh.
+# piuparts (install/upgrade/purge) is tests/deb/piuparts.sh and the dracut
+# module at work tests/deb/dracut.sh (make check-slow); DKMS, modprobe and apt purge in a guest are tests/vm/t68-deb-slow.sh and t69-deb-kernel-upgrade-slow.sh.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 version=$(cat "$top/VERSION")
@@ -81,6 +82,22 @@ for f in usr/sbin/gptctl usr/share/man/man8/gptctl.8.gz usr/share/man/man4/gpupt
 done
 check "gptctl: gptctl, both man pages, bash completion, gpupt-apply.service, /etc/gpupt/devices.conf" \
 	test -z "$missing" -a "$(dpkg-deb -f "$ctl_deb" Architecture)" = amd64
+# The dracut module, as dracut finds it.
+check "gpupt-dkms: dracut module /usr/lib/dracut/modules.d/90gpupt/module-setup.sh (executable, bash, with check/depends/installkernel/install)" eval '
+	m="$tmp/dkms/usr/lib/dracut/modules.d/90gpupt/module-setup.sh" &&
+	[ -x "$m" ] && bash -n "$m" && grep -q "^check() {" "$m" && grep -q "^depends() {" "$m" &&
+	grep -q "^installkernel() {" "$m" && grep -q "^install() {" "$m"'
+
+# Every man page (man/NAME.N) is packaged, its .TH saying this VERSION
+# (the source says @VERSION@; make install-ctl fills it in).
+bad=
+for m in "$top"/man/*.[1-9]; do
+	f=usr/share/man/man${m##*.}/${m##*/}.gz
+	th=$(zcat "$tmp/ctl/$f" 2>/dev/null | sed -n 's/^\.TH [^"]*"[^"]*" "\([^"]*\)".*/\1/p')
+	[ "$th" = "gpupt $version" ] || bad="$bad $f: '${th:-no .TH or no file}';"
+done
+check "every man page in man/ is packaged with .TH \"gpupt $version\"" \
+	eval '[ -z "$bad" ] || { echo "$bad"; false; }'
 check "/etc/gpupt/devices.conf is a conffile" grep -qx /etc/gpupt/devices.conf "$tmp/ctl-ctrl/conffiles"
 check "the packaged devices.conf has no rule (only comments and blank lines)" \
 	eval '! grep -Ev "^[[:space:]]*(#|$)" "$tmp/ctl/etc/gpupt/devices.conf"'

@@ -87,11 +87,16 @@ missing=""
 for f in usr/sbin/gptctl usr/share/man/man8/gptctl.8 usr/share/man/man4/gpupt.4 \
 	 usr/share/bash-completion/completions/gptctl \
 	 usr/share/initramfs-tools/hooks/gpupt lib/systemd/system/gpupt-apply.service \
-	 etc/gpupt/devices.conf; do
+	 usr/lib/dracut/modules.d/90gpupt/module-setup.sh etc/gpupt/devices.conf; do
 	[ -s "$dest/$f" ] || missing="$missing $f"
 done
 [ -x "$dest/usr/share/initramfs-tools/hooks/gpupt" ] || missing="$missing (hook not executable)"
-what="make install DESTDIR=: gptctl, man pages, completion, initramfs hook, unit, devices.conf"
+[ -x "$dest/usr/lib/dracut/modules.d/90gpupt/module-setup.sh" ] || missing="$missing (dracut module not executable)"
+for f in usr/share/man/man8/gptctl.8 usr/share/man/man4/gpupt.4; do
+	grep -q "^\.TH [A-Z]* [0-9] \"[^\"]*\" \"gpupt $version\"" "$dest/$f" 2>/dev/null ||
+		missing="$missing ($f: .TH does not say gpupt $version)"
+done
+what="make install DESTDIR=: gptctl, man pages (.TH gpupt $version), completion, initramfs hook, dracut module, unit, devices.conf"
 if [ -z "$missing" ]; then ok "$what"; else not_ok "$what" "missing:$missing" "$out"; fi
 
 echo "1..$n"
