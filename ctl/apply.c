@@ -46,6 +46,7 @@
 #include <time.h>
 
 #include "devconf.h"
+#include "devrec.h"
 #include "fleet.h"
 #include "gptctl.h"
 #include "moves.h"
@@ -122,7 +123,7 @@ static void wait_for_driver(const struct gpupt_addr *pf)
 }
 
 /* Give the PF of @s its VF count (or plan it). */
-static void sriov_converge(struct gpupt_nl *nl, struct sriov_item *s,
+static void sriov_converge(struct nlconn *nl, struct sriov_item *s,
 			   bool dry_run, const char *path)
 {
 	const struct devconf_rule *r = s->rule;
@@ -153,8 +154,8 @@ static void sriov_converge(struct gpupt_nl *nl, struct sriov_item *s,
 			    ST_FAILED;
 		if (err)
 			snprintf(s->reason, sizeof(s->reason), "%s%s%s",
-				 strerror(-err), gpupt_extack(nl) ? ": " : "",
-				 gpupt_extack(nl) ? gpupt_extack(nl) : "");
+				 strerror(-err), nlconn_extack(nl) ? ": " : "",
+				 nlconn_extack(nl) ? nlconn_extack(nl) : "");
 	}
 	/* released VFs may only find their host driver with autoprobe on */
 	if (!dry_run && t == SRIOV_T_HOST && r->numvfs)
@@ -415,9 +416,9 @@ static void fail_group(struct apply_ctx *c, const struct item *lead,
 	}
 }
 
-static void run_lead(struct gpupt_nl *nl, struct apply_ctx *c, struct item *it)
+static void run_lead(struct nlconn *nl, struct apply_ctx *c, struct item *it)
 {
-	struct gpupt_req req = {
+	struct nlconn_req req = {
 		.cmd = it->cmd,
 		.addr = &it->before.addr,
 		.flags = it->flags,
@@ -434,7 +435,7 @@ static void run_lead(struct gpupt_nl *nl, struct apply_ctx *c, struct item *it)
 		if (it->cmd == GPUPT_CMD_CLAIM)
 			return;		/* CLAIM has no dry run: plan only */
 		req.flags |= GPUPT_F_DRY_RUN;
-		err = gpupt_request(nl, &req, dry_cb, &x);
+		err = nlconn_request(nl, &req, dry_cb, &x);
 	} else {
 		snprintf(why, sizeof(why), "line %u", it->rule->line);
 		err = req.cmd == GPUPT_CMD_HANDOFF ?
@@ -446,16 +447,16 @@ static void run_lead(struct gpupt_nl *nl, struct apply_ctx *c, struct item *it)
 			return;
 		}
 		if (!err)
-			err = gpupt_request(nl, &req, NULL, NULL);
+			err = nlconn_request(nl, &req, NULL, NULL);
 	}
 	if (!err)
 		return;
-	gpupt_error(nl, err, "line %u: %s %s%s%s", it->rule->line,
-		    cmd_name(it->cmd), a, req.driver ? " to " : "",
-		    req.driver ? req.driver : "");
-	if (gpupt_extack(nl))
+	nlconn_error(nl, err, "line %u: %s %s%s%s", it->rule->line,
+		     cmd_name(it->cmd), a, req.driver ? " to " : "",
+		     req.driver ? req.driver : "");
+	if (nlconn_extack(nl))
 		snprintf(why, sizeof(why), "%s: %.300s", strerror(-err),
-			 gpupt_extack(nl));
+			 nlconn_extack(nl));
 	else
 		snprintf(why, sizeof(why), "%s", strerror(-err));
 	if (err == -EBUSY)
@@ -592,7 +593,7 @@ int cmd_apply(int argc, char **argv)
 	struct apply_ctx c = { 0 };
 	struct devconf conf = { 0 };
 	struct fleet_dev *devs = NULL;
-	struct gpupt_nl *nl = NULL;
+	struct nlconn *nl = NULL;
 	struct sriov_item *sv = NULL;
 	size_t nsv = 0;
 	size_t ndev = 0, i, j, counts[ST_FAILED + 1] = { 0 }, pfail;
@@ -634,7 +635,7 @@ int cmd_apply(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 
-	err = gpupt_nl_open(&nl);
+	err = nlconn_open(&nl);
 	if (err == -ENOENT && !conf.n) {
 		/* No rules (the file as packaged): nothing to converge, so
 		 * nothing needs the module either. */
@@ -688,12 +689,12 @@ int cmd_apply(int argc, char **argv)
 		if (!rule)
 			continue;
 		it->rule = rule;
-		err = gpupt_dev_get(nl, &devs[i].addr, &it->before);
+		err = devrec_get(nl, &devs[i].addr, &it->before);
 		if (err == -ENODEV)
 			continue;	/* removed meanwhile */
 		if (err) {
 			addr_format(&devs[i].addr, a);
-			gpupt_error(nl, err, "cannot read %s", a);
+			nlconn_error(nl, err, "cannot read %s", a);
 			goto out;
 		}
 		c.n++;
@@ -730,7 +731,7 @@ int cmd_apply(int argc, char **argv)
 			report_vfio_holders(&it->before.addr);
 		if (c.dry_run)
 			continue;
-		err = gpupt_dev_get(nl, &it->before.addr, &it->after);
+		err = devrec_get(nl, &it->before.addr, &it->after);
 		if (err) {
 			it->status = ST_FAILED;
 			snprintf(it->reason, sizeof(it->reason),
@@ -794,6 +795,6 @@ out:
 	free(sv);
 	free(devs);
 	devconf_free(&conf);
-	gpupt_close(nl);
+	nlconn_close(nl);
 	return ret;
 }

@@ -13,6 +13,7 @@
 
 #include "bars.h"
 #include "devprint.h"
+#include "devrec.h"
 #include "gptctl.h"
 #include "nl.h"
 #include "pcinames.h"
@@ -132,15 +133,15 @@ static int bars_cb(uint8_t cmd, struct nlattr **tb, void *arg)
 	return 0;
 }
 
-int gpupt_bars_get(struct gpupt_nl *nl, const struct gpupt_addr *a,
-		   struct bars_reply *out)
+int bars_get(struct nlconn *nl, const struct gpupt_addr *a,
+	     struct bars_reply *out)
 {
-	struct gpupt_req req = { .cmd = GPUPT_CMD_BARS_GET, .addr = a };
+	struct nlconn_req req = { .cmd = GPUPT_CMD_BARS_GET, .addr = a };
 	struct bars_ctx ctx = { .out = out };
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	err = gpupt_request(nl, &req, bars_cb, &ctx);
+	err = nlconn_request(nl, &req, bars_cb, &ctx);
 	if (err) {
 		if (ctx.got)
 			devrec_free(&out->dev);
@@ -413,7 +414,7 @@ int cmd_bars(int argc, char **argv)
 {
 	static const struct option longopts[] = { { NULL, 0, NULL, 0 } };
 	struct gpupt_addr *addrs;
-	struct gpupt_nl *nl;
+	struct nlconn *nl;
 	int c, n, ret = EXIT_OK;
 
 	while ((c = cmd_getopt(argc, argv, "", longopts)) != -1)
@@ -433,15 +434,19 @@ int cmd_bars(int argc, char **argv)
 		}
 	}
 
-	nl = gpupt_connect();
+	ret = nlconn_connect(&nl);
+	if (ret) {
+		free(addrs);
+		return ret;
+	}
 	open_json_array(NULL);
 	for (int i = 0; i < n; i++) {
 		struct bars_reply r;
-		int err = gpupt_bars_get(nl, &addrs[i], &r);
+		int err = bars_get(nl, &addrs[i], &r);
 
 		if (err) {
-			ret = gpupt_error(nl, err, "cannot read the BARs of %s",
-					  argv[optind + i]);
+			ret = nlconn_error(nl, err, "cannot read the BARs of %s",
+					   argv[optind + i]);
 			continue;
 		}
 		if (i)
@@ -451,7 +456,7 @@ int cmd_bars(int argc, char **argv)
 	}
 	close_json_array();
 	print_end();
-	gpupt_close(nl);
+	nlconn_close(nl);
 	free(addrs);
 	return ret;
 }

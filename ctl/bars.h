@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "mmio.h"
+#include "devrec.h"
 #include "nl.h"
 
 #define BAR_MAX_RESERVED	8
@@ -39,10 +40,10 @@ struct bars_reply {
 
 /*
  * BARS_GET for one function: 0, or the kernel's/local -errno (the caller
- * reports it with gpupt_error()).  out->dev must be devrec_free()d.
+ * reports it with nlconn_error()).  out->dev must be devrec_free()d.
  */
-int gpupt_bars_get(struct gpupt_nl *nl, const struct gpupt_addr *a,
-		   struct bars_reply *out);
+int bars_get(struct nlconn *nl, const struct gpupt_addr *a,
+	     struct bars_reply *out);
 
 /* Parse a reply's top-level attributes (tb[GPUPT_A_MAX + 1]).  0 or -errno. */
 int bars_parse(struct nlattr **tb, struct bars_reply *out);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "devprint.h"
+#include "devrec.h"
 #include "gptctl.h"
 #include "holders.h"
 #include "nl.h"
@@ -73,10 +74,10 @@ static int claim_common(int argc, char **argv, uint8_t gcmd, bool allow_force)
 	};
 	struct holders h = { 0 };
 	bool release_host = false;
-	struct gpupt_req req = { .cmd = gcmd };
+	struct nlconn_req req = { .cmd = gcmd };
 	char buf[GPUPT_ADDR_STRLEN];
 	struct gpupt_addr a;
-	struct gpupt_nl *nl;
+	struct nlconn *nl;
 	struct devrec r;
 	int c, err;
 
@@ -99,23 +100,25 @@ static int claim_common(int argc, char **argv, uint8_t gcmd, bool allow_force)
 	addr_format(&a, buf);
 	req.addr = &a;
 	memset(&r, 0, sizeof(r));
-	nl = gpupt_connect();	/* may exit: before the console is touched */
+	err = nlconn_connect(&nl);	/* before the console is touched */
+	if (err)
+		return err;
 	if ((req.flags & GPUPT_F_FORCE) &&
 	    claim_holders(&a, argv[0], release_host, &h)) {
-		gpupt_close(nl);
+		nlconn_close(nl);
 		holders_free(&h);
 		return EXIT_FAIL;
 	}
-	err = gpupt_request(nl, &req, record_cb, &r);
+	err = nlconn_request(nl, &req, record_cb, &r);
 	if (err) {
-		gpupt_error(nl, err, "%s %s", argv[0], buf);
-		gpupt_close(nl);
+		nlconn_error(nl, err, "%s %s", argv[0], buf);
+		nlconn_close(nl);
 		holders_consoles_undo(&h);
 		holders_free(&h);
 		devrec_free(&r);
 		return EXIT_FAIL;
 	}
-	gpupt_close(nl);
+	nlconn_close(nl);
 	holders_free(&h);
 	if (is_json()) {
 		print_dev_show(&r);

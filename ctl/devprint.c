@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "devprint.h"
+#include "devrec.h"
 #include "gptctl.h"
 #include "pcinames.h"
 #include "print.h"

@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#include "nl.h"
+#include "devrec.h"
 
 /*
  * The record's standard fields as JSON members of the currently open

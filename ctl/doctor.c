@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "cfgparse.h"
+#include "devrec.h"
 #include "domxml.h"
 #include "gptctl.h"
 #include "holders.h"
@@ -912,7 +913,7 @@ static int cmp_dev(const void *a, const void *b)
 /* GPUs (display class) from sysfs, plus what gpupt reports if loaded. */
 static size_t collect_devices(struct devinfo *out, size_t max)
 {
-	struct gpupt_nl *nl;
+	struct nlconn *nl;
 	struct devrec *recs;
 	struct dirent *e;
 	size_t n = 0, nr, i, j;
@@ -929,8 +930,8 @@ static size_t collect_devices(struct devinfo *out, size_t max)
 	if (dir)
 		closedir(dir);
 
-	if (file_exists("/sys/module/gpupt") && !gpupt_nl_open(&nl)) {
-		if (!gpupt_dev_dump(nl, &recs, &nr)) {
+	if (file_exists("/sys/module/gpupt") && !nlconn_open(&nl)) {
+		if (!devrec_dump(nl, &recs, &nr)) {
 			for (i = 0; i < nr && n < max; i++) {
 				if (!(recs[i].state & (GPUPT_DEV_S_HELD | GPUPT_DEV_S_MATCHED)) ||
 				    recs[i].state & GPUPT_DEV_S_BRIDGE)
@@ -943,7 +944,7 @@ static size_t collect_devices(struct devinfo *out, size_t max)
 			}
 			devrec_free_array(recs, nr);
 		}
-		gpupt_close(nl);
+		nlconn_close(nl);
 	}
 	qsort(out, n, sizeof(*out), cmp_dev);
 	return n;

@@ -38,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "devrec.h"
 #include "fleet.h"
 #include "gptctl.h"
 #include "nl.h"
@@ -161,11 +162,11 @@ static int stats_cb(uint8_t cmd, struct nlattr **tb, void *arg)
 }
 
 /* Devices from the module: the DEV_GET dump, as `list` shows them. */
-static int tally_module(struct gpupt_nl *nl, struct tally *t)
+static int tally_module(struct nlconn *nl, struct tally *t)
 {
 	struct devrec *d;
 	size_t n, i;
-	int err = gpupt_dev_dump(nl, &d, &n);
+	int err = devrec_dump(nl, &d, &n);
 
 	if (err)
 		return err;
@@ -290,7 +291,7 @@ static int export_prometheus(int argc, char **argv)
 	struct fleet_last_apply la;
 	struct tally t = { 0 };
 	struct stats st = { 0 };
-	struct gpupt_nl *nl = NULL;
+	struct nlconn *nl = NULL;
 	bool loaded = false, have_la;
 	char *buf = NULL;
 	size_t len = 0;
@@ -303,7 +304,7 @@ static int export_prometheus(int argc, char **argv)
 		return err;
 
 	if (!o.root) {
-		err = gpupt_nl_open(&nl);
+		err = nlconn_open(&nl);
 		if (err && err != -ENOENT) {
 			errmsg("cannot open generic netlink: %s", strerror(-err));
 			return EXIT_FAIL;
@@ -312,17 +313,17 @@ static int export_prometheus(int argc, char **argv)
 			nl = NULL;
 	}
 	if (nl) {
-		struct gpupt_req req = { .cmd = GPUPT_CMD_STATS_GET };
+		struct nlconn_req req = { .cmd = GPUPT_CMD_STATS_GET };
 
-		err = gpupt_request(nl, &req, stats_cb, &st);
+		err = nlconn_request(nl, &req, stats_cb, &st);
 		if (err) {
-			ret = gpupt_error(nl, err, "cannot read the module's counters");
+			ret = nlconn_error(nl, err, "cannot read the module's counters");
 			goto out;
 		}
 		loaded = true;
 		err = tally_module(nl, &t);
 		if (err) {
-			ret = gpupt_error(nl, err, "cannot list devices");
+			ret = nlconn_error(nl, err, "cannot list devices");
 			goto out;
 		}
 	} else {
@@ -365,7 +366,7 @@ out:
 	free(buf);
 	free(t.b);
 	free(t.q);
-	gpupt_close(nl);
+	nlconn_close(nl);
 	return ret;
 }
 

@@ -14,10 +14,12 @@
  *
  * Handlers:
  *  - parse their own options with cmd_getopt() (getopt_long, reset for them);
- *  - return an EXIT_* code (never call exit() except through gpupt_connect());
+ *  - return an EXIT_* code (they never call exit(); nlconn_connect() returns
+ *    the code for "module not loaded");
  *  - print data only through print.h, and errors only through errmsg()
- *    or gpupt_error() (stderr);
- *  - never build netlink messages inline: use nl.h.
+ *    or nlconn_error() (stderr);
+ *  - never build netlink messages inline: use nl.h (transport) and
+ *    devrec.h (device records).
  */
 #ifndef GPTCTL_H
 #define GPTCTL_H

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "devrec.h"
 #include "gptctl.h"
 #include "holders.h"
 #include "moves.h"
@@ -233,7 +234,7 @@ enum move_kind { MOVE_HANDOFF, MOVE_RECLAIM, MOVE_RELEASE };
  * --single, one address per IOMMU group is enough: the kernel moves the
  * whole group.
  */
-static int select_all(struct gpupt_nl *nl, enum move_kind kind, bool single,
+static int select_all(struct nlconn *nl, enum move_kind kind, bool single,
 		      struct gpupt_addr **out, size_t *n)
 {
 	struct gpupt_addr *v;
@@ -242,7 +243,7 @@ static int select_all(struct gpupt_nl *nl, enum move_kind kind, bool single,
 	size_t nd, ng = 0, i, j, k = 0;
 	int err;
 
-	err = gpupt_dev_dump(nl, &d, &nd);
+	err = devrec_dump(nl, &d, &nd);
 	if (err)
 		return err;
 	v = calloc(nd ? nd : 1, sizeof(*v));
@@ -304,17 +305,17 @@ static bool host_driver(bool has, const char *drv)
  * release_host, which adds them to the plan instead.  Returns 0 with the
  * holders in *h, or the dry run's -errno (the real request reports it).
  */
-static int preflight(struct gpupt_nl *nl, const struct gpupt_req *req,
+static int preflight(struct nlconn *nl, const struct nlconn_req *req,
 		     struct holders *h)
 {
-	struct gpupt_req pre = *req;
+	struct nlconn_req pre = *req;
 	struct move_ctx mp = { 0 };
 	struct gpupt_addr *host = NULL, *disp = NULL;
 	size_t nh = 0, nd = 0, total = 0, gi, i;
 	int err;
 
 	pre.flags |= GPUPT_F_DRY_RUN;
-	err = gpupt_request(nl, &pre, move_cb, &mp);
+	err = nlconn_request(nl, &pre, move_cb, &mp);
 	if (err)
 		goto out;
 	for (gi = 0; gi < mp.n; gi++)
@@ -372,7 +373,7 @@ static void restore_consoles(const struct move_ctx *m)
 		}
 }
 
-int handoff_refuse_holders(struct gpupt_nl *nl, const struct gpupt_req *req,
+int handoff_refuse_holders(struct nlconn *nl, const struct nlconn_req *req,
 			   const char *who)
 {
 	struct holders h = { 0 };
@@ -411,7 +412,7 @@ int handoff_refuse_holders(struct gpupt_nl *nl, const struct gpupt_req *req,
  * refuses) and the kernel removes firmware framebuffers from the display
  * functions' BARs (GPUPT_F_RELEASE_HOST) before it moves them.
  */
-static int checked_request(struct gpupt_nl *nl, struct gpupt_req *req,
+static int checked_request(struct nlconn *nl, struct nlconn_req *req,
 			   struct move_ctx *m, bool release_host,
 			   struct holders *h)
 {
@@ -457,7 +458,7 @@ static int checked_request(struct gpupt_nl *nl, struct gpupt_req *req,
 		if (err)
 			return err;
 	}
-	err = gpupt_request(nl, req, move_cb, m);
+	err = nlconn_request(nl, req, move_cb, m);
 	if (err && !dry_run && release_host)
 		holders_consoles_undo(h);
 	return err;
@@ -497,11 +498,11 @@ static int move_common(int argc, char **argv, enum move_kind kind)
 		[MOVE_RECLAIM] = GPUPT_CMD_RECLAIM,
 		[MOVE_RELEASE] = GPUPT_CMD_RELEASE,
 	};
-	struct gpupt_req req = { .cmd = gcmds[kind] };
+	struct nlconn_req req = { .cmd = gcmds[kind] };
 	struct move_ctx m = { 0 };
 	struct gpupt_addr *addrs = NULL;
 	struct holders h = { 0 };
-	struct gpupt_nl *nl;
+	struct nlconn *nl;
 	size_t n = 0, i;
 	bool all = false, release_host = false;
 	int c, err, blockers, ret = EXIT_USAGE;
@@ -565,7 +566,9 @@ static int move_common(int argc, char **argv, enum move_kind kind)
 	if (kind == MOVE_HANDOFF && !(req.flags & GPUPT_F_RESET) &&
 	    policy_handoff_reset(addrs, n))
 		req.flags |= GPUPT_F_RESET;
-	nl = gpupt_connect();
+	ret = nlconn_connect(&nl);
+	if (ret)
+		goto out;
 	if (all && kind == MOVE_HANDOFF) {
 		/*
 		 * The kernel picks every function gpupt holds itself: no
@@ -584,7 +587,7 @@ static int move_common(int argc, char **argv, enum move_kind kind)
 		err = select_all(nl, kind, req.flags & GPUPT_F_SINGLE,
 				 &addrs, &n);
 		if (err) {
-			ret = gpupt_error(nl, err, "cannot list devices");
+			ret = nlconn_error(nl, err, "cannot list devices");
 			goto close;
 		}
 		if (!n) {
@@ -604,7 +607,7 @@ static int move_common(int argc, char **argv, enum move_kind kind)
 	if (kind == MOVE_HANDOFF)
 		err = checked_request(nl, &req, &m, release_host, &h);
 	else
-		err = gpupt_request(nl, &req, move_cb, &m);
+		err = nlconn_request(nl, &req, move_cb, &m);
 sent:
 	if (err == -EHOLDERS) {
 		holders_print(&h);
@@ -621,8 +624,8 @@ sent:
 
 		if (n)
 			addr_format(&addrs[0], a0);
-		gpupt_error(nl, err, "%s %s%s", argv[0], a0,
-			    n > 1 ? " ..." : "");
+		nlconn_error(nl, err, "%s %s%s", argv[0], a0,
+			     n > 1 ? " ..." : "");
 		if (err == -EBUSY)
 			for (i = 0; i < n; i++)
 				report_vfio_holders(&addrs[i]);
@@ -643,7 +646,7 @@ sent:
 		ret = EXIT_FAIL;
 	}
 close:
-	gpupt_close(nl);
+	nlconn_close(nl);
 out:
 	holders_free(&h);
 	move_ctx_free(&m);

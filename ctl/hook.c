@@ -38,6 +38,7 @@
 #include <dirent.h>
 
 #include "devconf.h"
+#include "devrec.h"
 #include "domxml.h"
 #include "fleet.h"
 #include "gptctl.h"
@@ -295,14 +296,14 @@ static void log_moves(const struct hook_ctx *h, const char *what,
  * (one request for the whole VM), else, for a function devices.conf may
  * name that the dump does not list, its own DEV_GET.  0, -ENODEV, -errno.
  */
-static int hook_lookup(const struct hook_ctx *h, struct gpupt_nl *nl,
+static int hook_lookup(const struct hook_ctx *h, struct nlconn *nl,
 		       struct devrec **all, size_t *nall,
 		       const struct gpupt_addr *a, struct devrec *out)
 {
 	int err;
 
 	if (!*all) {
-		err = gpupt_dev_dump(nl, all, nall);
+		err = devrec_dump(nl, all, nall);
 		if (err)
 			return err;
 	}
@@ -316,7 +317,7 @@ static int hook_lookup(const struct hook_ctx *h, struct gpupt_nl *nl,
 		}
 	if (!h->conf.n)
 		return -ENODEV;		/* not gpupt's, and no rule can name it */
-	return gpupt_dev_get(nl, a, out);
+	return devrec_get(nl, a, out);
 }
 
 /*
@@ -328,9 +329,9 @@ static int hook_prepare(struct hook_ctx *h, const struct gpupt_addr *addrs,
 {
 	struct gpupt_addr sel[HOOK_MAX_FNS];
 	struct hook_fn rec[HOOK_MAX_FNS];
-	struct gpupt_req req = { .cmd = GPUPT_CMD_HANDOFF };
+	struct nlconn_req req = { .cmd = GPUPT_CMD_HANDOFF };
 	struct moved m = { 0 };
-	struct gpupt_nl *nl;
+	struct nlconn *nl;
 	char a[GPUPT_ADDR_STRLEN], list[1024];
 	size_t nsel = 0, nrec = 0, nbusy = 0;
 	size_t busy[HOOK_MAX_FNS];
@@ -340,7 +341,7 @@ static int hook_prepare(struct hook_ctx *h, const struct gpupt_addr *addrs,
 
 	if (hook_load_conf(h))
 		return EXIT_FAIL;
-	err = gpupt_nl_open(&nl);
+	err = nlconn_open(&nl);
 	if (err) {
 		bool named = false;
 
@@ -367,8 +368,8 @@ static int hook_prepare(struct hook_ctx *h, const struct gpupt_addr *addrs,
 		if (err == -ENODEV)
 			continue;	/* the VM manager says it better */
 		if (err) {
-			gpupt_error(nl, err, "refusing to start %s: cannot look up %s",
-				    h->who, a);
+			nlconn_error(nl, err, "refusing to start %s: cannot look up %s",
+				     h->who, a);
 			goto out;
 		}
 		rule = hook_rule(h, &r);
@@ -424,9 +425,9 @@ static int hook_prepare(struct hook_ctx *h, const struct gpupt_addr *addrs,
 		       "cannot be checked for holders", strerror(-err));
 		goto out;
 	}
-	err = gpupt_request(nl, &req, moved_cb, &m);
+	err = nlconn_request(nl, &req, moved_cb, &m);
 	if (err) {
-		const char *ext = gpupt_extack(nl);
+		const char *ext = nlconn_extack(nl);
 
 		errmsg("refusing to start %s: handoff of %s refused: %s%s%s", h->who,
 		       list, ext ? ext : strerror(-err), ext ? " " : "",
@@ -457,16 +458,16 @@ out:
 	moved_free(&m);
 	if (all)
 		devrec_free_array(all, nall);
-	gpupt_close(nl);
+	nlconn_close(nl);
 	return ret;
 }
 
 /* ---- release ---- */
 
-static int hook_move_back(struct hook_ctx *h, struct gpupt_nl *nl, uint8_t cmd,
+static int hook_move_back(struct hook_ctx *h, struct nlconn *nl, uint8_t cmd,
 			  const struct gpupt_addr *v, size_t n)
 {
-	struct gpupt_req req = { .cmd = cmd };
+	struct nlconn_req req = { .cmd = cmd };
 	struct moved m = { 0 };
 	const char *what = cmd == GPUPT_CMD_RECLAIM ? "reclaim" : "release";
 	char list[1024];
@@ -481,9 +482,9 @@ static int hook_move_back(struct hook_ctx *h, struct gpupt_nl *nl, uint8_t cmd,
 		req.n_addrs = n;
 	}
 	addr_list(v, n, list, sizeof(list));
-	err = gpupt_request(nl, &req, moved_cb, &m);
+	err = nlconn_request(nl, &req, moved_cb, &m);
 	if (err) {
-		const char *ext = gpupt_extack(nl);
+		const char *ext = nlconn_extack(nl);
 
 		errmsg("hook: %s: %s of %s failed: %s; run 'gptctl %s %s' when it is free",
 		       h->who, what, list, ext ? ext : strerror(-err), what, list);
@@ -502,7 +503,7 @@ static int hook_release(struct hook_ctx *h)
 	struct hook_fn rec[HOOK_MAX_FNS];
 	struct gpupt_addr back[HOOK_MAX_FNS], host[HOOK_MAX_FNS];
 	size_t nrec, nback = 0, nhost = 0;
-	struct gpupt_nl *nl;
+	struct nlconn *nl;
 	char path[PATH_MAX], a[GPUPT_ADDR_STRLEN];
 	int err;
 
@@ -518,7 +519,7 @@ static int hook_release(struct hook_ctx *h)
 	}
 	if (hook_load_conf(h))
 		return EXIT_FAIL;
-	err = gpupt_nl_open(&nl);
+	err = nlconn_open(&nl);
 	if (err) {
 		errmsg("hook: %s: cannot put the functions back: %s", h->who,
 		       err == -ENOENT ? "gpupt module not loaded" : strerror(-err));
@@ -529,7 +530,7 @@ static int hook_release(struct hook_ctx *h)
 		struct devrec r;
 
 		addr_format(&rec[i].addr, a);
-		err = gpupt_dev_get(nl, &rec[i].addr, &r);
+		err = devrec_get(nl, &rec[i].addr, &r);
 		if (err) {
 			errmsg("hook: %s: %s: %s (skipped)", h->who, a, strerror(-err));
 			continue;
@@ -547,7 +548,7 @@ static int hook_release(struct hook_ctx *h)
 	err = hook_move_back(h, nl, GPUPT_CMD_RECLAIM, back, nback);
 	if (!err)
 		err = hook_move_back(h, nl, GPUPT_CMD_RELEASE, host, nhost);
-	gpupt_close(nl);
+	nlconn_close(nl);
 	if (err)
 		return EXIT_FAIL;
 	if (unlink(path) && errno != ENOENT)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "devprint.h"
+#include "devrec.h"
 #include "gptctl.h"
 #include "nl.h"
 #include "pcinames.h"
@@ -20,7 +21,7 @@ int cmd_list(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct dev_filter *f = filter_new();
-	struct gpupt_nl *nl;
+	struct nlconn *nl;
 	struct devrec *v;
 	size_t n, i, k;
 	int c, err, ret = EXIT_USAGE;
@@ -43,14 +44,16 @@ int cmd_list(int argc, char **argv)
 		usage_error("unexpected argument '%s'", argv[optind]);
 		goto out;
 	}
-	nl = gpupt_connect();
-	err = gpupt_dev_dump(nl, &v, &n);
+	ret = nlconn_connect(&nl);
+	if (ret)
+		goto out;
+	err = devrec_dump(nl, &v, &n);
 	if (err) {
-		ret = gpupt_error(nl, err, "cannot list devices");
-		gpupt_close(nl);
+		ret = nlconn_error(nl, err, "cannot list devices");
+		nlconn_close(nl);
 		goto out;
 	}
-	gpupt_close(nl);
+	nlconn_close(nl);
 	for (i = k = 0; i < n; i++) {
 		if (filter_match(f, &v[i].addr, v[i].vendor, v[i].device,
 				 v[i].class)) {
@@ -76,10 +79,10 @@ int cmd_show(int argc, char **argv)
 {
 	static const struct option longopts[] = { { NULL, 0, NULL, 0 } };
 	struct gpupt_addr a;
-	struct gpupt_nl *nl;
+	struct nlconn *nl;
 	struct devrec r;
 	char buf[GPUPT_ADDR_STRLEN];
-	int c, err;
+	int c, err, ret;
 
 	while ((c = cmd_getopt(argc, argv, "", longopts)) != -1)
 		return EXIT_USAGE;
@@ -88,17 +91,19 @@ int cmd_show(int argc, char **argv)
 	if (addr_arg(argv[optind], &a))
 		return EXIT_USAGE;
 	addr_format(&a, buf);
-	nl = gpupt_connect();
-	err = gpupt_dev_get(nl, &a, &r);
+	ret = nlconn_connect(&nl);
+	if (ret)
+		return ret;
+	err = devrec_get(nl, &a, &r);
 	if (err) {
-		if (err == -ENODEV && !gpupt_extack(nl))
+		if (err == -ENODEV && !nlconn_extack(nl))
 			errmsg("%s: no such PCI function", buf);
 		else
-			gpupt_error(nl, err, "%s", buf);
-		gpupt_close(nl);
+			nlconn_error(nl, err, "%s", buf);
+		nlconn_close(nl);
 		return EXIT_FAIL;
 	}
-	gpupt_close(nl);
+	nlconn_close(nl);
 	print_dev_show(&r);
 	print_end();
 	devrec_free(&r);

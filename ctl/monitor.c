@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "devrec.h"
 #include "gptctl.h"
 #include "nl.h"
 #include "print.h"
@@ -114,7 +115,7 @@ int cmd_monitor(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct gpupt_nl *nl;
+	struct nlconn *nl;
 	int c, err;
 
 	while ((c = cmd_getopt(argc, argv, "j", longopts)) != -1) {
@@ -124,10 +125,12 @@ int cmd_monitor(int argc, char **argv)
 	}
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
-	nl = gpupt_connect();
-	err = gpupt_events_subscribe(nl);
+	err = nlconn_connect(&nl);
+	if (err)
+		return err;
+	err = nlconn_events_subscribe(nl);
 	if (err) {
-		gpupt_close(nl);
+		nlconn_close(nl);
 		if (err == -ENOENT) {
 			errmsg("gpupt module not loaded (modprobe gpupt)");
 			return EXIT_NOMOD;
@@ -136,12 +139,12 @@ int cmd_monitor(int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	for (;;) {
-		err = gpupt_events_recv(nl, event_cb, NULL);
+		err = nlconn_events_recv(nl, event_cb, NULL);
 		if (!err)
 			continue;
 		if (err == -ESHUTDOWN) {
 			errmsg("gpupt module unloaded, no more events");
-			gpupt_close(nl);
+			nlconn_close(nl);
 			return EXIT_NOMOD;
 		}
 		if (err == -ENOMEM || err == -ENOBUFS) {
@@ -152,7 +155,7 @@ int cmd_monitor(int argc, char **argv)
 		if (err == -EINTR || err == -EAGAIN)
 			continue;
 		errmsg("receiving events: %s", strerror(-err));
-		gpupt_close(nl);
+		nlconn_close(nl);
 		return EXIT_FAIL;
 	}
 }

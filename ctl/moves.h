@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "devrec.h"
 #include "nl.h"
 
 /* One reply message: its GPUPT_A_IOMMU_GROUP and GPUPT_A_DEVICES. */
@@ -51,7 +52,7 @@ void move_ctx_free(struct move_ctx *m);
  * framebuffers do not make an unbind wait and are left to the kernel.  A
  * refused dry run returns 0: the real request reports the kernel's reason.
  */
-int handoff_refuse_holders(struct gpupt_nl *nl, const struct gpupt_req *req,
+int handoff_refuse_holders(struct nlconn *nl, const struct nlconn_req *req,
 			   const char *who);
 
 #endif /* GPTCTL_MOVES_H */

@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "devrec.h"
 #include "fleet.h"
 #include "gptctl.h"
 #include "nl.h"
@@ -88,7 +89,7 @@ struct idcount {
 static int count_quarantined(const char *root, unsigned int *all,
 			     unsigned int *vfio_gpus)
 {
-	struct gpupt_nl *nl;
+	struct nlconn *nl;
 	struct devrec *d;
 	size_t n, i;
 	int err;
@@ -96,20 +97,20 @@ static int count_quarantined(const char *root, unsigned int *all,
 	*all = *vfio_gpus = 0;
 	if (root)
 		return 0;
-	err = gpupt_nl_open(&nl);
+	err = nlconn_open(&nl);
 	if (err == -ENOENT)
 		return 0;
 	if (err) {
 		errmsg("cannot open generic netlink: %s", strerror(-err));
 		return err;
 	}
-	err = gpupt_dev_dump(nl, &d, &n);
+	err = devrec_dump(nl, &d, &n);
 	if (err) {
-		gpupt_error(nl, err, "cannot list devices");
-		gpupt_close(nl);
+		nlconn_error(nl, err, "cannot list devices");
+		nlconn_close(nl);
 		return -EINVAL;	/* reported */
 	}
-	gpupt_close(nl);
+	nlconn_close(nl);
 	for (i = 0; i < n; i++) {
 		if (!devrec_quarantined(&d[i]))
 			continue;

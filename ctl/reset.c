@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "devrec.h"
 #include "gptctl.h"
 #include "nl.h"
 #include "print.h"
@@ -206,11 +207,11 @@ int cmd_reset(int argc, char **argv)
 		{ "clear-quarantine", no_argument, NULL, 'Q' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct gpupt_req req = { .cmd = GPUPT_CMD_RESET };
+	struct nlconn_req req = { .cmd = GPUPT_CMD_RESET };
 	struct reset_ctx ctx = { 0 };
 	struct gpupt_addr *addrs = NULL;
 	bool dry_run = false, clear = false;
-	struct gpupt_nl *nl;
+	struct nlconn *nl;
 	int c, m, i, err, ret = EXIT_OK;
 	size_t k;
 
@@ -262,8 +263,12 @@ int cmd_reset(int argc, char **argv)
 		req.n_addrs = argc - optind;
 	}
 
-	nl = gpupt_connect();
-	err = gpupt_request(nl, &req, reset_cb, &ctx);
+	ret = nlconn_connect(&nl);
+	if (ret) {
+		free(addrs);
+		return ret;
+	}
+	err = nlconn_request(nl, &req, reset_cb, &ctx);
 
 	open_json_array(NULL);
 	for (k = 0; k < ctx.n; k++) {
@@ -283,10 +288,10 @@ int cmd_reset(int argc, char **argv)
 	print_end();
 
 	if (err) {
-		gpupt_error(nl, err, "reset");
+		nlconn_error(nl, err, "reset");
 		ret = EXIT_FAIL;
 	}
-	gpupt_close(nl);
+	nlconn_close(nl);
 	devrec_free_array(ctx.v, ctx.n);
 	free(addrs);
 	return ret;

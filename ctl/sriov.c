@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "devconf.h"
+#include "devrec.h"
 #include "gptctl.h"
 #include "holders.h"
 #include "print.h"
@@ -138,10 +139,10 @@ static void report_vf_holders(const struct gpupt_addr *pf)
 	free(vfs);
 }
 
-int sriov_set(struct gpupt_nl *nl, const struct gpupt_addr *pf,
+int sriov_set(struct nlconn *nl, const struct gpupt_addr *pf,
 	      unsigned int numvfs, enum sriov_target target, bool force)
 {
-	struct gpupt_req req = {
+	struct nlconn_req req = {
 		.cmd = GPUPT_CMD_SRIOV,
 		.addr = pf,
 		.has_num_vfs = true,
@@ -159,9 +160,9 @@ int sriov_set(struct gpupt_nl *nl, const struct gpupt_addr *pf,
 		if (err)
 			return err;
 	}
-	err = gpupt_request(nl, &req, NULL, NULL);
+	err = nlconn_request(nl, &req, NULL, NULL);
 	if (err) {
-		gpupt_error(nl, err, "sriov %s --numvfs %u", a, numvfs);
+		nlconn_error(nl, err, "sriov %s --numvfs %u", a, numvfs);
 		if (err == -EBUSY)
 			report_vf_holders(pf);
 		if (numvfs && autoprobe)	/* refused: change nothing */
@@ -191,7 +192,7 @@ static bool vf_needs_move(enum sriov_target target, const char *vfio,
  * Move every VF that is not where @target wants it, SRIOV_CHUNK at a
  * time, each as a single function.  Errors are printed.  0 or -errno.
  */
-static int move_vfs(struct gpupt_nl *nl, const struct gpupt_addr *vfs,
+static int move_vfs(struct nlconn *nl, const struct gpupt_addr *vfs,
 		    size_t n, enum sriov_target target, const char *vfio,
 		    bool force)
 {
@@ -200,7 +201,7 @@ static int move_vfs(struct gpupt_nl *nl, const struct gpupt_addr *vfs,
 		[SRIOV_T_GPUPT] = GPUPT_CMD_RECLAIM,
 		[SRIOV_T_HOST] = GPUPT_CMD_RELEASE,
 	};
-	struct gpupt_req req = { .cmd = cmds[target], .flags = GPUPT_F_SINGLE };
+	struct nlconn_req req = { .cmd = cmds[target], .flags = GPUPT_F_SINGLE };
 	struct gpupt_addr *todo;
 	char drv[64], a[GPUPT_ADDR_STRLEN];
 	size_t k = 0, i, off;
@@ -223,13 +224,13 @@ static int move_vfs(struct gpupt_nl *nl, const struct gpupt_addr *vfs,
 	for (off = 0; off < k && !err; off += SRIOV_CHUNK) {
 		req.addrs = todo + off;
 		req.n_addrs = k - off < SRIOV_CHUNK ? k - off : SRIOV_CHUNK;
-		err = gpupt_request(nl, &req, NULL, NULL);
+		err = nlconn_request(nl, &req, NULL, NULL);
 		if (err) {
 			addr_format(&todo[off], a);
-			gpupt_error(nl, err, "moving the VFs (%s%s) to %s", a,
-				    req.n_addrs > 1 ? " ..." : "",
-				    target == SRIOV_T_VFIO ? vfio :
-				    target == SRIOV_T_GPUPT ? "gpupt" : "the host");
+			nlconn_error(nl, err, "moving the VFs (%s%s) to %s", a,
+				     req.n_addrs > 1 ? " ..." : "",
+				     target == SRIOV_T_VFIO ? vfio :
+				     target == SRIOV_T_GPUPT ? "gpupt" : "the host");
 			if (err == -EBUSY)
 				for (i = 0; i < req.n_addrs; i++)
 					report_vfio_holders(&req.addrs[i]);
@@ -270,16 +271,16 @@ static void print_rec(const char *key, const struct devrec *r, bool pf)
 }
 
 /* Read the PF and its VFs back from the kernel and print them. */
-static int print_state(struct gpupt_nl *nl, const struct gpupt_addr *pf)
+static int print_state(struct nlconn *nl, const struct gpupt_addr *pf)
 {
 	struct gpupt_addr *vfs = NULL;
 	struct devrec r;
 	size_t n = 0, i;
 	int err;
 
-	err = gpupt_dev_get(nl, pf, &r);
+	err = devrec_get(nl, pf, &r);
 	if (err)
-		return gpupt_error(nl, err, "reading the PF back");
+		return nlconn_error(nl, err, "reading the PF back");
 	err = sriov_vf_addrs(pf, &vfs, &n);
 	if (err) {
 		devrec_free(&r);
@@ -291,7 +292,7 @@ static int print_state(struct gpupt_nl *nl, const struct gpupt_addr *pf)
 	devrec_free(&r);
 	open_json_array("vfs");
 	for (i = 0; i < n; i++) {
-		err = gpupt_dev_get(nl, &vfs[i], &r);
+		err = devrec_get(nl, &vfs[i], &r);
 		if (err)
 			break;
 		open_json_object(NULL);
@@ -304,7 +305,7 @@ static int print_state(struct gpupt_nl *nl, const struct gpupt_addr *pf)
 	print_end();
 	free(vfs);
 	if (err)
-		return gpupt_error(nl, err, "reading a VF back");
+		return nlconn_error(nl, err, "reading a VF back");
 	return EXIT_OK;
 }
 
@@ -320,7 +321,7 @@ int cmd_sriov(int argc, char **argv)
 	const char *vfio = NULL;
 	struct gpupt_addr pf, *vfs = NULL;
 	struct sriov_pf st;
-	struct gpupt_nl *nl;
+	struct nlconn *nl;
 	uint64_t autoprobe = 1;
 	long numvfs = -1;
 	bool force = false;
@@ -369,10 +370,12 @@ int cmd_sriov(int argc, char **argv)
 		return ret;
 
 	pci_attr_u64(&pf, "sriov_drivers_autoprobe", &autoprobe);
-	nl = gpupt_connect();
+	ret = nlconn_connect(&nl);
+	if (ret)
+		return ret;
 	err = sriov_set(nl, &pf, (unsigned int)numvfs, target, force);
 	if (err) {
-		gpupt_close(nl);
+		nlconn_close(nl);
 		return EXIT_FAIL;
 	}
 	err = sriov_vf_addrs(&pf, &vfs, &n);
@@ -393,6 +396,6 @@ int cmd_sriov(int argc, char **argv)
 		ret = print_state(nl, &pf);
 	}
 	free(vfs);
-	gpupt_close(nl);
+	nlconn_close(nl);
 	return ret;
 }

@@ -53,7 +53,7 @@ int sriov_autoprobe(const struct gpupt_addr *pf, bool on);
  * released.  On EBUSY the holders of every VF are named on stderr.
  * Errors are printed.  0 or -errno.
  */
-int sriov_set(struct gpupt_nl *nl, const struct gpupt_addr *pf,
+int sriov_set(struct nlconn *nl, const struct gpupt_addr *pf,
 	      unsigned int numvfs, enum sriov_target target, bool force);
 
 #endif /* GPTCTL_SRIOV_H */

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "devrec.h"
 #include "gptctl.h"
 #include "nl.h"
 #include "print.h"
@@ -55,7 +56,7 @@ static unsigned int host_phys_bits(void)
  * Every function of the slot of a: the host's companions (HDMI audio, USB-C)
  * go to the same guest port.  Functions that do not exist answer ENODEV.
  */
-static int collect_slot(struct gpupt_nl *nl, const struct gpupt_addr *a,
+static int collect_slot(struct nlconn *nl, const struct gpupt_addr *a,
 			struct vm_slot *s)
 {
 	char buf[GPUPT_ADDR_STRLEN];
@@ -67,12 +68,12 @@ static int collect_slot(struct gpupt_nl *nl, const struct gpupt_addr *a,
 		int err;
 
 		f.devfn = (uint8_t)((PCI_SLOT_OF(a->devfn) << 3) | fn);
-		err = gpupt_bars_get(nl, &f, r);
+		err = bars_get(nl, &f, r);
 		if (err == -ENODEV)
 			continue;
 		if (err) {
 			addr_format(&f, buf);
-			return gpupt_error(nl, err, "cannot read the BARs of %s", buf);
+			return nlconn_error(nl, err, "cannot read the BARs of %s", buf);
 		}
 		if (r->dev.state & GPUPT_DEV_S_BRIDGE) {
 			devrec_free(&r->dev);
@@ -241,7 +242,7 @@ int vm_plan_build(int argc, char **argv, bool allow_x_vga,
 	};
 	struct gpupt_addr slots[VM_MAX_SLOTS];
 	struct mmio_port *ports;
-	struct gpupt_nl *nl;
+	struct nlconn *nl;
 	unsigned int n = 0;
 	int c, err, ret;
 
@@ -321,14 +322,18 @@ int vm_plan_build(int argc, char **argv, bool allow_x_vga,
 		errmsg("out of memory");
 		return EXIT_FAIL;
 	}
-	nl = gpupt_connect();
-	ret = EXIT_OK;
+	ret = nlconn_connect(&nl);
+	if (ret != EXIT_OK) {
+		free(ports);
+		vm_plan_free(p);
+		return ret;
+	}
 	for (unsigned int i = 0; i < n && ret == EXIT_OK; i++) {
 		ret = collect_slot(nl, &slots[i], &p->slot[i]);
 		if (ret == EXIT_OK)
 			p->nslots++;
 	}
-	gpupt_close(nl);
+	nlconn_close(nl);
 	if (ret != EXIT_OK) {
 		free(ports);
 		vm_plan_free(p);

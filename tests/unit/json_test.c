@@ -18,7 +18,7 @@
 #include "devprint.h"
 #include "moves.h"
 #include "gptctl.h"
-#include "nl.h"
+#include "devrec.h"
 #include "pcinames.h"
 #include "print.h"
 #include "unit.h"
