@@ -229,10 +229,10 @@ static size_t dedup(struct gpupt_addr *v, size_t n)
 enum move_kind { MOVE_HANDOFF, MOVE_RECLAIM, MOVE_RELEASE };
 
 /*
- * --all: handoff takes every function gpupt holds; reclaim takes every
- * covered function on a vfio driver; release takes both.  Without
- * --single, one address per IOMMU group is enough: the kernel moves the
- * whole group.
+ * reclaim/release --all (handoff --all is the kernel's GPUPT_F_ALL_HELD):
+ * reclaim takes every covered function on a vfio driver; release takes
+ * those and every function gpupt holds.  Without --single, one address per
+ * IOMMU group is enough: the kernel moves the whole group.
  */
 static int select_all(struct nlconn *nl, enum move_kind kind, bool single,
 		      struct gpupt_addr **out, size_t *n)
@@ -255,19 +255,9 @@ static int select_all(struct nlconn *nl, enum move_kind kind, bool single,
 		return -ENOMEM;
 	}
 	for (i = 0; i < nd; i++) {
-		uint32_t want;
+		uint32_t want = kind == MOVE_RECLAIM ? GPUPT_DEV_S_VFIO :
+				GPUPT_DEV_S_VFIO | GPUPT_DEV_S_HELD;
 
-		switch (kind) {
-		case MOVE_HANDOFF:
-			want = GPUPT_DEV_S_HELD;
-			break;
-		case MOVE_RECLAIM:
-			want = GPUPT_DEV_S_VFIO;
-			break;
-		default:
-			want = GPUPT_DEV_S_VFIO | GPUPT_DEV_S_HELD;
-			break;
-		}
 		if (!(d[i].state & want) || (d[i].state & GPUPT_DEV_S_BRIDGE))
 			continue;
 		if (!single && d[i].has_iommu_group) {
@@ -570,20 +560,9 @@ static int move_common(int argc, char **argv, enum move_kind kind)
 	if (ret)
 		goto out;
 	if (all && kind == MOVE_HANDOFF) {
-		/*
-		 * The kernel picks every function gpupt holds itself: no
-		 * dump first.  A module older than GPUPT_F_ALL_HELD refuses
-		 * the flag with EINVAL; then select the functions here.
-		 */
+		/* The kernel picks every function gpupt holds itself. */
 		req.flags |= GPUPT_F_ALL_HELD;
-		err = checked_request(nl, &req, &m, release_host, &h);
-		req.flags &= ~(uint32_t)GPUPT_F_ALL_HELD;
-		if (err != -EINVAL)
-			goto sent;
-		move_ctx_free(&m);
-		memset(&m, 0, sizeof(m));
-	}
-	if (all) {
+	} else if (all) {
 		err = select_all(nl, kind, req.flags & GPUPT_F_SINGLE,
 				 &addrs, &n);
 		if (err) {
@@ -592,7 +571,7 @@ static int move_common(int argc, char **argv, enum move_kind kind)
 		}
 		if (!n) {
 			/* Nothing to move is success, and an empty list. */
-			print_moves(&m, kind == MOVE_HANDOFF, false);
+			print_moves(&m, false, false);
 			print_end();
 			ret = EXIT_OK;
 			goto close;
@@ -608,7 +587,6 @@ static int move_common(int argc, char **argv, enum move_kind kind)
 		err = checked_request(nl, &req, &m, release_host, &h);
 	else
 		err = nlconn_request(nl, &req, move_cb, &m);
-sent:
 	if (err == -EHOLDERS) {
 		holders_print(&h);
 		if (is_json())
