@@ -112,7 +112,7 @@ static void wait_for_driver(const struct gpupt_addr *pf)
 	int ms;
 
 	for (ms = 0; ms < SRIOV_DRIVER_WAIT_MS; ms += 100) {
-		if (!pci_driver(pf, drv, sizeof(drv)))
+		if (!pci_driver(NULL, pf, drv, sizeof(drv)))
 			break;
 		nanosleep(&ts, NULL);
 	}
@@ -160,7 +160,7 @@ static void sriov_converge(struct nlconn *nl, struct sriov_item *s,
 	/* released VFs may only find their host driver with autoprobe on */
 	if (!dry_run && t == SRIOV_T_HOST && r->numvfs)
 		sriov_autoprobe(&r->addr, true);
-	if (!dry_run && !pci_attr_u64(&r->addr, "sriov_numvfs", &v)) {
+	if (!dry_run && !pci_attr_u64(NULL, &r->addr, "sriov_numvfs", &v)) {
 		s->has_after = true;
 		s->after = (unsigned int)v;
 		if (s->after != r->numvfs && s->status != ST_IN_USE &&

@@ -38,7 +38,7 @@ static int claim_holders(const struct gpupt_addr *a, const char *cmd,
 	char drv[64];
 	int err;
 
-	if (pci_driver(a, drv, sizeof(drv)) || !drv[0] ||
+	if (pci_driver(NULL, a, drv, sizeof(drv)) || !drv[0] ||
 	    !strcmp(drv, "gpupt") || driver_is_vfio(drv))
 		return 0;
 	err = holders_find(a, 1, HOLDERS_ALL, h);

@@ -412,8 +412,9 @@ static int devinfo_read(const struct gpupt_addr *a, struct devinfo *di)
 {
 	uint64_t v, dv, c;
 
-	if (pci_attr_u64(a, "vendor", &v) || pci_attr_u64(a, "device", &dv) ||
-	    pci_attr_u64(a, "class", &c))
+	if (pci_attr_u64(NULL, a, "vendor", &v) ||
+	    pci_attr_u64(NULL, a, "device", &dv) ||
+	    pci_attr_u64(NULL, a, "class", &c))
 		return -ENODEV;
 	di->addr = *a;
 	di->vendor = (uint16_t)v;
@@ -447,7 +448,7 @@ static void check_group(struct doctor *d, const struct devinfo *di)
 		    same_slot(&o, &di->addr) || devinfo_read(&o, &od) ||
 		    is_bridge(od.class_code))
 			continue;
-		if (pci_driver(&o, drv, sizeof(drv)))
+		if (pci_driver(NULL, &o, drv, sizeof(drv)))
 			snprintf(drv, sizeof(drv), "no driver");
 		snprintf(others + strlen(others), sizeof(others) - strlen(others),
 			 "%s%s [%04x:%04x] (%s)", n ? ", " : "", e->d_name,
@@ -492,7 +493,7 @@ static void check_acs(struct doctor *d, const struct devinfo *di)
 	char path[PATH_MAX], real[PATH_MAX], *p, missing[512] = "";
 	unsigned int ports = 0;
 
-	pci_sysfs_path(&di->addr, NULL, path, sizeof(path));
+	pci_sysfs_path(NULL, &di->addr, NULL, path, sizeof(path));
 	if (!realpath(path, real)) {
 		report(d, "acs", &di->addr, WARN, NULL, "cannot resolve %s", path);
 		return;
@@ -546,7 +547,7 @@ static void check_boot_vga(struct doctor *d, const struct devinfo *di)
 {
 	uint64_t boot = 0;
 
-	pci_attr_u64(&di->addr, "boot_vga", &boot);
+	pci_attr_u64(NULL, &di->addr, "boot_vga", &boot);
 	if (boot == 1)
 		report(d, "boot_vga", &di->addr, WARN,
 		       "give the guest a clean ROM image (romfile=, see gptctl rom dump/check), or make another GPU the boot device in the firmware setup",
@@ -566,7 +567,7 @@ static void check_bars(struct doctor *d, const struct devinfo *di)
 	char *res, *p;
 	unsigned int i;
 
-	pci_sysfs_path(&di->addr, "resource", path, sizeof(path));
+	pci_sysfs_path(NULL, &di->addr, "resource", path, sizeof(path));
 	res = slurp(path);
 	if (!res) {
 		report(d, "bars", &di->addr, WARN, NULL, "cannot read %s", path);
@@ -613,9 +614,9 @@ static void check_reset(struct doctor *d, const struct devinfo *di)
 	bool has_attr;
 	char path[PATH_MAX];
 
-	has_attr = !pci_attr_str(&di->addr, "reset_method", methods,
+	has_attr = !pci_attr_str(NULL, &di->addr, "reset_method", methods,
 				 sizeof(methods));
-	pci_sysfs_path(&di->addr, "reset", path, sizeof(path));
+	pci_sysfs_path(NULL, &di->addr, "reset", path, sizeof(path));
 	if (has_attr && *methods)
 		report(d, "reset", &di->addr, PASS, NULL, "reset methods: %s", methods);
 	else if (!has_attr && file_exists(path))
@@ -641,8 +642,9 @@ static void check_policy(struct doctor *d, const struct devinfo *di,
 
 	if (policy_for_addr(conf, &di->addr, &p))
 		return;
-	pci_attr_str(&di->addr, "reset_method", in_force, sizeof(in_force));
-	pci_attr_str(&di->addr, "d3cold_allowed", d3, sizeof(d3));
+	pci_attr_str(NULL, &di->addr, "reset_method", in_force,
+		     sizeof(in_force));
+	pci_attr_str(NULL, &di->addr, "d3cold_allowed", d3, sizeof(d3));
 	if (p.quirk)
 		snprintf(table, sizeof(table), "; table: %s", p.quirk->what);
 	bad = policy_bad_method(&p, in_force);
@@ -695,7 +697,7 @@ static void check_driver(struct doctor *d, const struct devinfo *di)
 	size_t n, i;
 
 	addr_format(&di->addr, name);
-	bound = !pci_driver(&di->addr, drv, sizeof(drv));
+	bound = !pci_driver(NULL, &di->addr, drv, sizeof(drv));
 	if (modprobe_option(d->modprobe, "gpupt", "ids", ids, sizeof(ids)) &&
 	    !idlist_parse(ids, iv, CFG_MAX_LIST, &n, &bad))
 		for (i = 0; i < n; i++)
@@ -712,7 +714,8 @@ static void check_driver(struct doctor *d, const struct devinfo *di)
 				  iv[i].device == di->device;
 
 	/* The drivers whose alias matches: each needs "softdep X pre: gpupt". */
-	if (!pci_attr_str(&di->addr, "modalias", modalias, sizeof(modalias))) {
+	if (!pci_attr_str(NULL, &di->addr, "modalias", modalias,
+			  sizeof(modalias))) {
 		char *argv[] = { "modprobe", "-R", modalias, NULL };
 		char *mods = run_capture(argv, TEXT_MAX), *p, *save = NULL;
 
@@ -770,20 +773,22 @@ static void check_holders(struct doctor *d, const struct devinfo *di)
 	size_t n = 0, i;
 	DIR *dir;
 
-	if (pci_driver(&di->addr, drv, sizeof(drv)) || !strcmp(drv, "gpupt") ||
-	    driver_is_vfio(drv))
+	if (pci_driver(NULL, &di->addr, drv, sizeof(drv)) ||
+	    !strcmp(drv, "gpupt") || driver_is_vfio(drv))
 		return;
-	pci_sysfs_path(&di->addr, "iommu_group/devices", path, sizeof(path));
+	pci_sysfs_path(NULL, &di->addr, "iommu_group/devices", path,
+		       sizeof(path));
 	dir = opendir(path);
 	while (dir && (e = readdir(dir)) && n < 64) {
 		struct gpupt_addr a;
 		uint64_t cls;
 
 		if (addr_parse(e->d_name, &a) ||
-		    pci_attr_u64(&a, "class", &cls) || is_bridge((uint32_t)cls))
+		    pci_attr_u64(NULL, &a, "class", &cls) ||
+		    is_bridge((uint32_t)cls))
 			continue;
-		if (!pci_driver(&a, drv, sizeof(drv)) && strcmp(drv, "gpupt") &&
-		    !driver_is_vfio(drv))
+		if (!pci_driver(NULL, &a, drv, sizeof(drv)) &&
+		    strcmp(drv, "gpupt") && !driver_is_vfio(drv))
 			fns[n++] = a;
 	}
 	if (dir)
@@ -1086,7 +1091,7 @@ static void check_domain_numa(struct doctor *d, const struct domxml_topo *t,
 			       pxb, g, file);
 			continue;
 		}
-		if (!pci_attr_u64(a, "numa_node", &v) && (int64_t)v >= 0)
+		if (!pci_attr_u64(NULL, a, "numa_node", &v) && (int64_t)v >= 0)
 			host_node = (long)v;
 		if (host_node < 0 || node_sockets(host_node, sockets)) {
 			report(d, "numa", a, PASS, NULL,

@@ -27,21 +27,15 @@
 
 long sysfs_iommu_group(const struct gpupt_addr *a)
 {
-	char addr[GPUPT_ADDR_STRLEN], path[PATH_MAX], link[PATH_MAX];
-	const char *base;
-	ssize_t len;
+	char dir[PATH_MAX], base[32];
 	char *end;
 	long g;
+	int err;
 
-	addr_format(a, addr);
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group",
-		 addr);
-	len = readlink(path, link, sizeof(link) - 1);
-	if (len < 0)
-		return -errno;
-	link[len] = '\0';
-	base = strrchr(link, '/');
-	base = base ? base + 1 : link;
+	pci_sysfs_path(NULL, a, NULL, dir, sizeof(dir));
+	err = file_link_base(dir, "iommu_group", base, sizeof(base));
+	if (err)
+		return err;
 	errno = 0;
 	g = strtol(base, &end, 10);
 	if (errno || *end || end == base || g < 0)
@@ -291,7 +285,7 @@ static int collect_nodes(struct scan *sc)
 	int err;
 
 	for (i = 0; i < sc->nfns; i++) {
-		pci_sysfs_path(&sc->fns[i], NULL, path, sizeof(path));
+		pci_sysfs_path(NULL, &sc->fns[i], NULL, path, sizeof(path));
 		err = walk_nodes(sc, i, path, 0);
 		if (err)
 			return err;
@@ -539,7 +533,7 @@ static bool on_host_driver(const struct gpupt_addr *a)
 {
 	char drv[64];
 
-	return !pci_driver(a, drv, sizeof(drv)) && strcmp(drv, "gpupt") &&
+	return !pci_driver(NULL, a, drv, sizeof(drv)) && strcmp(drv, "gpupt") &&
 	       !driver_is_vfio(drv);
 }
 
@@ -555,7 +549,7 @@ static unsigned int read_bars(const struct gpupt_addr *a, struct bar_range *b)
 	unsigned int i = 0;
 	FILE *f;
 
-	pci_sysfs_path(a, "resource", path, sizeof(path));
+	pci_sysfs_path(NULL, a, "resource", path, sizeof(path));
 	memset(b, 0, 6 * sizeof(*b));
 	f = fopen(path, "re");
 	if (!f)
@@ -687,7 +681,7 @@ static int function_fb(const struct gpupt_addr *a, bool with_console)
 	int fb = -1;
 	DIR *d;
 
-	pci_sysfs_path(a, "graphics", path, sizeof(path));
+	pci_sysfs_path(NULL, a, "graphics", path, sizeof(path));
 	d = opendir(path);
 	if (!d)
 		return -1;
@@ -773,7 +767,7 @@ int holders_find(const struct gpupt_addr *fns, size_t n, unsigned int what,
 		uint64_t class_code = 0;
 		bool fw = false;
 
-		if (pci_attr_u64(&fns[i], "class", &class_code) ||
+		if (pci_attr_u64(NULL, &fns[i], "class", &class_code) ||
 		    (class_code >> 16) != 0x03)
 			continue;
 		err = scan_firmware_fbs(&sc, i, &fw);

@@ -952,30 +952,6 @@ static void pve_nodename(char *buf, size_t len)
 	buf[strcspn(buf, ".")] = '\0';
 }
 
-/* The driver of a function under root's sysfs, "" for none. */
-static void root_driver(const char *root, const struct gpupt_addr *a,
-			char *buf, size_t len)
-{
-	char rel[128], path[PATH_MAX], link[PATH_MAX], s[GPUPT_ADDR_STRLEN];
-	ssize_t n;
-	const char *base;
-
-	addr_format(a, s);
-	snprintf(rel, sizeof(rel), "/sys/bus/pci/devices/%s/driver", s);
-	root_path(root, rel, path, sizeof(path));
-	n = readlink(path, link, sizeof(link) - 1);
-	buf[0] = '\0';
-	if (n <= 0)
-		return;
-	link[n] = '\0';
-	base = strrchr(link, '/');
-	base = base ? base + 1 : link;
-	n = (ssize_t)strlen(base);
-	if ((size_t)n >= len)
-		return;		/* no driver name is that long */
-	memcpy(buf, base, (size_t)n + 1);
-}
-
 /*
  * The functions of one HOSTPCIID under root's sysfs: the function itself,
  * or every function of the slot.  Returns how many were added, or -ENODEV.
@@ -983,20 +959,17 @@ static void root_driver(const char *root, const struct gpupt_addr *a,
 static int pve_expand(const char *root, const struct pve_pciid *id,
 		      struct gpupt_addr *out, size_t max, size_t *n)
 {
-	char dir[PATH_MAX], rel[128];
+	char dir[PATH_MAX];
 	int added = 0;
 
 	for (unsigned int fn = 0; fn < 8; fn++) {
 		struct gpupt_addr f = id->addr;
-		char s[GPUPT_ADDR_STRLEN];
 
 		if (!id->all_functions && fn)
 			break;
 		if (id->all_functions)
 			f.devfn = (uint8_t)((f.devfn & ~7) | fn);
-		addr_format(&f, s);
-		snprintf(rel, sizeof(rel), "/sys/bus/pci/devices/%s", s);
-		root_path(root, rel, dir, sizeof(dir));
+		pci_sysfs_path(root, &f, NULL, dir, sizeof(dir));
 		if (!file_exists(dir))
 			continue;
 		if (*n == max)
@@ -1016,11 +989,10 @@ static bool pve_alt_free(const char *root, const struct pve_pciid *id)
 
 	if (pve_expand(root, id, v, 8, &n) <= 0)
 		return false;
-	for (size_t i = 0; i < n; i++) {
-		root_driver(root, &v[i], drv, sizeof(drv));
-		if (strcmp(drv, "gpupt"))
+	for (size_t i = 0; i < n; i++)
+		if (pci_driver(root, &v[i], drv, sizeof(drv)) ||
+		    strcmp(drv, "gpupt"))
 			return false;
-	}
 	return true;
 }
 

@@ -225,9 +225,9 @@ static int attr_set(const struct gpupt_addr *a, const char *attr,
 	char cur[128], path[256];
 	int err;
 
-	if (!pci_attr_str(a, attr, cur, sizeof(cur)) && !strcmp(cur, val))
+	if (!pci_attr_str(NULL, a, attr, cur, sizeof(cur)) && !strcmp(cur, val))
 		return 0;
-	pci_sysfs_path(a, attr, path, sizeof(path));
+	pci_sysfs_path(NULL, a, attr, path, sizeof(path));
 	err = file_write_all(path, val, strlen(val));
 	if (err) {
 		snprintf(why, len, "cannot write \"%s\" to %s: %s", val, path,
@@ -246,7 +246,7 @@ int policy_apply(const struct gpupt_addr *a, const struct policy *p,
 
 	*changed = false;
 	if (p->has_reset) {
-		pci_sysfs_path(a, "reset_method", path, sizeof(path));
+		pci_sysfs_path(NULL, a, "reset_method", path, sizeof(path));
 		if (!file_exists(path)) {
 			snprintf(why, len,
 				 "%s is missing: setting the reset order needs Linux 5.15 or newer",

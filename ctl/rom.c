@@ -46,9 +46,9 @@ static int live_dev_read(const char *s, struct live_dev *d)
 	if (err)
 		return err;
 	addr_format(&d->addr, d->name);
-	if (pci_attr_u64(&d->addr, "vendor", &v) ||
-	    pci_attr_u64(&d->addr, "device", &dv) ||
-	    pci_attr_u64(&d->addr, "class", &c)) {
+	if (pci_attr_u64(NULL, &d->addr, "vendor", &v) ||
+	    pci_attr_u64(NULL, &d->addr, "device", &dv) ||
+	    pci_attr_u64(NULL, &d->addr, "class", &c)) {
 		errmsg("no PCI function at %s", d->name);
 		return EXIT_FAIL;
 	}
@@ -533,7 +533,7 @@ static int bar_map_open(const struct gpupt_addr *a, unsigned int bar,
 
 	memset(bm, 0, sizeof(*bm));
 	snprintf(attr, sizeof(attr), "resource%u", bar);
-	pci_sysfs_path(a, attr, path, sizeof(path));
+	pci_sysfs_path(NULL, a, attr, path, sizeof(path));
 	fd = open(path, (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC);
 	if (fd < 0) {
 		snprintf(why, n, "%s: %s%s", path, strerror(errno),
@@ -583,7 +583,7 @@ static int mem_decode_on(const struct gpupt_addr *a, uint16_t *saved)
 	uint16_t cmd, on;
 	int fd, err = 0;
 
-	pci_sysfs_path(a, "config", path, sizeof(path));
+	pci_sysfs_path(NULL, a, "config", path, sizeof(path));
 	fd = open(path, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -606,7 +606,7 @@ static void mem_decode_restore(const struct gpupt_addr *a, uint16_t saved)
 	uint16_t cmd;
 	int fd;
 
-	pci_sysfs_path(a, "config", path, sizeof(path));
+	pci_sysfs_path(NULL, a, "config", path, sizeof(path));
 	fd = open(path, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return;
@@ -758,13 +758,13 @@ static int rom_dump(int argc, char **argv)
 	if (err)
 		return err;
 	addr_format(&a, name);
-	pci_sysfs_path(&a, NULL, path, sizeof(path));
+	pci_sysfs_path(NULL, &a, NULL, path, sizeof(path));
 	if (!file_exists(path)) {
 		errmsg("no PCI function at %s", name);
 		return EXIT_FAIL;
 	}
-	pci_attr_u64(&a, "vendor", &vendor);
-	bound = !pci_driver(&a, drv, sizeof(drv));
+	pci_attr_u64(NULL, &a, "vendor", &vendor);
+	bound = !pci_driver(NULL, &a, drv, sizeof(drv));
 	if (bound && strcmp(drv, GPUPT_DRIVER_NAME) && !driver_is_vfio(drv) && !force) {
 		errmsg("%s is bound to %s: reading the ROM under a running host driver can hang the device or return the driver's view; claim it first (gptctl claim %s) or use --force",
 		       name, drv, name);
@@ -776,11 +776,11 @@ static int rom_dump(int argc, char **argv)
 		       name, drv, name);
 		return EXIT_FAIL;
 	}
-	pci_attr_u64(&a, "boot_vga", &boot_vga);
+	pci_attr_u64(NULL, &a, "boot_vga", &boot_vga);
 
 	/* sysfs, and auto's first try */
 	if (src.kind == SRC_SYSFS || src.kind == SRC_AUTO) {
-		pci_sysfs_path(&a, "rom", path, sizeof(path));
+		pci_sysfs_path(NULL, &a, "rom", path, sizeof(path));
 		if (!file_exists(path)) {
 			serr = -ENOENT;
 			snprintf(why, sizeof(why), "%s has no option ROM in sysfs (no ROM BAR and no shadow copy)", name);

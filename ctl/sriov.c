@@ -40,13 +40,13 @@ int sriov_check_pf(const struct gpupt_addr *pf, unsigned int numvfs,
 	ssize_t len;
 
 	addr_format(pf, a);
-	pci_sysfs_path(pf, NULL, path, sizeof(path));
+	pci_sysfs_path(NULL, pf, NULL, path, sizeof(path));
 	if (!file_exists(path)) {
 		errmsg("%s%s%s: no such PCI function", what ? what : "",
 		       what ? ": " : "", a);
 		return EXIT_FAIL;
 	}
-	pci_sysfs_path(pf, "physfn", path, sizeof(path));
+	pci_sysfs_path(NULL, pf, "physfn", path, sizeof(path));
 	len = readlink(path, link, sizeof(link) - 1);
 	if (len > 0) {
 		const char *base;
@@ -58,7 +58,7 @@ int sriov_check_pf(const struct gpupt_addr *pf, unsigned int numvfs,
 		       base ? base + 1 : link);
 		return EXIT_USAGE;
 	}
-	if (pci_attr_u64(pf, "sriov_totalvfs", &v)) {
+	if (pci_attr_u64(NULL, pf, "sriov_totalvfs", &v)) {
 		errmsg("%s%s%s has no SR-IOV capability (no sriov_totalvfs)",
 		       what ? what : "", what ? ": " : "", a);
 		return EXIT_USAGE;
@@ -70,7 +70,7 @@ int sriov_check_pf(const struct gpupt_addr *pf, unsigned int numvfs,
 		       numvfs);
 		return EXIT_USAGE;
 	}
-	if (pci_attr_u64(pf, "sriov_numvfs", &v))
+	if (pci_attr_u64(NULL, pf, "sriov_numvfs", &v))
 		v = 0;
 	st->num_vfs = (unsigned int)v;
 	return 0;
@@ -89,7 +89,7 @@ int sriov_vf_addrs(const struct gpupt_addr *pf, struct gpupt_addr **out,
 		ssize_t len;
 
 		snprintf(attr, sizeof(attr), "virtfn%u", i);
-		pci_sysfs_path(pf, attr, path, sizeof(path));
+		pci_sysfs_path(NULL, pf, attr, path, sizeof(path));
 		len = readlink(path, link, sizeof(link) - 1);
 		if (len < 0)
 			break;
@@ -117,7 +117,7 @@ int sriov_autoprobe(const struct gpupt_addr *pf, bool on)
 	char path[PATH_MAX], a[GPUPT_ADDR_STRLEN];
 	int err;
 
-	pci_sysfs_path(pf, "sriov_drivers_autoprobe", path, sizeof(path));
+	pci_sysfs_path(NULL, pf, "sriov_drivers_autoprobe", path, sizeof(path));
 	err = file_write_all(path, on ? "1\n" : "0\n", 2);
 	if (err) {
 		addr_format(pf, a);
@@ -155,7 +155,7 @@ int sriov_set(struct nlconn *nl, const struct gpupt_addr *pf,
 
 	addr_format(pf, a);
 	if (numvfs) {
-		pci_attr_u64(pf, "sriov_drivers_autoprobe", &autoprobe);
+		pci_attr_u64(NULL, pf, "sriov_drivers_autoprobe", &autoprobe);
 		err = sriov_autoprobe(pf, false);
 		if (err)
 			return err;
@@ -211,7 +211,7 @@ static int move_vfs(struct nlconn *nl, const struct gpupt_addr *vfs,
 	if (!todo)
 		return -ENOMEM;
 	for (i = 0; i < n; i++) {
-		if (pci_driver(&vfs[i], drv, sizeof(drv)))
+		if (pci_driver(NULL, &vfs[i], drv, sizeof(drv)))
 			drv[0] = '\0';
 		if (vf_needs_move(target, vfio, drv))
 			todo[k++] = vfs[i];
@@ -369,7 +369,7 @@ int cmd_sriov(int argc, char **argv)
 	if (ret)
 		return ret;
 
-	pci_attr_u64(&pf, "sriov_drivers_autoprobe", &autoprobe);
+	pci_attr_u64(NULL, &pf, "sriov_drivers_autoprobe", &autoprobe);
 	ret = nlconn_connect(&nl);
 	if (ret)
 		return ret;

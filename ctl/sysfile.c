@@ -225,32 +225,33 @@ int file_write_atomic(const char *path, const void *data, size_t len,
 	return err;
 }
 
-void pci_sysfs_path(const struct gpupt_addr *a, const char *attr,
-		    char *buf, size_t len)
+void pci_sysfs_path(const char *root, const struct gpupt_addr *a,
+		    const char *attr, char *buf, size_t len)
 {
 	char name[GPUPT_ADDR_STRLEN];
 
 	addr_format(a, name);
-	snprintf(buf, len, "%s/%s%s%s", SYSFS_PCI_DEVICES, name,
-		 attr ? "/" : "", attr ? attr : "");
+	snprintf(buf, len, "%s%s/%s%s%s", root ? root : "", SYSFS_PCI_DEVICES,
+		 name, attr ? "/" : "", attr ? attr : "");
 }
 
-int pci_attr_str(const struct gpupt_addr *a, const char *attr,
-		 char *buf, size_t len)
+int pci_attr_str(const char *root, const struct gpupt_addr *a,
+		 const char *attr, char *buf, size_t len)
 {
-	char dir[256];
+	char dir[PATH_MAX];
 
-	pci_sysfs_path(a, NULL, dir, sizeof(dir));
+	pci_sysfs_path(root, a, NULL, dir, sizeof(dir));
 	return file_read_line(dir, attr, buf, len);
 }
 
-int pci_attr_u64(const struct gpupt_addr *a, const char *attr, uint64_t *v)
+int pci_attr_u64(const char *root, const struct gpupt_addr *a,
+		 const char *attr, uint64_t *v)
 {
 	unsigned long long x;
 	char buf[64];
 	int err;
 
-	err = pci_attr_str(a, attr, buf, sizeof(buf));
+	err = pci_attr_str(root, a, attr, buf, sizeof(buf));
 	if (!err)
 		err = parse_num(buf, 0, &x);
 	if (!err)
@@ -258,11 +259,12 @@ int pci_attr_u64(const struct gpupt_addr *a, const char *attr, uint64_t *v)
 	return err;
 }
 
-int pci_driver(const struct gpupt_addr *a, char *buf, size_t len)
+int pci_driver(const char *root, const struct gpupt_addr *a, char *buf,
+	       size_t len)
 {
-	char dir[256];
+	char dir[PATH_MAX];
 
-	pci_sysfs_path(a, NULL, dir, sizeof(dir));
+	pci_sysfs_path(root, a, NULL, dir, sizeof(dir));
 	return file_link_base(dir, "driver", buf, len);
 }
 

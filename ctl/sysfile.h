@@ -52,19 +52,26 @@ int mkdir_parents(const char *path);
 int file_write_atomic(const char *path, const void *buf, size_t len,
 		      unsigned int mode);
 
-/* "/sys/bus/pci/devices/0000:01:00.0" (+ "/" attr if attr is non-NULL). */
-void pci_sysfs_path(const struct gpupt_addr *a, const char *attr,
-		    char *buf, size_t len);
+/*
+ * A PCI function's sysfs files, under root as root_path() puts it (NULL:
+ * the host's /sys).
+ */
+
+/* "ROOT/sys/bus/pci/devices/0000:01:00.0" (+ "/" attr if attr is non-NULL). */
+void pci_sysfs_path(const char *root, const struct gpupt_addr *a,
+		    const char *attr, char *buf, size_t len);
 
 /* First line of a sysfs attribute of a PCI function, without the newline. */
-int pci_attr_str(const struct gpupt_addr *a, const char *attr,
-		 char *buf, size_t len);
+int pci_attr_str(const char *root, const struct gpupt_addr *a,
+		 const char *attr, char *buf, size_t len);
 
 /* A numeric attribute ("0x10de\n", "1\n"), any base strtoull accepts. */
-int pci_attr_u64(const struct gpupt_addr *a, const char *attr, uint64_t *v);
+int pci_attr_u64(const char *root, const struct gpupt_addr *a,
+		 const char *attr, uint64_t *v);
 
 /* Bound driver's name into buf; -ENOENT when no driver is bound. */
-int pci_driver(const struct gpupt_addr *a, char *buf, size_t len);
+int pci_driver(const char *root, const struct gpupt_addr *a, char *buf,
+	       size_t len);
 
 /*
  * Run argv (PATH search) and wait.  With quiet_stdout its stdout goes to
