@@ -210,9 +210,8 @@ int gpupt_nl_sriov_doit(struct sk_buff *skb, struct genl_info *info);
 int gpupt_nl_bars_get_doit(struct sk_buff *skb, struct genl_info *info);
 /* reset.c */
 int gpupt_nl_reset_doit(struct sk_buff *skb, struct genl_info *info);
-
 /*
- * reset.c: verified reset of @n functions before HANDOFF moves them
+ * Verified reset of @n functions before HANDOFF moves them
  * (caller holds gpupt_ops_lock): the ladder without the rescan rung, so
  * the pci_devs stay valid.  0, or -EBUSY (something in a radius is not
  * idle: nothing was reset), -EIO (a device failed, now quarantined) or

@@ -178,12 +178,15 @@ int gpupt_target_load(const char *target, struct netlink_ext_ack *extack)
 	return -ENOENT;
 }
 
-/* A driver name: [A-Za-z0-9][A-Za-z0-9_-]*, shorter than 32 bytes. */
+/*
+ * A driver name: [A-Za-z0-9][A-Za-z0-9_-]*, shorter than
+ * GPUPT_DRIVER_NAME_MAX bytes.
+ */
 bool gpupt_driver_name_valid(const char *name)
 {
 	const char *p;
 
-	if (!isalnum(*name) || strlen(name) >= 32)
+	if (!isalnum(*name) || strlen(name) >= GPUPT_DRIVER_NAME_MAX)
 		return false;
 	for (p = name; *p; p++)
 		if (!isalnum(*p) && *p != '_' && *p != '-')
