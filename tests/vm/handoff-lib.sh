@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
-# Helpers shared by the handoff tests (t31..t38, t75, t81) and the handoff benchmark.
+# Helpers shared by the handoff tests (t31..t38, t75, t81), the tests that
+# race host drivers (t34, t48, t87) and the handoff benchmark.
 # Source after lib.sh.
 
 # h_boot_gpu_slot [held]: skips unless gpupt.ko and gptctl are built, sets
@@ -32,6 +33,61 @@ h_drivers_are() {
 	shift
 	got=$(h_drivers "$@") || return 1
 	assert_eq "$want" "${got% }" "drivers of $*"
+}
+
+# h_racer_start DRIVER=ADDR...: starts two guest processes.  The racer
+# keeps asking host drivers to take the functions: for each pair in turn it
+# writes ADDR to DRIVER's bind file, then to drivers_probe (shell builtins,
+# errors ignored), and at the end leaves its round count in /tmp/racer.n.
+# The sampler reads each ADDR's driver link in a loop and logs "ADDR DRIVER"
+# to /tmp/bad whenever the driver is neither gpupt nor vfio-pci.  Both run
+# until h_racer_stop.
+h_racer_start() {
+	local p binds= addrs=
+	for p; do
+		binds+="
+			echo ${p#*=} >/sys/bus/pci/drivers/${p%%=*}/bind
+			echo ${p#*=} >/sys/bus/pci/drivers_probe"
+		[[ " $addrs " = *" ${p#*=} "* ]] || addrs+=" ${p#*=}"
+	done
+	vm_run "
+	rm -f /tmp/stop /tmp/bad /tmp/racer.n
+	racer() {
+		local n=0
+		while [ ! -e /tmp/stop ]; do$binds
+			n=\$((n + 1))
+		done 2>/dev/null
+		echo \$n >/tmp/racer.n
+	}
+	sampler() {
+		local a d
+		while [ ! -e /tmp/stop ]; do
+			for a in$addrs; do
+				d=/sys/bus/pci/devices/\$a/driver
+				[ -e \$d ] || continue
+				cd -P \$d 2>/dev/null || continue
+				case \${PWD##*/} in gpupt|vfio-pci) ;; *) echo \"\$a \${PWD##*/}\" >>/tmp/bad ;; esac
+			done
+		done
+	}
+	racer </dev/null >/dev/null 2>&1 &
+	sampler </dev/null >/dev/null 2>&1 &
+	sleep 0.5"
+}
+
+# h_racer_stop: stops the racer and the sampler (waits up to 5 s for the
+# racer's count).
+h_racer_stop() {
+	vm_run_q 'touch /tmp/stop; for i in $(seq 50); do [ -s /tmp/racer.n ] && break; sleep 0.1; done'
+}
+
+# h_racer_checks [NAME]: two checks after h_racer_stop: the racer ran at
+# least one round, and the sampler logged nothing (NAME names that check).
+h_racer_checks() {
+	t_check "the racer really ran" eval '
+		n=$(vm_run "cat /tmp/racer.n"); assert_match "^[0-9]+$" "$n" "racer iterations" && [ "$n" -gt 0 ] && echo "# racer: $n rounds"'
+	t_check "${1:-the sampler never saw a host driver on either function}" eval '
+		assert_eq "" "$(vm_run "cat /tmp/bad 2>/dev/null | sort | uniq -c")" "host-driver sightings"'
 }
 
 # h_overrides ADDR...: driver_override of each ("(null)" when unset).

@@ -30,33 +30,7 @@ vm_boot --gpupt-initramfs "addrs=$GPU,$AUD"
 t_check "bochs and snd-hda-intel load; gpupt keeps both functions" eval '
 	vm_run_q "modprobe -a bochs snd-hda-intel" && h_drivers_are "gpupt gpupt" $GPU $AUD'
 
-t_check "start the racer and the sampler" vm_run "
-	rm -f /tmp/stop /tmp/bad /tmp/racer.n
-	racer() {
-		local n=0
-		while [ ! -e /tmp/stop ]; do
-			echo $AUD >/sys/bus/pci/drivers/snd_hda_intel/bind
-			echo $AUD >/sys/bus/pci/drivers_probe
-			echo $GPU >/sys/bus/pci/drivers/bochs-drm/bind
-			echo $GPU >/sys/bus/pci/drivers_probe
-			n=\$((n + 1))
-		done 2>/dev/null
-		echo \$n >/tmp/racer.n
-	}
-	sampler() {
-		local a d
-		while [ ! -e /tmp/stop ]; do
-			for a in $GPU $AUD; do
-				d=/sys/bus/pci/devices/\$a/driver
-				[ -e \$d ] || continue
-				cd -P \$d 2>/dev/null || continue
-				case \${PWD##*/} in gpupt|vfio-pci) ;; *) echo \"\$a \${PWD##*/}\" >>/tmp/bad ;; esac
-			done
-		done
-	}
-	racer </dev/null >/dev/null 2>&1 &
-	sampler </dev/null >/dev/null 2>&1 &
-	sleep 0.5"
+t_check "start the racer and the sampler" h_racer_start snd_hda_intel=$AUD bochs-drm=$GPU
 
 fails=0
 for i in $(seq 1 "$ROUNDS"); do
@@ -67,11 +41,8 @@ for i in $(seq 1 "$ROUNDS"); do
 done
 t_check "$ROUNDS handoff/reclaim rounds under the racer all succeed" assert_eq 0 "$fails" "failed steps"
 
-vm_run_q 'touch /tmp/stop; for i in $(seq 50); do [ -s /tmp/racer.n ] && break; sleep 0.1; done'
-t_check "the racer really ran" eval '
-	n=$(vm_run "cat /tmp/racer.n"); assert_match "^[0-9]+$" "$n" "racer iterations" && [ "$n" -gt 0 ]'
-t_check "the sampler never saw a host driver on either function" eval '
-	assert_eq "" "$(vm_run "cat /tmp/bad 2>/dev/null | sort | uniq -c")" "host-driver sightings"'
+h_racer_stop
+h_racer_checks
 t_check "the host drivers never probed the functions (kernel log)" eval '
 	log=$(vm_run "dmesg | grep -E \"(snd_hda_intel|bochs-drm) ($GPU|$AUD)\"" ); assert_eq "" "$log" "host driver messages"'
 t_check "both functions end on gpupt" h_drivers_are "gpupt gpupt" $GPU $AUD

@@ -18,6 +18,7 @@
 #   └── 00:02.0 pcie-root-port rp2
 #       └── 02:00.0 intel-hda 8086:2668    not gpupt's: snd_hda_intel has it
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/handoff-lib.sh"
 . "$(dirname "$0")/libvirt-lib.sh"
 rig_require "$GPUPT_KO" gpupt.ko
 rig_require "$RIG_GPTCTL" gptctl
@@ -41,31 +42,7 @@ t_check "host drivers loaded: gpupt keeps 01:00.*, snd_hda_intel has $OTHER" eva
 t_check "libvirtd starts and lists the functions as node devices" eval '
 	lv_start && assert_contains "$(nd $GPU)" "$(lv_virsh "nodedev-list --cap pci")"'
 
-t_check "start the racer (host drivers' bind, drivers_probe) and the sampler" vm_run "
-	rm -f /tmp/stop /tmp/bad /tmp/racer.n
-	racer() {
-		local n=0
-		while [ ! -e /tmp/stop ]; do
-			echo $AUD >/sys/bus/pci/drivers/snd_hda_intel/bind
-			echo $AUD >/sys/bus/pci/drivers_probe
-			echo $GPU >/sys/bus/pci/drivers/bochs-drm/bind
-			echo $GPU >/sys/bus/pci/drivers_probe
-			n=\$((n + 1))
-		done 2>/dev/null
-		echo \$n >/tmp/racer.n
-	}
-	sampler() {
-		local a
-		while [ ! -e /tmp/stop ]; do
-			for a in $GPU $AUD; do
-				cd -P /sys/bus/pci/devices/\$a/driver 2>/dev/null || continue
-				case \${PWD##*/} in gpupt|vfio-pci) ;; *) echo \"\$a \${PWD##*/}\" >>/tmp/bad ;; esac
-			done
-		done
-	}
-	racer </dev/null >/dev/null 2>&1 &
-	sampler </dev/null >/dev/null 2>&1 &
-	sleep 0.5"
+t_check "start the racer (host drivers' bind, drivers_probe) and the sampler" h_racer_start snd_hda_intel=$AUD bochs-drm=$GPU
 
 fails=0
 for i in $(seq 1 "$ROUNDS"); do
@@ -83,11 +60,8 @@ done
 t_check "$ROUNDS rounds of nodedev-detach (-> vfio-pci) and nodedev-reattach (-> gpupt) under the racer" \
 	assert_eq 0 "$fails" "failed steps"
 
-vm_run_q 'touch /tmp/stop; for i in $(seq 50); do [ -s /tmp/racer.n ] && break; sleep 0.1; done'
-t_check "the racer really ran" eval '
-	n=$(vm_run "cat /tmp/racer.n"); assert_match "^[0-9]+$" "$n" "racer iterations" && [ "$n" -gt 0 ] && echo "# racer: $n rounds"'
-t_check "the sampler never saw a host driver on either function" eval '
-	assert_eq "" "$(vm_run "cat /tmp/bad 2>/dev/null | sort | uniq -c")" "host-driver sightings"'
+h_racer_stop
+h_racer_checks
 t_check "the host drivers never probed them (kernel log); gpupt said why it took them back" eval '
 	assert_eq "" "$(vm_run "dmesg | grep -E \"(snd_hda_intel|bochs-drm) ($GPU|$AUD)\"")" "host driver messages" &&
 	assert_contains "driver_override cleared: back to gpupt" "$(vm_run "dmesg | grep $AUD")"'

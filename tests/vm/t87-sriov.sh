@@ -93,38 +93,14 @@ else
 fi
 
 # ---- 1. create and claim, under a racer ------------------------------------
-t_check "start the racer (nvme bind, drivers_probe on the VF addresses) and the sampler" vm_run "
-	rm -f /tmp/stop /tmp/bad /tmp/racer.n
-	racer() {
-		local n=0 a
-		while [ ! -e /tmp/stop ]; do
-			for a in $VFS; do
-				echo \$a >/sys/bus/pci/drivers/nvme/bind
-				echo \$a >/sys/bus/pci/drivers_probe
-			done
-			n=\$((n + 1))
-		done 2>/dev/null
-		echo \$n >/tmp/racer.n
-	}
-	sampler() {
-		local a
-		while [ ! -e /tmp/stop ]; do
-			for a in $VFS; do
-				[ -e $SYS/\$a/driver ] || continue
-				cd -P $SYS/\$a/driver 2>/dev/null || continue
-				case \${PWD##*/} in gpupt|vfio-pci) ;; *) echo \"\$a \${PWD##*/}\" >>/tmp/bad ;; esac
-			done
-		done
-	}
-	racer </dev/null >/dev/null 2>&1 &
-	sampler </dev/null >/dev/null 2>&1 &
-	sleep 0.5"
+t_check "start the racer (nvme bind, drivers_probe on the VF addresses) and the sampler" \
+	h_racer_start nvme=$VF1 nvme=$VF2 nvme=$VF3
 T0=$(rig_now)
 h_gptctl -j sriov $PF --numvfs 3 --vf-driver vfio-pci
 MS=$((($(rig_now) - T0) / 1000))
 SRIOV_OUT=$H_OUT
 t_check "sriov $PF --numvfs 3 --vf-driver vfio-pci exits 0 (${MS} ms)" assert_eq 0 "$H_RC" "exit status (stderr: $H_ERR)"
-vm_run_q 'touch /tmp/stop; for i in $(seq 50); do [ -s /tmp/racer.n ] && break; sleep 0.1; done'
+h_racer_stop
 t_check "three VFs, each on vfio-pci" eval '
 	assert_eq 3 "$(numvfs)" "sriov_numvfs" && h_drivers_are "vfio-pci vfio-pci vfio-pci" $VFS'
 G=$(groups $PF $VFS)
@@ -134,10 +110,7 @@ t_check "the JSON names the PF (gpupt, 3 of 3) and each VF with its group and /d
 		"$(jq -r "\"\(.address) \(.driver) \(.num_vfs) \(.total_vfs)|\" + ([.vfs[] | \"\(.address) \(.driver) \(.iommu_group)\"] | join(\"|\"))" <<<"$SRIOV_OUT")" "sriov JSON" &&
 	assert_eq "/dev/vfio/$(cut -d" " -f2 <<<"$G")" "$(jq -r ".vfs[0].vfio" <<<"$SRIOV_OUT")" "vfio node"'
 t_check "sriov_drivers_autoprobe is 0" eval 'assert_eq 0 "$(vm_run cat $SYS/$PF/sriov_drivers_autoprobe)" "autoprobe"'
-t_check "the racer really ran" eval '
-	n=$(vm_run "cat /tmp/racer.n"); assert_match "^[0-9]+$" "$n" "racer iterations" && [ "$n" -gt 0 ]'
-t_check "the sampler never saw a VF on a host driver" eval '
-	assert_eq "" "$(vm_run "cat /tmp/bad 2>/dev/null | sort | uniq -c")" "host-driver sightings"'
+h_racer_checks "the sampler never saw a VF on a host driver"
 t_check "nvme never probed a VF (kernel log), gpupt held each one first" eval '
 	log=$(vm_run dmesg) &&
 	assert_eq "" "$(grep -E "nvme ($VF1|$VF2|$VF3)" <<<"$log")" "nvme messages about a VF" &&
