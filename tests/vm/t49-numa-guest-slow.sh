@@ -19,22 +19,10 @@
 #   ├── pxb-pcie bus_nr=0x80 numa_node=0 ── rp0 ── 81:00.0 (host 21:00.0) + .1
 #   └── pxb-pcie bus_nr=0x90 numa_node=1 ── rp1 ── 91:00.0 (host 41:00.0) + .1
 . "$(dirname "$0")/lib.sh"
-rig_require "$GPUPT_KO" gpupt.ko
-rig_require "$RIG_GPTCTL" gptctl
+. "$(dirname "$0")/numa-lib.sh"
 BB=$(command -v busybox || echo /bin/busybox)
 [ -x "$BB" ] || { echo "1..0 # SKIP busybox missing (apt-get install busybox-static)"; exit 0; }
-
-VM_DEVS+=(-object memory-backend-ram,id=rigmem0,size=768M
-	-object memory-backend-ram,id=rigmem1,size=768M
-	-numa node,nodeid=0,cpus=0,memdev=rigmem0
-	-numa node,nodeid=1,cpus=1,memdev=rigmem1
-	-device pxb-pcie,id=pxb0,bus_nr=32,numa_node=0,bus=pcie.0,addr=0x3.0
-	-device pxb-pcie,id=pxb1,bus_nr=64,numa_node=1,bus=pcie.0,addr=0x4.0
-	-device pcie-root-port,id=rp1,bus=pxb0,chassis=1,slot=1,x-speed=2_5,x-width=1
-	-device pcie-root-port,id=rp2,bus=pxb1,chassis=2,slot=2,x-speed=2_5,x-width=1)
-topo_gpu_slot rp1 gpu0
-topo_gpu_slot rp2 gpu1
-vm_boot --mem 1536M --smp 2,sockets=2 --gpupt-initramfs "ids=1234:1111,8086:2668"
+numa_boot
 
 # The nested guest's initramfs: busybox and an init that reports and powers off.
 INITRD=$VM_RUN/share/nested

@@ -21,20 +21,8 @@
 #   ├── pxb-pcie gpupt-pxb0 numa_node=0 ── gpupt-rp0 ── vfio-pci (host node 0's GPU)
 #   └── pxb-pcie gpupt-pxb1 numa_node=1 ── gpupt-rp1 ── vfio-pci (host node 1's GPU)
 . "$(dirname "$0")/lib.sh"
-rig_require "$GPUPT_KO" gpupt.ko
-rig_require "$RIG_GPTCTL" gptctl
-
-VM_DEVS+=(-object memory-backend-ram,id=rigmem0,size=768M
-	-object memory-backend-ram,id=rigmem1,size=768M
-	-numa node,nodeid=0,cpus=0,memdev=rigmem0
-	-numa node,nodeid=1,cpus=1,memdev=rigmem1
-	-device pxb-pcie,id=pxb0,bus_nr=32,numa_node=0,bus=pcie.0,addr=0x3.0
-	-device pxb-pcie,id=pxb1,bus_nr=64,numa_node=1,bus=pcie.0,addr=0x4.0
-	-device pcie-root-port,id=rp1,bus=pxb0,chassis=1,slot=1,x-speed=2_5,x-width=1
-	-device pcie-root-port,id=rp2,bus=pxb1,chassis=2,slot=2,x-speed=2_5,x-width=1)
-topo_gpu_slot rp1 gpu0
-topo_gpu_slot rp2 gpu1
-vm_boot --mem 1536M --smp 2,sockets=2 --gpupt-initramfs "ids=1234:1111,8086:2668"
+. "$(dirname "$0")/numa-lib.sh"
+numa_boot
 
 # The two VGA functions as the guest numbered them.
 GPUS=$(vm_run "grep -l 0x030000 /sys/bus/pci/devices/*/class | xargs -n1 dirname | xargs -n1 basename | sort")
