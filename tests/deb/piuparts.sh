@@ -23,10 +23,6 @@ log=$top/build/deb/piuparts.log
 version=$(cat "$top/VERSION")
 . "$top/tests/kernels/lib.sh"	# kmirror: the host's Debian mirror
 mirror=$(kmirror)
-n=0 failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; shift; printf '%s\n' "$@" | tail -30 | sed 's/^/#   /'; }
-finish() { echo "1..$n"; [ $failed -eq 0 ]; exit; }
 
 for t in piuparts debootstrap dpkg-scanpackages; do
 	command -v $t >/dev/null || { echo "1..0 # SKIP $t is not installed (make deps)"; exit 0; }
@@ -38,6 +34,8 @@ for f in "${new[@]}"; do
 done
 mkdir -p "$top/build/deb"
 : >"$log"
+. "$top/tests/lib/tap.sh"	# ok, not_ok, tap_plan
+finish() { tap_plan; exit; }
 
 # prev VERSION: one below it (the last non-zero component minus one, the
 # ones after it 99).
@@ -61,15 +59,15 @@ mkdir -p "$cache"
 exec 9>"$cache/.lock"
 flock 9
 if [ ! -s "$base" ]; then
-	tmp=$(mktemp -d "$cache/chroot.XXXXXX")
-	echo "piuparts: debootstrap bookworm ($mirror) into $tmp" >>"$log"
-	if debootstrap --variant=minbase bookworm "$tmp" "$mirror" >>"$log" 2>&1 &&
-	   tar -C "$tmp" -czf "$base.tmp" . && mv "$base.tmp" "$base"; then
+	chroot=$(mktemp -d "$cache/chroot.XXXXXX")
+	echo "piuparts: debootstrap bookworm ($mirror) into $chroot" >>"$log"
+	if debootstrap --variant=minbase bookworm "$chroot" "$mirror" >>"$log" 2>&1 &&
+	   tar -C "$chroot" -czf "$base.tmp" . && mv "$base.tmp" "$base"; then
 		ok "base tarball $base created ($((SECONDS - t0)) s)"
 	else
 		not_ok "base tarball $base created" "$(tail -n 20 "$log")"
 	fi
-	rm -rf "$tmp" "$base.tmp"
+	rm -rf "$chroot" "$base.tmp"
 fi
 flock -u 9
 [ -s "$base" ] || finish
@@ -82,7 +80,7 @@ if out=$(GPUPT_DEB_VERSION=$prev "$top/mk/deb.sh" "$repo" 2>&1) &&
    (cd "$repo" && dpkg-scanpackages --multiversion . >Packages 2>/dev/null); then
 	ok "previous release $prev built into a local repository ($((SECONDS - t0)) s)"
 else
-	not_ok "previous release $prev built into a local repository" "$out"
+	not_ok "previous release $prev built into a local repository" "$(tail -n 30 <<<"$out")"
 	finish
 fi
 

@@ -18,17 +18,11 @@ set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 version=$(cat "$top/VERSION")
 out=$top/build/deb
-n=0 failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; shift; printf '%s\n' "$@" | tail -30 | sed 's/^/#   /'; }
-check() { local d=$1; shift; if out_=$("$@" 2>&1); then ok "$d"; else not_ok "$d" "$out_"; fi; }
-finish() { echo "1..$n"; [ $failed -eq 0 ]; exit; }
-
 for t in dpkg-buildpackage dh dh_dkms; do
 	command -v $t >/dev/null || { echo "1..0 # SKIP $t is not installed (make deps)"; exit 0; }
 done
-tmp=$(mktemp -d /tmp/gpupt-deb.XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
+. "$top/tests/lib/tap.sh"	# ok, not_ok, check, skip, tap_plan; $tmp
+finish() { tap_plan; exit; }
 
 # make deb, without network when we may unshare it (root)
 net=()
@@ -37,7 +31,7 @@ t0=$SECONDS
 if o=$("${net[@]}" make -s -C "$top" deb 2>&1); then
 	ok "make deb${net:+ (network unshared)} builds the packages ($((SECONDS - t0)) s)"
 else
-	not_ok "make deb builds the packages" "$o"
+	not_ok "make deb builds the packages" "$(tail -n 30 <<<"$o")"
 	finish
 fi
 dkms_deb=$out/gpupt-dkms_${version}_all.deb
@@ -144,13 +138,13 @@ if command -v lintian >/dev/null; then
 	if [ $rc = 0 ] && [ -z "$bad" ]; then
 		ok "lintian --pedantic: 0 errors, 0 warnings ($((SECONDS - t0)) s)"
 	else
-		not_ok "lintian --pedantic: 0 errors, 0 warnings" "exit $rc" "$lint"
+		not_ok "lintian --pedantic: 0 errors, 0 warnings" "exit $rc" "$(tail -n 30 <<<"$lint")"
 	fi
 	grep -E '^[IPX]: ' <<<"$lint" | sed 's/^/# lintian: /'
 	nocomment=$(awk 'FNR == 1 { prev = "" } /^[^#[:space:]]/ && prev !~ /^#/ { print FILENAME ": " $0 } { prev = $0 }' \
 		"$top"/debian/*lintian-overrides 2>/dev/null)
 	check "every lintian override comes after a comment saying why" test -z "$nocomment"
 else
-	n=$((n + 1)); echo "ok $n - lintian # SKIP lintian is not installed (make deps)"
+	skip lintian "lintian is not installed (make deps)"
 fi
 finish
