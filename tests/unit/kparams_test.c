@@ -11,25 +11,49 @@
 #include "kparams.h"
 #include "unit.h"
 
+/*
+ * kparams_iommu_value_fix(intel, value): its result, the value without
+ * the options no parser takes (out) and the first of those (bad); NULL:
+ * not checked.
+ */
+static const struct {
+	bool intel;
+	const char *value;
+	int ret;
+	const char *out;
+	const char *bad;
+} value_fixes[] = {
+	{ false, "on",			1, "",			"on" },
+	{ false, "on,force_isolation",	1, "force_isolation",	NULL },
+	{ false, "off",			0, "off",		NULL },
+	/* strncmp() on the option's length, as the parser: "offline" is off. */
+	{ false, "offline",		0, NULL,		NULL },
+	{ false, "pgtbl_v2,nohugepages", 0, NULL,		NULL },
+	{ true,  "on",			0, NULL,		NULL },
+	{ true,  "on,igfx_off",		0, NULL,		NULL },
+	{ true,  "pt",			1, NULL,		"pt" },
+	{ false, "",			0, NULL,		NULL },
+};
+
 static void t_value_fix(void)
 {
 	char out[64], bad[16];
+	size_t i;
 
-	CHECK_INT(kparams_iommu_value_fix(false, "on", 2, out, sizeof(out), bad, sizeof(bad)), 1);
-	CHECK_STR(out, "");
-	CHECK_STR(bad, "on");
-	CHECK_INT(kparams_iommu_value_fix(false, "on,force_isolation", 18, out, sizeof(out), bad, sizeof(bad)), 1);
-	CHECK_STR(out, "force_isolation");
-	CHECK_INT(kparams_iommu_value_fix(false, "off", 3, out, sizeof(out), bad, sizeof(bad)), 0);
-	CHECK_STR(out, "off");
-	/* strncmp() on the option's length, as the parser: "offline" is off. */
-	CHECK_INT(kparams_iommu_value_fix(false, "offline", 7, out, sizeof(out), bad, sizeof(bad)), 0);
-	CHECK_INT(kparams_iommu_value_fix(false, "pgtbl_v2,nohugepages", 20, out, sizeof(out), bad, sizeof(bad)), 0);
-	CHECK_INT(kparams_iommu_value_fix(true, "on", 2, out, sizeof(out), bad, sizeof(bad)), 0);
-	CHECK_INT(kparams_iommu_value_fix(true, "on,igfx_off", 11, out, sizeof(out), bad, sizeof(bad)), 0);
-	CHECK_INT(kparams_iommu_value_fix(true, "pt", 2, out, sizeof(out), bad, sizeof(bad)), 1);
-	CHECK_STR(bad, "pt");
-	CHECK_INT(kparams_iommu_value_fix(false, "", 0, out, sizeof(out), bad, sizeof(bad)), 0);
+	for (i = 0; i < sizeof(value_fixes) / sizeof(value_fixes[0]); i++) {
+		const char *v = value_fixes[i].value;
+		int failed = unit_cur_failed;
+
+		CHECK_INT(kparams_iommu_value_fix(value_fixes[i].intel, v, strlen(v),
+						  out, sizeof(out), bad, sizeof(bad)),
+			  value_fixes[i].ret);
+		if (value_fixes[i].out)
+			CHECK_STR(out, value_fixes[i].out);
+		if (value_fixes[i].bad)
+			CHECK_STR(bad, value_fixes[i].bad);
+		if (unit_cur_failed != failed)
+			printf("#   for %s_iommu=%s\n", value_fixes[i].intel ? "intel" : "amd", v);
+	}
 }
 
 struct seen {
@@ -98,40 +122,34 @@ static bool has(const char *s, const char *needle)
 	return r;
 }
 
+/* kparams_remedy(word): what the remedy must say (one or two phrases). */
+static const struct {
+	const char *word;
+	const char *says[2];
+} remedies[] = {
+	{ "amd_iommu=on",			{ "remove amd_iommu=on", "IVRS" } },
+	{ "amd_iommu=on,force_isolation",	{ "remove amd_iommu=on,force_isolation" } },
+	{ "amd_iommu=fullflsh,force_isolation",	{ "write amd_iommu=force_isolation" } },
+	{ "intel_iommu=yes",			{ "write intel_iommu=on" } },
+	{ "gpupt_ids=1234:1111",		{ "did you mean gpupt.ids=1234:1111?" } },
+	{ "vfio_pci_ids=10de:2901",		{ "did you mean vfio_pci.ids=10de:2901?" } },
+	{ "vfio-pci.bogus=1",			{ "modinfo -p vfio-pci" } },
+	{ "gpupt.id=1",				{ "gpupt takes ids= and addrs=" } },
+	{ "video=efifb:of",			{ "video=efifb:off" } },
+	{ "nofb",				{ "remove nofb" } },
+};
+
 static void t_remedy(void)
 {
-	char *r;
+	size_t i, j;
 
-	r = kparams_remedy("amd_iommu=on", 12);
-	CHECK(has(r, "remove amd_iommu=on") && has(r, "IVRS"));
-	free(r);
-	r = kparams_remedy("amd_iommu=on,force_isolation", 28);
-	CHECK(has(r, "remove amd_iommu=on,force_isolation"));
-	free(r);
-	r = kparams_remedy("amd_iommu=fullflsh,force_isolation", 34);
-	CHECK(has(r, "write amd_iommu=force_isolation"));
-	free(r);
-	r = kparams_remedy("intel_iommu=yes", 15);
-	CHECK(has(r, "write intel_iommu=on"));
-	free(r);
-	r = kparams_remedy("gpupt_ids=1234:1111", 19);
-	CHECK(has(r, "did you mean gpupt.ids=1234:1111?"));
-	free(r);
-	r = kparams_remedy("vfio_pci_ids=10de:2901", 22);
-	CHECK(has(r, "did you mean vfio_pci.ids=10de:2901?"));
-	free(r);
-	r = kparams_remedy("vfio-pci.bogus=1", 16);
-	CHECK(has(r, "modinfo -p vfio-pci"));
-	free(r);
-	r = kparams_remedy("gpupt.id=1", 10);
-	CHECK(has(r, "gpupt takes ids= and addrs="));
-	free(r);
-	r = kparams_remedy("video=efifb:of", 14);
-	CHECK(has(r, "video=efifb:off"));
-	free(r);
-	r = kparams_remedy("nofb", 4);
-	CHECK(has(r, "remove nofb"));
-	free(r);
+	for (i = 0; i < sizeof(remedies) / sizeof(remedies[0]); i++) {
+		char *r = kparams_remedy(remedies[i].word, strlen(remedies[i].word));
+
+		for (j = 0; j < 2 && remedies[i].says[j]; j++)
+			CHECK(has(r, remedies[i].says[j]));
+		free(r);
+	}
 }
 
 struct fixctx {
