@@ -23,25 +23,29 @@
 #include "print.h"
 #include "unit.h"
 
-/* The keys of the contract and their JSON types (N = "type or null"). */
+/*
+ * The keys of the contract, their JSON types, whether they may be null, and
+ * for the hex fields their width (exactly that many lower-case digits).
+ */
 static const struct {
 	const char *key;
 	enum json_type type;
 	bool nullable;
+	size_t hex;
 } list_keys[] = {
-	{ "address", json_type_string, false },
-	{ "vendor", json_type_string, false },
-	{ "device", json_type_string, false },
-	{ "subsystem_vendor", json_type_string, false },
-	{ "subsystem_device", json_type_string, false },
-	{ "class", json_type_string, false },
-	{ "name", json_type_string, false },
-	{ "driver", json_type_string, true },
-	{ "iommu_group", json_type_int, true },
-	{ "boot_vga", json_type_boolean, false },
-	{ "held", json_type_boolean, false },
-	{ "numa_node", json_type_int, true },
-	{ "reset_methods", json_type_array, false },
+	{ "address", json_type_string, false, 0 },
+	{ "vendor", json_type_string, false, 4 },
+	{ "device", json_type_string, false, 4 },
+	{ "subsystem_vendor", json_type_string, false, 4 },
+	{ "subsystem_device", json_type_string, false, 4 },
+	{ "class", json_type_string, false, 6 },
+	{ "name", json_type_string, false, 0 },
+	{ "driver", json_type_string, true, 0 },
+	{ "iommu_group", json_type_int, true, 0 },
+	{ "boot_vga", json_type_boolean, false, 0 },
+	{ "held", json_type_boolean, false, 0 },
+	{ "numa_node", json_type_int, true, 0 },
+	{ "reset_methods", json_type_array, false, 0 },
 };
 
 static void canned(struct devrec *v)
@@ -148,18 +152,13 @@ static void check_object(struct json_object *o)
 			printf("# %s has type %s\n", list_keys[i].key,
 			       json_type_to_name(json_object_get_type(val)));
 		CHECK(json_object_is_type(val, list_keys[i].type));
+		if (!list_keys[i].hex)
+			continue;
+		if (!is_hex(json_object_get_string(val), list_keys[i].hex))
+			printf("# %s is not %zu lower-case hex digits\n",
+			       list_keys[i].key, list_keys[i].hex);
+		CHECK(is_hex(json_object_get_string(val), list_keys[i].hex));
 	}
-	/* the hex fields: exactly 4 (6 for class) lower-case digits */
-	if (json_object_object_get_ex(o, "vendor", &val))
-		CHECK(is_hex(json_object_get_string(val), 4));
-	if (json_object_object_get_ex(o, "device", &val))
-		CHECK(is_hex(json_object_get_string(val), 4));
-	if (json_object_object_get_ex(o, "subsystem_vendor", &val))
-		CHECK(is_hex(json_object_get_string(val), 4));
-	if (json_object_object_get_ex(o, "subsystem_device", &val))
-		CHECK(is_hex(json_object_get_string(val), 4));
-	if (json_object_object_get_ex(o, "class", &val))
-		CHECK(is_hex(json_object_get_string(val), 6));
 	if (json_object_object_get_ex(o, "reset_methods", &val) && val) {
 		for (i = 0; i < json_object_array_length(val); i++)
 			CHECK(json_object_is_type(json_object_array_get_idx(val, i),
@@ -174,6 +173,30 @@ static const char *sget(struct json_object *o, const char *k)
 	if (!json_object_object_get_ex(o, k, &v) || !v)
 		return NULL;
 	return json_object_get_string(v);
+}
+
+/*
+ * The captured output parsed; a failed check unless it is JSON of TYPE.
+ * NULL (the output shown) when it does not parse.
+ */
+static struct json_object *parse(const char *out, enum json_type type)
+{
+	struct json_object *root = json_tokener_parse(out);
+
+	CHECK(root && json_object_is_type(root, type));
+	if (!root)
+		printf("# output: %s\n", out);
+	return root;
+}
+
+static int iget(struct json_object *o, const char *k)
+{
+	return json_object_get_int(json_object_object_get(o, k));
+}
+
+static bool bget(struct json_object *o, const char *k)
+{
+	return json_object_get_boolean(json_object_object_get(o, k));
 }
 
 static bool is_null(struct json_object *o, const char *k)
@@ -192,14 +215,11 @@ static void t_list_json_shape(void)
 
 	canned(v);
 	out = capture(true, print_dev_list, v, 3);
-	root = json_tokener_parse(out);
-	CHECK(root != NULL);
+	root = parse(out, json_type_array);
 	if (!root) {
-		printf("# output: %s\n", out);
 		free(out);
 		return;
 	}
-	CHECK(json_object_is_type(root, json_type_array));
 	CHECK_INT(json_object_array_length(root), 3);
 	for (i = 0; i < json_object_array_length(root); i++)
 		check_object(json_object_array_get_idx(root, i));
@@ -211,10 +231,10 @@ static void t_list_json_shape(void)
 	CHECK_STR(sget(o, "subsystem_vendor"), "1af4");
 	CHECK_STR(sget(o, "class"), "030000");
 	CHECK_STR(sget(o, "driver"), "gpupt");
-	CHECK(json_object_get_boolean(json_object_object_get(o, "held")));
-	CHECK(json_object_get_boolean(json_object_object_get(o, "boot_vga")));
-	CHECK_INT(json_object_get_int(json_object_object_get(o, "iommu_group")), 6);
-	CHECK_INT(json_object_get_int(json_object_object_get(o, "numa_node")), 0);
+	CHECK(bget(o, "held"));
+	CHECK(bget(o, "boot_vga"));
+	CHECK_INT(iget(o, "iommu_group"), 6);
+	CHECK_INT(iget(o, "numa_node"), 0);
 	CHECK(!is_null(o, "numa_node"));
 	rm = json_object_object_get(o, "reset_methods");
 	CHECK_INT(json_object_array_length(rm), 2);
@@ -225,7 +245,7 @@ static void t_list_json_shape(void)
 	CHECK(is_null(o, "driver"));
 	CHECK(is_null(o, "iommu_group"));
 	CHECK(is_null(o, "numa_node"));
-	CHECK(!json_object_get_boolean(json_object_object_get(o, "held")));
+	CHECK(!bget(o, "held"));
 	rm = json_object_object_get(o, "reset_methods");
 	CHECK(rm && json_object_is_type(rm, json_type_array));
 	CHECK_INT(json_object_array_length(rm), 0);
@@ -236,9 +256,8 @@ static void t_list_json_shape(void)
 	CHECK_STR(sget(o, "subsystem_vendor"), "abcd");
 	CHECK_STR(sget(o, "subsystem_device"), "000f");
 	CHECK_STR(sget(o, "class"), "0302a0");
-	CHECK_INT(json_object_get_int(json_object_object_get(o, "iommu_group")),
-		  123456);
-	CHECK_INT(json_object_get_int(json_object_object_get(o, "numa_node")), 3);
+	CHECK_INT(iget(o, "iommu_group"), 123456);
+	CHECK_INT(iget(o, "numa_node"), 3);
 
 	json_object_put(root);
 	free(out);
@@ -261,8 +280,7 @@ static void t_show_json_shape(void)
 
 	canned(v);
 	out = capture(true, show_one, &v[1], 1);
-	root = json_tokener_parse(out);
-	CHECK(root && json_object_is_type(root, json_type_object));
+	root = parse(out, json_type_object);
 	if (root)
 		check_object(root);
 	CHECK_STR(sget(root, "address"), "0000:01:00.1");
@@ -453,15 +471,14 @@ static void t_handoff_json_shape(void)
 	moves_vfio = true;
 	moves_dry = false;
 	out = capture(true, print_moves_cb, NULL, 0);
-	root = json_tokener_parse(out);
-	CHECK(root && json_object_is_type(root, json_type_array));
+	root = parse(out, json_type_array);
 	if (!root) {
 		free(out);
 		return;
 	}
 	CHECK_INT(json_object_array_length(root), 3);
 	o = json_object_array_get_idx(root, 0);
-	CHECK_INT(json_object_get_int(json_object_object_get(o, "group")), 6);
+	CHECK_INT(iget(o, "group"), 6);
 	CHECK_STR(sget(o, "vfio"), "/dev/vfio/6");
 	devs = json_object_object_get(o, "devices");
 	CHECK(devs && json_object_is_type(devs, json_type_array));
@@ -472,7 +489,7 @@ static void t_handoff_json_shape(void)
 	CHECK_STR(sget(x, "to"), "vfio-pci");
 	CHECK(!json_object_object_get_ex(x, "blocker", NULL));
 	o = json_object_array_get_idx(root, 1);
-	CHECK_INT(json_object_get_int(json_object_object_get(o, "group")), 7);
+	CHECK_INT(iget(o, "group"), 7);
 	devs = json_object_object_get(o, "devices");
 	CHECK_INT(json_object_array_length(devs), 2);
 	CHECK_STR(sget(json_object_array_get_idx(devs, 0), "from"), "bochs-drm");
@@ -501,15 +518,13 @@ static void t_handoff_dry_run_json(void)
 	moves_vfio = false;
 	moves_dry = true;
 	out = capture(true, print_moves_cb, NULL, 0);
-	root = json_tokener_parse(out);
-	CHECK(root != NULL);
+	root = parse(out, json_type_array);
 	if (!root) {
 		free(out);
 		return;
 	}
 	CHECK_INT(json_object_array_length(root), 1);
-	CHECK_INT(json_object_get_int(json_object_object_get(
-		json_object_array_get_idx(root, 0), "group")), 6);
+	CHECK_INT(iget(json_object_array_get_idx(root, 0), "group"), 6);
 	CHECK(is_null(json_object_array_get_idx(root, 0), "vfio"));
 	devs = json_object_object_get(json_object_array_get_idx(root, 0), "devices");
 	CHECK(is_null(json_object_array_get_idx(devs, 0), "blocker"));
