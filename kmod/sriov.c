@@ -21,10 +21,23 @@
  * GPUPT_CMD_SRIOV calls that driver's sriov_configure; gpupt holds the
  * VFs it creates.
  *
- * Locking: GPUPT_CMD_SRIOV holds gpupt_ops_lock, then the PF's
- * device_lock (as a sysfs sriov_numvfs write does), then briefly each
- * VF's: the kernel's own order when it removes VFs.  The notifier takes
- * only the marks' spinlock and the new VF's driver_override lock.
+ * Locking: GPUPT_CMD_SRIOV holds gpupt_ops_lock, then the PCI
+ * rescan/remove lock, then the PF's device_lock, then briefly each VF's.
+ * A PF driver's sriov_configure must run under the rescan/remove lock, as
+ * sriov_numvfs_store() calls it (upstream a5338e365c45, in 6.1.192,
+ * 6.12.117 and 7.2.13; sriov_enable() takes no lock of its own there): a
+ * hotplug event's bus rescan (QEMU sends an ACPI Device Check for the slot
+ * when it creates the VFs; acpiphp then runs pci_bus_add_devices() on the
+ * PF's bus) would otherwise add a VF that pci_iov_add_virtfn() has put on
+ * the bus but not added yet, and both create its sysfs resource files: the
+ * second fails, and frees the first's attribute while the pci_dev still
+ * points at it.  The rescan/remove lock comes first, as wherever the
+ * kernel takes both (device removal and addition take device_lock under
+ * it); the sysfs write takes them the other way round, so the PF's
+ * device_lock is only tried here, for at most GPUPT_SRIOV_LOCK_MS, and a
+ * writer waiting for the rescan/remove lock gets it when that time is up.
+ * The notifier takes only the marks' spinlock and the new VF's
+ * driver_override lock.
  *
  * Copyright (C) 2026 The gpupt authors.
  */
@@ -210,7 +223,11 @@ static bool gpupt_sriov_needs_pf_driver(struct pci_dev *pf)
 	return (pf->class >> 16) == PCI_BASE_CLASS_DISPLAY;
 }
 
-/* gpupt's sriov_configure; the caller (sysfs or us) holds device_lock. */
+/*
+ * gpupt's sriov_configure.  The caller (a sysfs sriov_numvfs write, or
+ * GPUPT_CMD_SRIOV) holds the PCI rescan/remove lock and the PF's
+ * device_lock.
+ */
 int gpupt_sriov_configure(struct pci_dev *pdev, int num_vfs)
 {
 	char why[96];
@@ -453,6 +470,7 @@ int gpupt_nl_sriov_doit(struct sk_buff *skb, struct genl_info *info)
 	}
 
 	mutex_lock(&gpupt_ops_lock);
+	pci_lock_rescan_remove();
 	err = gpupt_dev_lock(pdev, GPUPT_SRIOV_LOCK_MS);
 	if (err) {
 		gpupt_err(info->extack, "%s is locked by another operation",
@@ -460,9 +478,10 @@ int gpupt_nl_sriov_doit(struct sk_buff *skb, struct genl_info *info)
 	} else {
 		err = gpupt_sriov_set_locked(info, pdev, name, want, flags);
 		device_unlock(&pdev->dev);
-		if (!err)
-			err = gpupt_sriov_reply(info, pdev);
 	}
+	pci_unlock_rescan_remove();
+	if (!err)
+		err = gpupt_sriov_reply(info, pdev);
 	mutex_unlock(&gpupt_ops_lock);
 out:
 	pci_dev_put(pdev);

@@ -1,0 +1,81 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# t88-sriov-hotplug: `gptctl sriov` while the platform's hotplug handler
+# rescans the PF's bus.  QEMU sends an ACPI Device Check for the slot each
+# time it creates the VFs, and the guest's acpiphp then runs
+# pci_bus_add_devices() on the PF's bus from its workqueue, while
+# pci_iov_add_virtfn() is still adding the VFs.  Without the PCI
+# rescan/remove lock around the PF driver's sriov_configure both add the
+# same new VF: sysfs warns "cannot create duplicate filename
+# .../resource0", the VF is left without its resource files and a stale
+# pointer to a freed attribute, and disabling the VFs later ends in a
+# general protection fault.  Each round enables 3 VFs through GPUPT_CMD_SRIOV
+# and disables them again; the acpiphp debug lines show the rescans ran.
+# One more round through a bare sriov_numvfs write, where the kernel itself
+# holds the rescan/remove lock around gpupt's sriov_configure.
+#
+#   pcie.0
+#   └── 00:01.0 pcie-root-port rp1 (ACPI hotplug slot)
+#       └── 01:00.0 nvme 1b36:0010 SR-IOV PF held by gpupt, sriov_totalvfs 3
+#           01:00.1 01:00.2 01:00.3  its VFs, once enabled
+#
+# Rounds: 8 (about 6 s each on a loaded host); 40 with GPUPT_STRESS=1.
+# Without the lock the duplicate showed up within 3 rounds here.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/handoff-lib.sh"
+rig_require "$GPUPT_KO" gpupt.ko
+rig_require "$RIG_GPTCTL" gptctl
+
+PF=0000:01:00.0 VF1=0000:01:00.1 VF2=0000:01:00.2 VF3=0000:01:00.3
+VFS="$VF1 $VF2 $VF3"
+SYS=/sys/bus/pci/devices
+ROUNDS=${T88_ROUNDS:-${GPUPT_STRESS:+40}}
+ROUNDS=${ROUNDS:-8}
+topo_root_port 1
+VM_DEVS+=(-device nvme-subsys,id=nvsub0
+	  -device "nvme,id=nvme0,bus=rp1,addr=00.0,serial=sriov0001,subsys=nvsub0,sriov_max_vfs=3,sriov_vq_flexible=6,sriov_vi_flexible=3,max_ioqpairs=8,msix_qsize=8")
+
+vm_boot --gpupt-initramfs "addrs=$PF"
+
+# resources: "VF:resource0 ..." for each VF, "VF:none" when it has no resource0.
+resources() {
+	vm_run 'for v in '"$VFS"'; do if [ -e '$SYS'/$v/resource0 ]; then printf "%s:resource0 " $v; else printf "%s:none " $v; fi; done; echo'
+}
+WANT="$VF1:resource0 $VF2:resource0 $VF3:resource0 "
+t_check "gpupt holds the PF; acpiphp's debug messages are on" eval '
+	h_drivers_are gpupt $PF &&
+	vm_run_q "echo \"file acpiphp_glue.c +p\" >/sys/kernel/debug/dynamic_debug/control && dmesg -C"'
+
+bad= n=0 T0=$(rig_now)
+while [ $n -lt "$ROUNDS" ]; do
+	n=$((n + 1))
+	h_gptctl sriov $PF --numvfs 3 --vf-driver gpupt
+	[ "$H_RC" = 0 ] || { bad="round $n: enabling failed (exit $H_RC): $H_ERR"; break; }
+	r=$(resources)
+	dup=$(vm_run "dmesg | grep -m1 'cannot create duplicate filename'")
+	# a VF with a stale resource attribute would fault when it is removed
+	[ "$r" = "$WANT" ] && [ -z "$dup" ] || { bad="round $n: $r${dup:+; $dup}"; break; }
+	h_gptctl sriov $PF --numvfs 0
+	[ "$H_RC" = 0 ] || { bad="round $n: disabling failed (exit $H_RC): $H_ERR"; break; }
+done
+MS=$((($(rig_now) - T0) / 1000))
+LOG=$(vm_run dmesg)
+t_check "$n rounds of sriov --numvfs 3 and 0 through gptctl (${MS} ms): each VF came up with its resource files, no duplicate" \
+	eval 'assert_eq "" "$bad" "first bad round"'
+CHECKS=$(grep -c 'acpiphp_glue: Device check in hotplug_event' <<<"$LOG")
+t_check "acpiphp handled a Device Check of the PF's slot in the rounds ($CHECKS of them): the concurrent rescans ran" \
+	eval '[ "$CHECKS" -ge 1 ] || { echo "#   no acpiphp Device Check in the kernel log"; false; }'
+t_check "each VF was held by gpupt in every round" eval '
+	for v in $VFS; do
+		c=$(grep -c "gpupt $v: held by gpupt (claimed)" <<<"$LOG")
+		assert_eq "$n" "$c" "rounds in which gpupt claimed $v" || return 1
+	done'
+
+# the kernel's own path: sriov_numvfs_store() holds the rescan/remove lock
+# and the PF's device_lock around gpupt_sriov_configure()
+t_check "a bare sriov_numvfs write of 3 and of 0 to the PF (kernel holds the rescan/remove lock)" eval '
+	vm_run_q "echo 3 >$SYS/$PF/sriov_numvfs" && assert_eq "$WANT" "$(resources)" "VF resources" &&
+	h_drivers_are "gpupt gpupt gpupt" $VFS &&
+	vm_run_q "echo 0 >$SYS/$PF/sriov_numvfs" && assert_eq 0 "$(vm_run cat $SYS/$PF/sriov_numvfs)" "sriov_numvfs"'
+t_check "no sysfs duplicate or warning in the kernel log" vm_dmesg_clean
+t_done
