@@ -708,7 +708,7 @@ vm_dmesg_clean() {
 
 # vm_console_check: fails (and prints the lines) if any guest console of
 # this test shows a kernel warning, bug, oops or hung task.
-RIG_CONSOLE_BAD='WARNING:|BUG:|Oops|general protection fault|hung task|blocked for more than|Kernel panic|KASAN|UBSAN|kernel BUG|possible circular locking|suspicious RCU'
+RIG_CONSOLE_BAD='WARNING:|BUG:|Oops|general protection fault|hung task|blocked for more than|Kernel panic|KASAN|UBSAN|kernel BUG|possible circular locking|suspicious RCU|cannot create duplicate filename'
 # On the debug kernel (GPUPT_DEBUG_KERNEL=1) a report listed in
 # tests/debug/known-upstream (reproduced without gpupt), or printed while
 # no out-of-tree module had been loaded (the report's taint flags lack O:
