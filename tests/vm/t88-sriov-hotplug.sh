@@ -19,8 +19,10 @@
 #       └── 01:00.0 nvme 1b36:0010 SR-IOV PF held by gpupt, sriov_totalvfs 3
 #           01:00.1 01:00.2 01:00.3  its VFs, once enabled
 #
-# Rounds: 8 (about 6 s each on a loaded host); 40 with GPUPT_STRESS=1.
-# Without the lock the duplicate showed up within 3 rounds here.
+# Rounds: 12 (about 6 s each on a loaded host); 40 with GPUPT_STRESS=1,
+# or T88_ROUNDS=N.
+# Without the lock the duplicate came in round 1, 3 and 8 of three runs
+# and not in a fourth run of 8 rounds (about 1 round in 5).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/handoff-lib.sh"
 rig_require "$GPUPT_KO" gpupt.ko
@@ -30,7 +32,7 @@ PF=0000:01:00.0 VF1=0000:01:00.1 VF2=0000:01:00.2 VF3=0000:01:00.3
 VFS="$VF1 $VF2 $VF3"
 SYS=/sys/bus/pci/devices
 ROUNDS=${T88_ROUNDS:-${GPUPT_STRESS:+40}}
-ROUNDS=${ROUNDS:-8}
+ROUNDS=${ROUNDS:-12}
 topo_root_port 1
 VM_DEVS+=(-device nvme-subsys,id=nvsub0
 	  -device "nvme,id=nvme0,bus=rp1,addr=00.0,serial=sriov0001,subsys=nvsub0,sriov_max_vfs=3,sriov_vq_flexible=6,sriov_vi_flexible=3,max_ioqpairs=8,msix_qsize=8")
@@ -42,6 +44,7 @@ resources() {
 	vm_run 'for v in '"$VFS"'; do if [ -e '$SYS'/$v/resource0 ]; then printf "%s:resource0 " $v; else printf "%s:none " $v; fi; done; echo'
 }
 WANT="$VF1:resource0 $VF2:resource0 $VF3:resource0 "
+SLOTS=$(vm_run "dmesg | grep -c 'acpiphp: Slot .* registered'")
 t_check "gpupt holds the PF; acpiphp's debug messages are on" eval '
 	h_drivers_are gpupt $PF &&
 	vm_run_q "echo \"file acpiphp_glue.c +p\" >/sys/kernel/debug/dynamic_debug/control && dmesg -C"'
@@ -63,8 +66,12 @@ LOG=$(vm_run dmesg)
 t_check "$n rounds of sriov --numvfs 3 and 0 through gptctl (${MS} ms): each VF came up with its resource files, no duplicate" \
 	eval 'assert_eq "" "$bad" "first bad round"'
 CHECKS=$(grep -c 'acpiphp_glue: Device check in hotplug_event' <<<"$LOG")
-t_check "acpiphp handled a Device Check of the PF's slot in the rounds ($CHECKS of them): the concurrent rescans ran" \
-	eval '[ "$CHECKS" -ge 1 ] || { echo "#   no acpiphp Device Check in the kernel log"; false; }'
+if [ "$CHECKS" = 0 ] && [ "${SLOTS:-0}" = 0 ]; then
+	t_skip "acpiphp handled Device Checks of the PF's slot" "no ACPI hotplug slot in this guest (QEMU without ACPI PCI hotplug): nothing rescanned concurrently"
+else
+	t_check "acpiphp handled a Device Check of the PF's slot in the rounds ($CHECKS of them): the concurrent rescans ran" \
+		eval '[ "$CHECKS" -ge 1 ] || { echo "#   acpiphp has slots but logged no Device Check"; false; }'
+fi
 t_check "each VF was held by gpupt in every round" eval '
 	for v in $VFS; do
 		c=$(grep -c "gpupt $v: held by gpupt (claimed)" <<<"$LOG")
