@@ -19,10 +19,10 @@
 #   ├── pxb-pcie bus_nr=0x80 numa_node=0 ── rp0 ── 81:00.0 (host 21:00.0) + .1
 #   └── pxb-pcie bus_nr=0x90 numa_node=1 ── rp1 ── 91:00.0 (host 41:00.0) + .1
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/numa-lib.sh"
+. "$(dirname "$0")/fixtures.sh"
 BB=$(command -v busybox || echo /bin/busybox)
 [ -x "$BB" ] || { echo "1..0 # SKIP busybox missing (apt-get install busybox-static)"; exit 0; }
-numa_boot
+boot_numa
 
 # The nested guest's initramfs: busybox and an init that reports and powers off.
 INITRD=$VM_RUN/share/nested

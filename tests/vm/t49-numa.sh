@@ -21,8 +21,8 @@
 #   ├── pxb-pcie gpupt-pxb0 numa_node=0 ── gpupt-rp0 ── vfio-pci (host node 0's GPU)
 #   └── pxb-pcie gpupt-pxb1 numa_node=1 ── gpupt-rp1 ── vfio-pci (host node 1's GPU)
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/numa-lib.sh"
-numa_boot
+. "$(dirname "$0")/fixtures.sh"
+boot_numa
 
 # The two VGA functions as the guest numbered them.
 GPUS=$(vm_run "grep -l 0x030000 /sys/bus/pci/devices/*/class | xargs -n1 dirname | xargs -n1 basename | sort")

@@ -20,15 +20,8 @@
 # Round B: the t57 pattern: a reset loop while QEMU's device_del removes
 #   the edu (pciehp surprise removal).
 . "$(dirname "$0")/lib.sh"
-rig_require "$GPUPT_KO" gpupt.ko
-rig_require "$RIG_GPTCTL" gptctl
-
-NIC=0000:01:00.0 EDU=0000:02:00.0
-topo_root_port 1
-topo_e1000e rp1 nic1
-topo_root_port 2
-topo_edu rp2 edu2
-vm_boot --gpupt-initramfs "ids=8086:10d3,1234:11e8"
+. "$(dirname "$0")/fixtures.sh"
+boot_nic_edu
 
 t_check "gpupt holds the e1000e and the edu" eval 'vm_driver_is $NIC gpupt && vm_driver_is $EDU gpupt'
 vm_run_q "modprobe vfio-pci"

@@ -1,0 +1,51 @@
+# SPDX-License-Identifier: GPL-2.0
+# Machines that several VM tests boot the same way.  Source after lib.sh.
+# Each function skips the test (TAP "1..0 # SKIP") unless gpupt.ko and
+# gptctl are built, then builds the topology and boots.
+
+# boot_numa: the rig's guest as a two-socket NUMA host (t49-numa,
+# t49-numa-guest-slow), with a GPU (VGA + intel-hda, one slot) behind a
+# pxb-pcie expander on each node, so the kernel gives each GPU its node;
+# gpupt holds all four functions from the initramfs (ids=).
+#
+#   rig guest: -smp 2,sockets=2, node 0 = CPU 0 (socket 0), node 1 = CPU 1 (socket 1),
+#   768 MiB each
+#   pcie.0
+#   ├── 00:03.0 pxb-pcie bus_nr=0x20 numa_node=0
+#   │   └── pcie-root-port rp1 ── 21:00.0 VGA 1234:1111 + 21:00.1 intel-hda
+#   └── 00:04.0 pxb-pcie bus_nr=0x40 numa_node=1
+#       └── pcie-root-port rp2 ── 41:00.0 VGA 1234:1111 + 41:00.1 intel-hda
+boot_numa() {
+	rig_require "$GPUPT_KO" gpupt.ko
+	rig_require "$RIG_GPTCTL" gptctl
+	VM_DEVS+=(-object memory-backend-ram,id=rigmem0,size=768M
+		-object memory-backend-ram,id=rigmem1,size=768M
+		-numa node,nodeid=0,cpus=0,memdev=rigmem0
+		-numa node,nodeid=1,cpus=1,memdev=rigmem1
+		-device pxb-pcie,id=pxb0,bus_nr=32,numa_node=0,bus=pcie.0,addr=0x3.0
+		-device pxb-pcie,id=pxb1,bus_nr=64,numa_node=1,bus=pcie.0,addr=0x4.0
+		-device pcie-root-port,id=rp1,bus=pxb0,chassis=1,slot=1,x-speed=2_5,x-width=1
+		-device pcie-root-port,id=rp2,bus=pxb1,chassis=2,slot=2,x-speed=2_5,x-width=1)
+	topo_gpu_slot rp1 gpu0
+	topo_gpu_slot rp2 gpu1
+	vm_boot --mem 1536M --smp 2,sockets=2 --gpupt-initramfs "ids=1234:1111,8086:2668"
+}
+
+# boot_nic_edu: two devices that go away under gpupt (t59-reset-dead,
+# t73-surprise-removal), each alone behind a hotplug-capable root port,
+# both held by gpupt from the initramfs (ids=); sets NIC=0000:01:00.0 and
+# EDU=0000:02:00.0.
+#
+#   pcie.0
+#   ├── 00:01.0 pcie-root-port rp1 ── 01:00.0 e1000e 8086:10d3 "nic1"
+#   └── 00:02.0 pcie-root-port rp2 ── 02:00.0 edu 1234:11e8    "edu2"
+boot_nic_edu() {
+	rig_require "$GPUPT_KO" gpupt.ko
+	rig_require "$RIG_GPTCTL" gptctl
+	NIC=0000:01:00.0 EDU=0000:02:00.0
+	topo_root_port 1
+	topo_e1000e rp1 nic1
+	topo_root_port 2
+	topo_edu rp2 edu2
+	vm_boot --gpupt-initramfs "ids=8086:10d3,1234:11e8"
+}
