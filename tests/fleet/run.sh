@@ -51,6 +51,15 @@ dev() {
 	ln -s "../../../kernel/iommu_groups/$7" "$d/iommu_group"
 }
 
+# verdict_is DESC WANT [DIAG...]: check.py prints its verdict last; ok
+# when the last line of $out is WANT, else not_ok with both and DIAG.
+verdict_is() {
+	local desc=$1 want=$2 got
+	shift 2
+	got=$(tail -1 <<<"$out")
+	if [ "$got" = "$want" ]; then ok "$desc"; else not_ok "$desc" "expected $want" "got $got" "$@"; fi
+}
+
 R=$tmp/root
 dev "$R" 0000:00:01.0 8086 29c0 060400 pcieport 1
 dev "$R" 0000:01:00.0 10de 2330 030200 vfio-pci 12
@@ -162,12 +171,7 @@ else
 	not_ok "nfd: every label passes Kubernetes' label rules" "$out" "$(cat "$NFD" "$tmp/err")"
 fi
 want='{"gpupt.io/gpus": "3", "gpupt.io/healthy-vfio-gpus": "2", "gpupt.io/held-gpus": "1", "gpupt.io/iommu": "true", "gpupt.io/module": "true", "gpupt.io/quarantined": "0", "gpupt.io/vfio-10de-2330": "2", "gpupt.io/vfio-gpus": "2"}'
-if [ "$(tail -1 <<<"$out")" = "$want" ]; then
-	ok "nfd: labels say 3 GPUs, 2 on vfio (both 10de:2330), 1 held, IOMMU, module"
-else
-	not_ok "nfd: labels say 3 GPUs, 2 on vfio (both 10de:2330), 1 held, IOMMU, module" \
-		"expected $want" "got $(tail -1 <<<"$out")"
-fi
+verdict_is "nfd: labels say 3 GPUs, 2 on vfio (both 10de:2330), 1 held, IOMMU, module" "$want"
 d=$(dirname "$NFD")
 if grep -Eq "(^|[0-9] +)rename(at2?)?\(.*\"$d/\.gpupt\.[A-Za-z0-9]{6}\".*\"$NFD\"" "$tmp/nfd.strace" &&
    [ "$(ls -A "$d")" = gpupt ]; then
@@ -189,12 +193,7 @@ else
 		"$out" "$(cat "$tmp/kv.yaml" "$tmp/kv.err")"
 fi
 want='[["10DE:2330", "gpupt.io/GH100_H100_SXM5_80GB", false], ["10DE:22A3", "gpupt.io/GH100_High_Definition_Audio", false]]'
-if [ "$(tail -1 <<<"$out")" = "$want" ]; then
-	ok "kubevirt: one entry per ID on vfio, selectors like 10DE:2330, names from pci.ids (gpupt style)"
-else
-	not_ok "kubevirt: one entry per ID on vfio, selectors like 10DE:2330, names from pci.ids (gpupt style)" \
-		"expected $want" "got $(tail -1 <<<"$out")"
-fi
+verdict_is "kubevirt: one entry per ID on vfio, selectors like 10DE:2330, names from pci.ids (gpupt style)" "$want"
 if grep -q "restart" "$tmp/kv.err" && grep -q "virt-handler" "$tmp/kv.err"; then
 	ok "kubevirt: warns that virt-handler must be restarted to see newly bound devices"
 else
@@ -305,11 +304,8 @@ printf '1b36  Red Hat, Inc.\n\t0010  QEMU NVM Express Controller\n' >"$tmp/pci-v
 "$GPTCTL" kubevirt --root "$RV" --pci-ids "$tmp/pci-vf.ids" >"$tmp/kvvf.yaml" 2>/dev/null
 "$GPTCTL" -j kubevirt --root "$RV" --pci-ids "$tmp/pci-vf.ids" >"$tmp/kvvf.json" 2>/dev/null
 out=$("$PY" "$here/check.py" kubevirt "$tmp/kvvf.yaml" "$tmp/kvvf.json" 2>&1)
-if [ "$(tail -1 <<<"$out")" = '[["1B36:0010", "gpupt.io/QEMU_NVM_Express_Controller", false]]' ]; then
-	ok "kubevirt: the VFs on vfio-pci are offered (schema, names), the PF on gpupt is not"
-else
-	not_ok "kubevirt: the VFs on vfio-pci are offered (schema, names), the PF on gpupt is not" "$out" "$(cat "$tmp/kvvf.yaml")"
-fi
+verdict_is "kubevirt: the VFs on vfio-pci are offered (schema, names), the PF on gpupt is not" \
+	'[["1B36:0010", "gpupt.io/QEMU_NVM_Express_Controller", false]]' "$out" "$(cat "$tmp/kvvf.yaml")"
 if "$PY" -c 'import nova.pci.whitelist' 2>/dev/null; then
 	"$GPTCTL" nova --root "$RV" --pci-ids "$tmp/pci-vf.ids" >"$tmp/novavf.conf" 2>/dev/null
 	if out=$("$PY" "$here/check.py" nova "$tmp/novavf.conf" --vf 0000:05:00.1,0000:05:00.0,1b36,0010 \
