@@ -32,6 +32,18 @@ DNS1123_SUB = re.compile(r'^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[
 LABEL_VALUE = re.compile(r'^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$')
 
 
+def part_errors(what, part, maxlen, regex, fault):
+    """Kubernetes' rule for each part of a qualified name: non-empty, at
+    most maxlen characters, matching regex (fault says how it does not)."""
+    if not part:
+        return ['%s part must be non-empty' % what]
+    if len(part) > maxlen:
+        return ['%s part longer than %d' % (what, maxlen)]
+    if not regex.match(part):
+        return ['%s part %s' % (what, fault)]
+    return []
+
+
 def qualified_name_errors(key):
     errs = []
     parts = key.split('/')
@@ -39,21 +51,10 @@ def qualified_name_errors(key):
         name = parts[0]
     elif len(parts) == 2:
         prefix, name = parts
-        if not prefix:
-            errs.append('prefix part must be non-empty')
-        elif len(prefix) > 253:
-            errs.append('prefix part longer than 253')
-        elif not DNS1123_SUB.match(prefix):
-            errs.append('prefix part is not a DNS-1123 subdomain')
+        errs += part_errors('prefix', prefix, 253, DNS1123_SUB, 'is not a DNS-1123 subdomain')
     else:
         return ['more than one /']
-    if not name:
-        errs.append('name part must be non-empty')
-    elif len(name) > 63:
-        errs.append('name part longer than 63')
-    elif not QNAME.match(name):
-        errs.append('name part has bad characters or ends')
-    return errs
+    return errs + part_errors('name', name, 63, QNAME, 'has bad characters or ends')
 
 
 def label_errors(key, value):
