@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
-# Machines that several VM tests boot the same way.  Source after lib.sh.
-# Each function skips the test (TAP "1..0 # SKIP") unless gpupt.ko and
-# gptctl are built, then builds the topology and boots.
+# Machines that several VM tests build the same way.  Source after lib.sh.
+# boot_* skip the test (TAP "1..0 # SKIP") unless gpupt.ko and gptctl are
+# built, then build the topology and boot; topo_* only build the topology,
+# for tests that boot it in different ways.
 
 # boot_numa: the rig's guest as a two-socket NUMA host (t49-numa,
 # t49-numa-guest-slow), with a GPU (VGA + intel-hda, one slot) behind a
@@ -48,4 +49,23 @@ boot_nic_edu() {
 	topo_root_port 2
 	topo_edu rp2 edu2
 	vm_boot --gpupt-initramfs "ids=8086:10d3,1234:11e8"
+}
+
+# topo_vga_by_class: two GPUs with the same ID, 1234:1111, that only their
+# class tells apart (t21-boot-claim, t22-cmdline-ids); sets IDS, the ids=
+# list that selects the VGA (class 0300) and its audio, in pci-stub's full
+# vendor:device:subvendor:subdevice:class:class_mask form.
+#
+#   pcie.0
+#   ├── 00:01.0 pcie-root-port rp1
+#   │   └── 01:00.0 VGA 1234:1111 class 0300 (multifunction)  "gpu0"
+#   │       01:00.1 intel-hda 8086:2668 class 0403           "gpu0-audio"
+#   └── 00:02.0 pcie-root-port rp2
+#       └── 02:00.0 secondary-vga 1234:1111 class 0380        "gpu1"
+topo_vga_by_class() {
+	IDS="1234:1111:ffffffff:ffffffff:030000:ffffff,8086:2668"
+	topo_root_port 1
+	topo_gpu_slot rp1 gpu0
+	topo_root_port 2
+	VM_DEVS+=(-device secondary-vga,id=gpu1,bus=rp2,addr=00.0)
 }

@@ -15,13 +15,10 @@
 # Both GPUs are 1234:1111; the ids= entry selects the held one by class
 # (pci-stub's full vendor:device:subvendor:subdevice:class:class_mask form).
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/fixtures.sh"
 rig_require "$GPUPT_KO" gpupt.ko
 
-IDS="1234:1111:ffffffff:ffffffff:030000:ffffff,8086:2668"
-topo_root_port 1
-topo_gpu_slot rp1 gpu0
-topo_root_port 2
-VM_DEVS+=(-device secondary-vga,id=gpu1,bus=rp2,addr=00.0)
+topo_vga_by_class
 vm_boot --gpupt-initramfs "ids=$IDS"
 
 t_check "the initramfs loaded gpupt before any other module" \

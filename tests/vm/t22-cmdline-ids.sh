@@ -11,13 +11,10 @@
 #   └── 00:02.0 pcie-root-port rp2
 #       └── 02:00.0 secondary-vga 1234:1111 class 0380        "gpu1"   -> bochs-drm
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/fixtures.sh"
 rig_require "$GPUPT_KO" gpupt.ko
 
-IDS="1234:1111:ffffffff:ffffffff:030000:ffffff,8086:2668"
-topo_root_port 1
-topo_gpu_slot rp1 gpu0
-topo_root_port 2
-VM_DEVS+=(-device secondary-vga,id=gpu1,bus=rp2,addr=00.0)
+topo_vga_by_class
 vm_boot --append "gpupt.ids=$IDS"
 
 t_check "gpupt is not loaded at boot" vm_run '! grep -q "^gpupt " /proc/modules'
