@@ -29,11 +29,9 @@ base=$cache/bookworm.tgz
 version=$(cat "$top/VERSION")
 . "$top/tests/kernels/lib.sh"	# kmirror: the host's Debian mirror
 mirror=$(kmirror)
-n=0 failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; shift; printf '%s\n' "$@" | tail -30 | sed 's/^/#   /'; }
-check() { local d=$1; shift; if out_=$("$@" 2>&1); then ok "$d"; else not_ok "$d" "$out_"; fi; }
-finish() { echo "1..$n"; [ $failed -eq 0 ]; exit; }
+# $tmp, tap.sh's scratch directory, will hold a whole chroot: in /var/tmp.
+TMPDIR=/var/tmp . "$top/tests/lib/tap.sh"	# ok, not_ok, check, tap_plan; $tmp
+finish() { tap_plan; exit; }
 skip_all() { echo "1..0 # SKIP $*"; exit 0; }
 
 [ "$(id -u)" = 0 ] || skip_all "needs root (chroot)"
@@ -53,11 +51,9 @@ if [ ! -f "$deb" ]; then
 fi
 kver=$(modinfo -F vermagic "$ko" | cut -d' ' -f1)
 
-tmp=$(mktemp -d /var/tmp/gpupt-dracut.XXXXXX)
 root=$tmp/root
 # Every mount lives in a private mount namespace that ends with its command,
-# so nothing is mounted in the chroot when it is removed.
-trap 'rm -rf "$tmp"' EXIT
+# so nothing is mounted in the chroot when tap.sh removes $tmp.
 inroot() {
 	unshare -m --propagation private --fork sh -c '
 		r=$1; shift
@@ -78,7 +74,7 @@ fi
 if o=$(inroot apt-get -q install -y --no-install-recommends dracut 2>&1); then
 	ok "bookworm chroot with dracut $(inroot dpkg-query -W -f '${Version}' dracut) ($((SECONDS - t0)) s)"
 else
-	not_ok "apt-get install dracut in the chroot" "$o"
+	not_ok "apt-get install dracut in the chroot" "$(tail -n 30 <<<"$o")"
 	finish
 fi
 
