@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
-# Helpers shared by the handoff tests (t31..t38, t75, t81), the tests that
-# race host drivers (t34, t48, t87) and the handoff benchmark.
+# Helpers shared by the handoff tests (t31..t38, t75, t81), the libvirt tests
+# (t47, t48), the tests that race host drivers (t34, t48, t87) and the
+# handoff benchmark.
 # Source after lib.sh.
 
 # h_boot_gpu_slot [held]: skips unless gpupt.ko and gptctl are built, sets

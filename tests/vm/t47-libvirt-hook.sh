@@ -16,6 +16,7 @@
 # gpupt), a second start, then a start while another QEMU holds the GPU:
 # refused, and libvirt's error carries gpupt's reason.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/handoff-lib.sh"
 . "$(dirname "$0")/libvirt-lib.sh"
 rig_require "$GPUPT_KO" gpupt.ko
 rig_require "$RIG_GPTCTL" gptctl
@@ -27,7 +28,14 @@ topo_root_port 1
 topo_gpu_slot rp1 gpu0
 vm_boot --mem 1536M --gpupt-initramfs "addrs=$GPU,$AUD"
 
-drivers() { vm_run "for a in $*; do d=/sys/bus/pci/devices/\$a/driver; [ -e \$d ] && basename \$(readlink \$d) || echo none; done | tr '\n' ' ' | sed 's/ \$//'"; }
+# start_destroy: virsh start takes GPU and audio to vfio-pci (the hook's
+# prepare), virsh destroy gives them back to gpupt (its release).
+start_destroy() {
+	lv_virsh "start --paused $DOM" >/dev/null &&
+	h_drivers_are "vfio-pci vfio-pci" $GPU $AUD &&
+	lv_virsh "destroy $DOM" >/dev/null &&
+	h_drivers_are "gpupt gpupt" $GPU $AUD
+}
 
 t_check "gptctl hook libvirt install writes an executable qemu.d/gpupt that runs this gptctl" eval '
 	vm_run_q "gptctl hook libvirt install" &&
@@ -50,7 +58,7 @@ t0=$(rig_now)
 t_check "virsh start --paused succeeds" lv_virsh "start --paused $DOM"
 t1=$(rig_now)
 echo "# virsh start --paused: $(( (t1 - t0) / 1000 )) ms"
-t_check "the hook moved GPU and audio to vfio-pci" eval 'assert_eq "vfio-pci vfio-pci" "$(drivers $GPU $AUD)"'
+t_check "the hook moved GPU and audio to vfio-pci" eval 'h_drivers_are "vfio-pci vfio-pci" $GPU $AUD'
 t_check "the domain's QEMU has both functions (info qtree)" eval '
 	q=$(lv_virsh "qemu-monitor-command --hmp $DOM info\ qtree") &&
 	assert_contains "host = \"$GPU\"" "$q" "info qtree" &&
@@ -61,13 +69,9 @@ $AUD gpupt" "$(vm_run "cat /run/gpupt/hooks/libvirt-$UUID")"'
 
 t_check "virsh destroy: the hook puts both back on gpupt" eval '
 	lv_virsh "destroy $DOM" >/dev/null &&
-	assert_eq "gpupt gpupt" "$(drivers $GPU $AUD)" &&
+	h_drivers_are "gpupt gpupt" $GPU $AUD &&
 	vm_run_q "! test -e /run/gpupt/hooks/libvirt-$UUID"'
-t_check "a second start and destroy work the same" eval '
-	lv_virsh "start --paused $DOM" >/dev/null &&
-	assert_eq "vfio-pci vfio-pci" "$(drivers $GPU $AUD)" &&
-	lv_virsh "destroy $DOM" >/dev/null &&
-	assert_eq "gpupt gpupt" "$(drivers $GPU $AUD)"'
+t_check "a second start and destroy work the same" start_destroy
 
 # Another QEMU (not libvirt's) takes the GPU first.
 t_check "another QEMU holds the GPU on vfio-pci" eval '
@@ -81,21 +85,17 @@ t_check "libvirt's error carries gpupt's reason and the holder" eval '
 	assert_contains "qemu-system-x86" "$ERR"'
 t_check "the domain is not running; the GPU stays with the other QEMU" eval '
 	assert_eq "shut off" "$(lv_virsh "domstate $DOM")" &&
-	assert_eq "vfio-pci vfio-pci" "$(drivers $GPU $AUD)" &&
+	h_drivers_are "vfio-pci vfio-pci" $GPU $AUD &&
 	vm_run_q "kill -0 \$(cat /run/rig-other.pid)"'
 vm_nested_stop other >/dev/null
 t_check "once the other QEMU is gone, reclaim and start work again" eval '
-	vm_run_q "gptctl reclaim $GPU" &&
-	lv_virsh "start --paused $DOM" >/dev/null &&
-	assert_eq "vfio-pci vfio-pci" "$(drivers $GPU $AUD)" &&
-	lv_virsh "destroy $DOM" >/dev/null &&
-	assert_eq "gpupt gpupt" "$(drivers $GPU $AUD)"'
+	vm_run_q "gptctl reclaim $GPU" && start_destroy'
 
 t_check "a domain without gpupt devices is left alone (the hook runs, moves nothing)" eval '
 	vm_run_q "sed -e \"/<hostdev/,/<\\/hostdev>/d\" -e \"s/$DOM/gpupt-t47-plain/; s/$UUID/4a1e0d2c-5b7f-4e43-9c1a-0d0c2f6e7a48/\" /tmp/dom.xml >/tmp/plain.xml" &&
 	lv_virsh "define /tmp/plain.xml" >/dev/null &&
 	lv_virsh "start --paused gpupt-t47-plain" >/dev/null &&
-	assert_eq "gpupt gpupt" "$(drivers $GPU $AUD)" &&
+	h_drivers_are "gpupt gpupt" $GPU $AUD &&
 	lv_virsh "destroy gpupt-t47-plain" >/dev/null'
 t_check "gptctl hook libvirt uninstall removes it" eval '
 	vm_run_q "gptctl hook libvirt uninstall && ! test -e /etc/libvirt/hooks/qemu.d/gpupt"'

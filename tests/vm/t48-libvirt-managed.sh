@@ -33,12 +33,11 @@ topo_root_port 2
 topo_hda rp2 hda2 00.0
 vm_boot --mem 1536M --gpupt-initramfs "addrs=$GPU,$AUD"
 
-drivers() { vm_run "for a in $*; do d=/sys/bus/pci/devices/\$a/driver; [ -e \$d ] && basename \$(readlink \$d) || echo none; done | tr '\n' ' ' | sed 's/ \$//'"; }
 nd() { echo "pci_${1//[:.]/_}"; }
 
 t_check "host drivers loaded: gpupt keeps 01:00.*, snd_hda_intel has $OTHER" eval '
 	vm_run_q "modprobe -a bochs snd-hda-intel vfio-pci; for i in \$(seq 50); do [ -e /sys/bus/pci/devices/$OTHER/driver ] && break; sleep 0.1; done" &&
-	assert_eq "gpupt gpupt snd_hda_intel" "$(drivers $GPU $AUD $OTHER)"'
+	h_drivers_are "gpupt gpupt snd_hda_intel" $GPU $AUD $OTHER'
 t_check "libvirtd starts and lists the functions as node devices" eval '
 	lv_start && assert_contains "$(nd $GPU)" "$(lv_virsh "nodedev-list --cap pci")"'
 
@@ -49,13 +48,11 @@ for i in $(seq 1 "$ROUNDS"); do
 	for a in $AUD $GPU; do
 		lv_virsh "nodedev-detach $(nd $a)" >/dev/null || { fails=$((fails + 1)); echo "# round $i detach $a: $(cat "$VM_LAST_ERR")"; }
 	done
-	d=$(drivers $GPU $AUD)
-	[ "$d" = "vfio-pci vfio-pci" ] || { fails=$((fails + 1)); echo "# round $i after detach: $d"; }
+	h_drivers_are "vfio-pci vfio-pci" $GPU $AUD >/dev/null || { fails=$((fails + 1)); echo "# round $i after detach: $(h_drivers $GPU $AUD)"; }
 	for a in $AUD $GPU; do
 		lv_virsh "nodedev-reattach $(nd $a)" >/dev/null || { fails=$((fails + 1)); echo "# round $i reattach $a: $(cat "$VM_LAST_ERR")"; }
 	done
-	d=$(drivers $GPU $AUD)
-	[ "$d" = "gpupt gpupt" ] || { fails=$((fails + 1)); echo "# round $i after reattach: $d"; }
+	h_drivers_are "gpupt gpupt" $GPU $AUD >/dev/null || { fails=$((fails + 1)); echo "# round $i after reattach: $(h_drivers $GPU $AUD)"; }
 done
 t_check "$ROUNDS rounds of nodedev-detach (-> vfio-pci) and nodedev-reattach (-> gpupt) under the racer" \
 	assert_eq 0 "$fails" "failed steps"
@@ -71,15 +68,15 @@ t_check "a domain with managed='yes' hostdevs: start takes both to vfio-pci, des
 	lv_domain_xml gpupt-t48 4a1e0d2c-5b7f-4e43-9c1a-0d0c2f6e7a48 /tmp/frag.xml /tmp/dom.xml &&
 	lv_virsh "define /tmp/dom.xml" >/dev/null &&
 	VM_TIMEOUT=400 lv_virsh "start --paused gpupt-t48" >/dev/null &&
-	assert_eq "vfio-pci vfio-pci" "$(drivers $GPU $AUD)" &&
+	h_drivers_are "vfio-pci vfio-pci" $GPU $AUD &&
 	VM_TIMEOUT=400 lv_virsh "destroy gpupt-t48" >/dev/null &&
-	assert_eq "gpupt gpupt" "$(drivers $GPU $AUD)"'
+	h_drivers_are "gpupt gpupt" $GPU $AUD'
 
 t_check "a function gpupt does not cover: nodedev-reattach returns it to snd_hda_intel" eval '
 	lv_virsh "nodedev-detach $(nd $OTHER)" >/dev/null &&
-	assert_eq vfio-pci "$(drivers $OTHER)" &&
+	h_drivers_are vfio-pci $OTHER &&
 	lv_virsh "nodedev-reattach $(nd $OTHER)" >/dev/null &&
-	assert_eq snd_hda_intel "$(drivers $OTHER)"'
+	h_drivers_are snd_hda_intel $OTHER'
 t_check "gptctl list agrees: both functions held by gpupt" eval '
 	assert_eq "$GPU gpupt
 $AUD gpupt" "$(vm_run "gptctl -j list" | jq -r ".[] | select(.address == \"$GPU\" or .address == \"$AUD\") | .address + \" \" + .driver")"'
