@@ -5,7 +5,7 @@
 #   make KVER=6.1.0-56-amd64 / KDIR=/path/to/build   pick the kernel
 #   make deps            install the Debian 12 packages everything needs (root)
 #   make check           deps + build + unit tests + VM suite, one summary line
-#   make check-slow      the slow tests: piuparts, dracut in a chroot, tests/vm/t*-slow.sh (up to 3600 s each)
+#   make check-slow      the slow tests: piuparts, dracut in a chroot, tests/vm/t*-slow.sh (up to 7200 s each)
 #   make bench           the benchmarks (tests/bench/*.sh)
 #   make fuzz            the libFuzzer harnesses, FUZZ_SECONDS (300) each
 #   make stress          the VM suite with the long variants (GPUPT_STRESS=1)
@@ -86,7 +86,7 @@ check: deps
 
 check-slow: deps
 	$(MAKE) all
-	GPUPT_SLOW=1 GPUPT_TEST_TIMEOUT=$${GPUPT_TEST_TIMEOUT:-3600} tests/run-all --slow
+	GPUPT_SLOW=1 GPUPT_TEST_TIMEOUT=$${GPUPT_TEST_TIMEOUT:-7200} tests/run-all --slow
 
 stress: deps
 	$(MAKE) all

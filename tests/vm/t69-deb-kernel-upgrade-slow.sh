@@ -61,7 +61,7 @@ T0=$(rig_now)
 # The kernel's .debs are also in the archive's lists, so apt fetches them as
 # its sandbox user _apt: they go where _apt can read them.  No Recommends
 # (the image recommends apparmor, which the guest would have to download).
-VM_TIMEOUT=3000 vm_run "mkdir -p -m 0755 /tmp/k && cp $KDEBS /tmp/k/ && chmod 0644 /tmp/k/*.deb && cd /tmp/k &&
+VM_TIMEOUT=6000 vm_run "mkdir -p -m 0755 /tmp/k && cp $KDEBS /tmp/k/ && chmod 0644 /tmp/k/*.deb && cd /tmp/k &&
 	INITRD=No $APT --no-install-recommends ./*.deb 2>&1" \
 	>"$RIG_LOGDIR/$RIG_NAME.apt-kernel.log"
 RC=$? SECS=$((($(rig_now) - T0) / 1000000))
