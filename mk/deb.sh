@@ -38,7 +38,7 @@ else
 	tar -C "$top" --exclude=./build --exclude-vcs --exclude='*.o' \
 		--exclude='*.ko' --exclude='*.a' --exclude=ctl/gptctl \
 		--exclude='*.mod' --exclude='*.mod.c' --exclude='.*.cmd' \
-		--exclude='*.d' --exclude=modules.order --exclude=Module.symvers \
+		--exclude='./ctl/*.d' --exclude='./tests/*.d' --exclude=modules.order --exclude=Module.symvers \
 		--exclude='tests/unit/*_test' --exclude='tests/fuzz/fuzz_*[!c]' \
 		-cf - . | tar -C "$src" -xf -
 fi
