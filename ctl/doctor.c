@@ -712,6 +712,10 @@ static void check_driver(struct doctor *d, const struct devinfo *di)
 		for (i = 0; i < n; i++)
 			listed |= iv[i].vendor == di->vendor &&
 				  iv[i].device == di->device;
+	if (cmdline_get(d->cmdline, "gpupt.addrs", addrs, sizeof(addrs)) &&
+	    !addrlist_parse(addrs, av, CFG_MAX_LIST, &n, &bad))
+		for (i = 0; i < n; i++)
+			listed |= addr_equal(&av[i], &di->addr);
 
 	/* The drivers whose alias matches: each needs "softdep X pre: gpupt". */
 	if (!pci_attr_str(NULL, &di->addr, "modalias", modalias,

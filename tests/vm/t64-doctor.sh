@@ -13,7 +13,8 @@
 # With the IOMMU: iommu PASS, gpu1's group FAILs naming 03:02.0, gpu0 gets
 # the boot_vga warning and a clean group.  Then the same machine with the
 # IOMMU switched off (intel_iommu=off intremap=off; QEMU has no switch to
-# drop the intel-iommu device in lib.sh yet): iommu FAIL.
+# drop the intel-iommu device in lib.sh yet): iommu FAIL; gpupt.addrs= on
+# that command line counts for boot_claim.
 . "$(dirname "$0")/lib.sh"
 rig_require "$GPUPT_KO" gpupt.ko
 rig_require "$RIG_GPTCTL" gptctl
@@ -59,8 +60,10 @@ t_check "doctor -j: every element has check/status/detail/remedy" \
 		any(.[]; .check == \"iommu_group\" and .device == \"0000:03:01.0\" and .status == \"FAIL\")" >/dev/null'
 
 vm_stop
-vm_boot --append "intel_iommu=off intremap=off"
+vm_boot --append "intel_iommu=off intremap=off gpupt.addrs=0000:03:01.0"
 DOCTOR=$(vm_run 'gptctl doctor')
+t_check "03:01.0 in gpupt.addrs= on the command line counts as held at boot" \
+	eval 'l=$(doctor_line "[A-Z]+" boot_claim 0000:03:01.0) && assert_contains "listed" "$l" || { echo "$DOCTOR"; false; }'
 t_check "iommu: FAIL with the IOMMU off" \
 	eval 'l=$(doctor_line FAIL iommu) && assert_contains "IOMMU is off" "$l" || { echo "$DOCTOR"; false; }'
 t_check "... and every group check FAILs" \
