@@ -840,6 +840,11 @@ assert_match() {	# REGEX STRING [WHAT]  (bash =~)
 	echo "#   ${3:-value}: '$2' does not match /$1/"
 	return 1
 }
+# re_quote TEXT: TEXT as an extended regex that matches only itself (a
+# kernel release such as 6.12.117+deb12-amd64 has a '+', a version dots).
+re_quote() {
+	sed 's/[][\\.*^$+?(){}|]/\\&/g' <<<"$1"
+}
 assert_contains() {	# NEEDLE HAYSTACK [WHAT]
 	[[ $2 == *"$1"* ]] && return 0
 	echo "#   ${3:-output} does not contain '$1':"
