@@ -471,6 +471,34 @@ static bool policy_handoff_reset(const struct gpupt_addr *addrs, size_t n)
 	return reset;
 }
 
+/*
+ * handoff --all: the kernel picks every function gpupt holds, so the
+ * policy is asked about those (a failed dump asks about none; the request
+ * itself then reports the error).
+ */
+static bool policy_handoff_reset_held(struct nlconn *nl)
+{
+	struct gpupt_addr *v;
+	struct devrec *d;
+	size_t nd, i, k = 0;
+	bool reset;
+
+	if (devrec_dump(nl, &d, &nd))
+		return false;
+	v = calloc(nd ? nd : 1, sizeof(*v));
+	if (!v) {
+		devrec_free_array(d, nd);
+		return false;
+	}
+	for (i = 0; i < nd; i++)
+		if (d[i].state & GPUPT_DEV_S_HELD)
+			v[k++] = d[i].addr;
+	devrec_free_array(d, nd);
+	reset = policy_handoff_reset(v, k);
+	free(v);
+	return reset;
+}
+
 static int move_common(int argc, char **argv, enum move_kind kind)
 {
 	static const struct option longopts[] = {
@@ -562,6 +590,9 @@ static int move_common(int argc, char **argv, enum move_kind kind)
 	if (all && kind == MOVE_HANDOFF) {
 		/* The kernel picks every function gpupt holds itself. */
 		req.flags |= GPUPT_F_ALL_HELD;
+		if (!(req.flags & GPUPT_F_RESET) &&
+		    policy_handoff_reset_held(nl))
+			req.flags |= GPUPT_F_RESET;
 	} else if (all) {
 		err = select_all(nl, kind, req.flags & GPUPT_F_SINGLE,
 				 &addrs, &n);

@@ -93,6 +93,12 @@ t_check "handoff of 01:00.0 resets it first (reset-on-handoff), then vfio-pci ha
 t_check "reclaim gives it back; its policy survives" eval '
 	vm_run_q "gptctl reclaim $N1" && vm_driver_is $N1 gpupt &&
 	assert_eq "bus 0" "$(attr $N1 reset_method) $(attr $N1 d3cold_allowed)" "policy"'
+t_check "handoff --all resets first too when a held function asks for it, and reclaim --all gives them back" eval '
+	n0=$(vm_run "dmesg | grep -c \"$N1: reset (bus)\"") &&
+	vm_run_q "gptctl handoff --all" && vm_driver_is $N1 vfio-pci &&
+	n1=$(vm_run "dmesg | grep -c \"$N1: reset (bus)\"") &&
+	assert_eq $((n0 + 1)) "$n1" "bus resets of 01:00.0 in dmesg" &&
+	vm_run_q "gptctl reclaim --all" && vm_driver_is $N1 gpupt'
 t_check "a bad policy line is refused with its line number, nothing changed" eval '
 	vm_run "printf \"addr 0000:02:00.0 reset=bus,warm\n\" >/tmp/bad.conf" &&
 	vm_capture "gptctl apply --config /tmp/bad.conf"; assert_eq 2 "$VM_RC" "exit status" &&
