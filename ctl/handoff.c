@@ -3,6 +3,7 @@
  * gptctl handoff / reclaim / release: move IOMMU groups between gpupt,
  * vfio-pci and the host's drivers, one kernel transaction per request.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -473,27 +474,30 @@ static bool policy_handoff_reset(const struct gpupt_addr *addrs, size_t n)
 
 /*
  * handoff --all: the kernel picks every function gpupt holds, so the
- * policy is asked about those (a failed dump asks about none; the request
- * itself then reports the error).
+ * policy is asked about those: the functions bound to gpupt in sysfs (read
+ * there, so that --all stays one netlink request).
  */
-static bool policy_handoff_reset_held(struct nlconn *nl)
+static bool policy_handoff_reset_held(void)
 {
-	struct gpupt_addr *v;
-	struct devrec *d;
-	size_t nd, i, k = 0;
+	struct gpupt_addr *v = NULL, *nv, a;
+	struct dirent *e;
+	size_t k = 0;
 	bool reset;
+	DIR *dir;
 
-	if (devrec_dump(nl, &d, &nd))
+	dir = opendir("/sys/bus/pci/drivers/" GPUPT_DRIVER_NAME);
+	if (!dir)
 		return false;
-	v = calloc(nd ? nd : 1, sizeof(*v));
-	if (!v) {
-		devrec_free_array(d, nd);
-		return false;
+	while ((e = readdir(dir))) {
+		if (addr_parse(e->d_name, &a))
+			continue;
+		nv = realloc(v, (k + 1) * sizeof(*v));
+		if (!nv)
+			break;
+		v = nv;
+		v[k++] = a;
 	}
-	for (i = 0; i < nd; i++)
-		if (d[i].state & GPUPT_DEV_S_HELD)
-			v[k++] = d[i].addr;
-	devrec_free_array(d, nd);
+	closedir(dir);
 	reset = policy_handoff_reset(v, k);
 	free(v);
 	return reset;
@@ -591,7 +595,7 @@ static int move_common(int argc, char **argv, enum move_kind kind)
 		/* The kernel picks every function gpupt holds itself. */
 		req.flags |= GPUPT_F_ALL_HELD;
 		if (!(req.flags & GPUPT_F_RESET) &&
-		    policy_handoff_reset_held(nl))
+		    policy_handoff_reset_held())
 			req.flags |= GPUPT_F_RESET;
 	} else if (all) {
 		err = select_all(nl, kind, req.flags & GPUPT_F_SINGLE,
