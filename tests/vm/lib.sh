@@ -23,7 +23,7 @@ GPUPT_KO=${GPUPT_KO:-$RIG_TOP/kmod/gpupt.ko}
 RIG_GPTCTL=${RIG_GPTCTL:-$RIG_TOP/ctl/gptctl}
 RIG_TIMEOUT=${RIG_TIMEOUT:-120}		# seconds per vm_run
 RIG_BOOT_TIMEOUT=${RIG_BOOT_TIMEOUT:-180}	# seconds until the agent is up
-RIG_SMP=${RIG_SMP:-2}
+RIG_SMP=${RIG_SMP:-2}			# vCPUs, run by one host thread (RIG_ACCEL)
 RIG_MEM=${RIG_MEM:-1G}
 RIG_VERBOSE=${RIG_VERBOSE:-0}
 
@@ -348,7 +348,7 @@ vm_boot() {
 	[ $agent = 1 ] && cmdline="$cmdline panic=-1 oops=panic"
 	cmdline="$cmdline $append"
 	VM_QEMU=(qemu-system-x86_64 -name "rig-$RIG_NAME" -nodefaults -no-user-config
-		-accel "${RIG_ACCEL:-tcg}" -machine q35 -cpu max -smp "$smp" -m "$mem"
+		-accel "${RIG_ACCEL:-tcg,thread=single}" -machine q35 -cpu max -smp "$smp" -m "$mem"
 		"${iommu_dev[@]}"
 		-display none -vga none -nic none -no-reboot "${fw[@]}"
 		-kernel "$RIG_VMLINUZ" -initrd "$initrd" -append "$cmdline"
@@ -545,6 +545,8 @@ vm_diag() {
 # vm_diag_hang: what the guest is doing: its processes (no kernel threads)
 # with their wait channel and kernel stack; blocked tasks also go to dmesg.
 vm_diag_hang() {
+	local lost
+	lost=$(vm_lost_interrupt) && printf 'QEMU lost an interrupt, so the guest stopped:\n%s\n' "$lost" | sed 's/^/  /'
 	echo "guest processes (pid ppid stat wchan elapsed command) and kernel stacks:"
 	vm_diag 'echo w >/proc/sysrq-trigger
 		for p in /proc/[0-9]*; do
@@ -637,6 +639,37 @@ vm_monitor() {
 vm_stall_state() {
 	vm_monitor "info registers -a" 2>/dev/null |
 		awk '/^CPU#/ { cpu = $1 } /[ER]IP=/ { for (i = 1; i <= NF; i++) if ($i ~ /^[ER]IP=|^HLT=/) s = s " " $i; printf "%s%s:%s", sep, cpu, s; sep = ","; s = "" }'
+}
+
+# vm_lost_interrupt: for a guest that stopped answering, whether QEMU lost
+# an interrupt.  Prints a line for each halted vCPU whose local APIC holds
+# a vector the guest can never see: pending in IRR above the processor
+# priority (the vCPU was not woken for it), or in service (ISR) while the
+# vCPU idles (its end-of-interrupt was lost).  Fails when there is none.
+# Seen with QEMU 7.2's multi-threaded TCG under an IPI-heavy guest load,
+# both vCPUs halted for good; the rig therefore runs TCG single-threaded.
+vm_lost_interrupt() {
+	local cpu hlt lapic isr irr ppr top found=1
+	while read -r cpu hlt; do
+		[ "$hlt" = 1 ] || continue
+		lapic=$(vm_monitor "info lapic $cpu") || continue
+		isr=$(sed -n 's/^ISR[[:space:]]*//p' <<<"$lapic" | tr -s ' \t' ' ')
+		irr=$(sed -n 's/^IRR[[:space:]]*//p' <<<"$lapic" | tr -s ' \t' ' ')
+		ppr=$(sed -n 's/.*PPR \(0x[0-9a-f]*\).*/\1/p' <<<"$lapic")
+		isr=${isr# }; isr=${isr% }; irr=${irr# }; irr=${irr% }
+		[ "$isr" = "(none)" ] && isr=
+		[ "$irr" = "(none)" ] && irr=
+		top=${irr##* }
+		if [ -n "$isr" ]; then
+			echo "vCPU $cpu idles with interrupt ${isr##* } still in service (PPR $ppr; pending: ${irr:-none}): its end-of-interrupt was lost"
+			found=0
+		elif [ -n "$top" ] && [ -n "$ppr" ] && [ $((top >> 4)) -gt $((ppr >> 4)) ]; then
+			echo "vCPU $cpu idles with interrupt $top pending above its priority (PPR $ppr): QEMU never woke it"
+			found=0
+		fi
+	done < <(vm_monitor "info registers -a" 2>/dev/null |
+		awk '/^CPU#/ { cpu = substr($1, 5) } /HLT=/ { for (i = 1; i <= NF; i++) if ($i ~ /^HLT=/) print cpu, substr($i, 5) }')
+	return $found
 }
 
 # vm_qmp_wait_event NAME [TIMEOUT]: waits for a QMP event (e.g. DEVICE_DELETED).
