@@ -546,7 +546,9 @@ vm_diag() {
 # with their wait channel and kernel stack; blocked tasks also go to dmesg.
 vm_diag_hang() {
 	local lost
-	lost=$(vm_lost_interrupt) && printf 'QEMU lost an interrupt, so the guest stopped:\n%s\n' "$lost" | sed 's/^/  /'
+	# twice, a second apart: a vCPU may be sampled between being sent an
+	# interrupt and being woken for it
+	lost=$(vm_lost_interrupt) && sleep 1 && lost=$(vm_lost_interrupt) && printf 'QEMU lost an interrupt, so the guest stopped:\n%s\n' "$lost" | sed 's/^/  /'
 	echo "guest processes (pid ppid stat wchan elapsed command) and kernel stacks:"
 	vm_diag 'echo w >/proc/sysrq-trigger
 		for p in /proc/[0-9]*; do
