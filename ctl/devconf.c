@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "devconf.h"
 
 #define MAX_WORDS 8
@@ -191,18 +192,14 @@ static int policy_word(struct pstate *p, unsigned int line, const char *w,
 static int add_rule(struct pstate *p, const struct devconf_rule *r)
 {
 	struct devconf *c = p->c;
+	struct devconf_rule *v;
 
 	if (c->n == DEVCONF_MAX_RULES)
 		return -E2BIG;
-	if (c->n == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 16;
-		struct devconf_rule *v = realloc(c->rules, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		c->rules = v;
-		p->cap = cap;
-	}
+	v = array_grow(c->rules, &p->cap, c->n, sizeof(*v), 16);
+	if (!v)
+		return -ENOMEM;
+	c->rules = v;
 	c->rules[c->n++] = *r;
 	return 0;
 }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "devrec.h"
 #include "nl.h"
 
@@ -337,19 +338,15 @@ struct dump_ctx {
 static int dump_cb(uint8_t cmd, struct nlattr **tb, void *arg)
 {
 	struct dump_ctx *d = arg;
+	struct devrec *v;
 
 	(void)cmd;
 	if (!tb[GPUPT_A_DEVICE])
 		return -EPROTO;
-	if (d->n == d->cap) {
-		size_t cap = d->cap ? d->cap * 2 : 16;
-		struct devrec *v = realloc(d->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		d->v = v;
-		d->cap = cap;
-	}
+	v = array_grow(d->v, &d->cap, d->n, sizeof(*v), 16);
+	if (!v)
+		return -ENOMEM;
+	d->v = v;
 	if (devrec_parse(tb[GPUPT_A_DEVICE], &d->v[d->n]))
 		return -EPROTO;
 	d->n++;

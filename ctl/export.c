@@ -38,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "devrec.h"
 #include "fleet.h"
 #include "gptctl.h"
@@ -74,6 +75,7 @@ struct tally {
 
 static int tally_add(struct tally *t, enum dev_state s, const char *driver)
 {
+	struct bucket *v;
 	size_t i;
 
 	for (i = 0; i < t->n; i++)
@@ -81,15 +83,10 @@ static int tally_add(struct tally *t, enum dev_state s, const char *driver)
 			t->b[i].n++;
 			return 0;
 		}
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 8;
-		struct bucket *v = realloc(t->b, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		t->b = v;
-		t->cap = cap;
-	}
+	v = array_grow(t->b, &t->cap, t->n, sizeof(*v), 8);
+	if (!v)
+		return -ENOMEM;
+	t->b = v;
 	t->b[t->n].state = s;
 	snprintf(t->b[t->n].driver, sizeof(t->b[t->n].driver), "%s", driver);
 	t->b[t->n].n = 1;

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "fleet.h"
 #include "gptctl.h"
 #include "print.h"
@@ -100,16 +101,13 @@ int fleet_scan(const char *root, struct fleet_dev **out, size_t *n)
 		if (!file_link_base(ddir, "physfn", buf, sizeof(buf)) &&
 		    !addr_parse(buf, &f.physfn))
 			f.is_vf = true;
-		if (cnt == cap) {
-			cap = cap ? cap * 2 : 64;
-			nv = realloc(v, cap * sizeof(*v));
-			if (!nv) {
-				free(v);
-				closedir(d);
-				return -ENOMEM;
-			}
-			v = nv;
+		nv = array_grow(v, &cap, cnt, sizeof(*v), 64);
+		if (!nv) {
+			free(v);
+			closedir(d);
+			return -ENOMEM;
 		}
+		v = nv;
 		v[cnt++] = f;
 	}
 	closedir(d);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "devrec.h"
 #include "gptctl.h"
 #include "holders.h"
@@ -25,15 +26,10 @@ static int move_cb(uint8_t cmd, struct nlattr **tb, void *arg)
 	int err;
 
 	(void)cmd;
-	if (m->n == m->cap) {
-		size_t cap = m->cap ? m->cap * 2 : 8;
-		struct group_reply *v = realloc(m->g, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		m->g = v;
-		m->cap = cap;
-	}
+	g = array_grow(m->g, &m->cap, m->n, sizeof(*g), 8);
+	if (!g)
+		return -ENOMEM;
+	m->g = g;
 	g = &m->g[m->n];
 	memset(g, 0, sizeof(*g));
 	if (tb[GPUPT_A_IOMMU_GROUP]) {

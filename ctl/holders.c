@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "bars.h"
 #include "gptctl.h"
 #include "holders.h"
@@ -163,20 +164,16 @@ struct scan {
 
 static int node_add(struct scan *sc, dev_t dev, bool blk, size_t fn)
 {
+	struct devnode *v;
 	size_t i;
 
 	for (i = 0; i < sc->nnodes; i++)
 		if (sc->nodes[i].dev == dev && sc->nodes[i].blk == blk)
 			return 0;
-	if (sc->nnodes == sc->capnodes) {
-		size_t cap = sc->capnodes ? sc->capnodes * 2 : 16;
-		struct devnode *v = realloc(sc->nodes, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		sc->nodes = v;
-		sc->capnodes = cap;
-	}
+	v = array_grow(sc->nodes, &sc->capnodes, sc->nnodes, sizeof(*v), 16);
+	if (!v)
+		return -ENOMEM;
+	sc->nodes = v;
 	sc->nodes[sc->nnodes].dev = dev;
 	sc->nodes[sc->nnodes].blk = blk;
 	sc->nodes[sc->nnodes].fn = fn;
@@ -314,15 +311,10 @@ static struct holder *holder_new(struct holders *h, const struct gpupt_addr *a,
 {
 	struct holder *ho;
 
-	if (h->n == h->cap) {
-		size_t cap = h->cap ? h->cap * 2 : 8;
-		struct holder *v = realloc(h->v, cap * sizeof(*v));
-
-		if (!v)
-			return NULL;
-		h->v = v;
-		h->cap = cap;
-	}
+	ho = array_grow(h->v, &h->cap, h->n, sizeof(*ho), 8);
+	if (!ho)
+		return NULL;
+	h->v = ho;
 	ho = &h->v[h->n++];
 	memset(ho, 0, sizeof(*ho));
 	ho->addr = *a;
