@@ -69,3 +69,20 @@ topo_vga_by_class() {
 	topo_root_port 2
 	VM_DEVS+=(-device secondary-vga,id=gpu1,bus=rp2,addr=00.0)
 }
+
+# topo_gpu_edu_nic: a GPU slot and two more devices, each behind its own
+# root port, for the netlink fuzzer and the storm (t71-nlfuzz, t72-storm),
+# which choose what gpupt holds at boot.
+#
+#   pcie.0
+#   ├── 00:01.0 pcie-root-port rp1 ── 01:00.0 VGA 1234:1111 + 01:00.1 intel-hda
+#   ├── 00:02.0 pcie-root-port rp2 ── 02:00.0 edu 1234:11e8
+#   └── 00:03.0 pcie-root-port rp3 ── 03:00.0 e1000e 8086:10d3
+topo_gpu_edu_nic() {
+	topo_root_port 1
+	topo_gpu_slot rp1 gpu0
+	topo_root_port 2
+	topo_edu rp2 edu2
+	topo_root_port 3
+	topo_e1000e rp3 nic3
+}

@@ -21,6 +21,7 @@
 #    names them, nor the root ports: its guard regenerates any message
 #    that could)
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/fixtures.sh"
 rig_require "$GPUPT_KO" gpupt.ko
 rig_require "$RIG_GPTCTL" gptctl
 
@@ -31,12 +32,7 @@ if [ "${GPUPT_STRESS:-0}" = 1 ]; then COUNT=${NLFUZZ_COUNT:-200000}; else COUNT=
 SEED=${NLFUZZ_SEED:-$(date +%s)}
 FUZZED=0000:01:00.0,0000:01:00.1,0000:02:00.0,0000:03:00.0
 
-topo_root_port 1
-topo_gpu_slot rp1 gpu0
-topo_root_port 2
-topo_edu rp2 edu2
-topo_root_port 3
-topo_e1000e rp3 nic3
+topo_gpu_edu_nic
 vm_boot --gpupt-initramfs "addrs=0000:01:00.0,0000:01:00.1,0000:02:00.0"
 
 t_check "gpupt holds 01:00.0, 01:00.1 and 02:00.0" eval '

@@ -19,6 +19,7 @@
 #   └── 00:03.0 pcie-root-port rp3
 #       └── 03:00.0 e1000e 8086:10d3                held (addrs=)
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/fixtures.sh"
 rig_require "$GPUPT_KO" gpupt.ko
 rig_require "$RIG_GPTCTL" gptctl
 
@@ -28,12 +29,7 @@ if [ "${GPUPT_STRESS:-0}" = 1 ]; then SECS=120; else SECS=10; fi
 SECS=${STORM_SECS:-$SECS}
 FNS="0000:01:00.0 0000:01:00.1 0000:02:00.0 0000:03:00.0"
 
-topo_root_port 1
-topo_gpu_slot rp1 gpu0
-topo_root_port 2
-topo_edu rp2 edu2
-topo_root_port 3
-topo_e1000e rp3 nic3
+topo_gpu_edu_nic
 vm_boot --gpupt-initramfs "addrs=${FNS// /,}"
 
 held_all() { local a; for a in $FNS; do vm_driver_is $a gpupt || return 1; done; }
