@@ -10,9 +10,11 @@
  *  - prepare (libvirt "prepare begin", Proxmox "pre-start"): of the VM's
  *    PCI functions, those gpupt covers (held by gpupt, on vfio and named by
  *    ids=/addrs=, or named by devices.conf) go to vfio-pci in one HANDOFF
- *    transaction.  A function whose vfio device is already open elsewhere,
- *    or a refused handoff, fails the hook with one line saying why, so the
- *    VM does not start.  What moved is recorded in
+ *    transaction, reset and verified first when devices.conf's
+ *    reset-on-handoff (or the built-in table) asks it for one of them, as
+ *    gptctl handoff does.  A function whose vfio device is already open
+ *    elsewhere, or a refused handoff, fails the hook with one line saying
+ *    why, so the VM does not start.  What moved is recorded in
  *    /run/gpupt/hooks/KEY ("ADDR FROM" lines).
  *  - release (libvirt "release end", Proxmox "post-stop"): what the record
  *    lists goes back: RECLAIM to gpupt by default, RELEASE to the host's
@@ -45,6 +47,7 @@
 #include "moves.h"
 #include "holders.h"
 #include "nl.h"
+#include "policy.h"
 #include "print.h"
 #include "pveconf.h"
 #include "sysfile.h"
@@ -135,15 +138,32 @@ static int hook_load_conf(struct hook_ctx *h)
 	return 0;
 }
 
+/* The function's physical slot name (for slot= lines), or NULL. */
+static const char *hook_pslot(const struct hook_ctx *h,
+			      const struct gpupt_addr *a)
+{
+	for (size_t i = 0; i < h->nfdevs; i++)
+		if (addr_equal(&h->fdevs[i].addr, a))
+			return h->fdevs[i].pslot;
+	return NULL;
+}
+
 static const struct devconf_rule *hook_rule(const struct hook_ctx *h,
 					    const struct devrec *r)
 {
-	const char *pslot = NULL;
+	return devconf_match(&h->conf, &r->addr, r->vendor, r->device,
+			     hook_pslot(h, &r->addr));
+}
 
-	for (size_t i = 0; i < h->nfdevs; i++)
-		if (addr_equal(&h->fdevs[i].addr, &r->addr))
-			pslot = h->fdevs[i].pslot;
-	return devconf_match(&h->conf, &r->addr, r->vendor, r->device, pslot);
+/* Does devices.conf (or the table) ask for a reset before handing off? */
+static bool hook_handoff_reset(const struct hook_ctx *h,
+			       const struct devrec *r)
+{
+	struct policy p;
+
+	policy_for(&h->conf, &r->addr, r->vendor, r->device, r->class,
+		   hook_pslot(h, &r->addr), &p);
+	return p.handoff_reset;
 }
 
 static void hook_ctx_free(struct hook_ctx *h)
@@ -387,6 +407,8 @@ static int hook_prepare(struct hook_ctx *h, const struct gpupt_addr *addrs,
 		}
 		if (covered && rule && (rule->flags & DEVCONF_F_FORCE))
 			req.flags |= GPUPT_F_FORCE;
+		if (covered && hook_handoff_reset(h, &r))
+			req.flags |= GPUPT_F_RESET;
 		if (covered && (r.state & GPUPT_DEV_S_OPEN))
 			busy[nbusy++] = nsel;
 		if (covered)
@@ -437,6 +459,9 @@ static int hook_prepare(struct hook_ctx *h, const struct gpupt_addr *addrs,
 				report_vfio_holders(&sel[i]);
 		goto out;
 	}
+	if (req.flags & GPUPT_F_RESET)
+		errmsg("hook: %s: %s reset and verified before the handoff (reset-on-handoff)",
+		       h->who, list);
 	log_moves(h, "handoff", &m);
 	for (size_t i = 0; i < m.n && nrec < HOOK_MAX_FNS; i++) {
 		if (!strcmp(m.r[i].from, m.r[i].to))

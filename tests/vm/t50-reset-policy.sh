@@ -14,6 +14,9 @@
 #   └── 00:03.0 pcie-root-port rp3 (2.5GT/s x1) ── 03:00.0 e1000e "nic3"
 #            devices.conf: addr 0000:03:00.0 gpupt  (reset order from the table)
 #
+# The libvirt hook (gptctl hook libvirt run, as libvirtd calls it) honours
+# reset-on-handoff like gptctl handoff: 01:00.0 is reset first, 02:00.0 not.
+#
 # All three are held by gpupt (ids=8086:10d3).  RAL0 (BAR0 + 0x5400) comes
 # back to its power-on value only after a real reset (t51).
 . "$(dirname "$0")/lib.sh"
@@ -99,6 +102,26 @@ t_check "handoff --all resets first too when a held function asks for it, and re
 	n1=$(vm_run "dmesg | grep -c \"$N1: reset (bus)\"") &&
 	assert_eq $((n0 + 1)) "$n1" "bus resets of 01:00.0 in dmesg" &&
 	vm_run_q "gptctl reclaim --all" && vm_driver_is $N1 gpupt'
+# --- the same policy through the VM managers' hook ---
+domxml() {	# a libvirt domain with one unmanaged PCI hostdev, bus $2
+	printf "<domain><name>%s</name><uuid>00000000-0000-0000-0000-0000000000%s</uuid><devices><hostdev mode='subsystem' type='pci' managed='no'><source><address domain='0x0000' bus='%s' slot='0x00' function='0x0'/></source></hostdev></devices></domain>" "$1" "$2" "$2"
+}
+t_check "write two libvirt domains: dom1 has 01:00.0, dom2 02:00.0 (unmanaged hostdevs)" vm_run "
+	printf '%s' $(printf '%q' "$(domxml dom1 01)") >/tmp/dom1.xml && printf '%s' $(printf '%q' "$(domxml dom2 02)") >/tmp/dom2.xml"
+t_check "libvirt hook, prepare begin of dom1: 01:00.0 is reset first (reset-on-handoff), the log says so, vfio-pci has it" eval '
+	n0=$(vm_run "dmesg | grep -c \"$N1: reset (bus)\"") &&
+	vm_capture "gptctl hook libvirt run -- dom1 prepare begin - </tmp/dom1.xml" && assert_eq 0 "$VM_RC" "hook exit status" &&
+	assert_contains "dom1: $N1 reset and verified before the handoff (reset-on-handoff)" "$VM_ERR" "hook log" &&
+	vm_driver_is $N1 vfio-pci && n1=$(vm_run "dmesg | grep -c \"$N1: reset (bus)\"") &&
+	assert_eq $((n0 + 1)) "$n1" "bus resets of 01:00.0 in dmesg"'
+t_check "... and release end gives it back to gpupt" eval '
+	vm_run_q "gptctl hook libvirt run -- dom1 release end - </tmp/dom1.xml" && vm_driver_is $N1 gpupt'
+t_check "prepare begin of dom2: 02:00.0 (no reset-on-handoff) is handed off without a reset; release end gives it back" eval '
+	n0=$(vm_run "dmesg | grep -c \"$N2: reset (\"") &&
+	vm_capture "gptctl hook libvirt run -- dom2 prepare begin - </tmp/dom2.xml" && assert_eq 0 "$VM_RC" "hook exit status" &&
+	{ [[ $VM_ERR != *"reset and verified"* ]] || { echo "# hook log: $VM_ERR"; false; }; } && vm_driver_is $N2 vfio-pci &&
+	assert_eq "$n0" "$(vm_run "dmesg | grep -c \"$N2: reset (\"")" "resets of 02:00.0 in dmesg" &&
+	vm_run_q "gptctl hook libvirt run -- dom2 release end - </tmp/dom2.xml" && vm_driver_is $N2 gpupt'
 t_check "a bad policy line is refused with its line number, nothing changed" eval '
 	vm_run "printf \"addr 0000:02:00.0 reset=bus,warm\n\" >/tmp/bad.conf" &&
 	vm_capture "gptctl apply --config /tmp/bad.conf"; assert_eq 2 "$VM_RC" "exit status" &&
