@@ -418,22 +418,17 @@ static void words_nth(const char *words, int idx, const char **w, size_t *n)
 	}
 }
 
-int grub_set_cmdline(const char *text, const char *words, char **out,
-		     const char **why)
+/* How many space-separated words @words has; -EINVAL for shell syntax. */
+static int words_count(const char *words, size_t *nwords, const char **why)
 {
-	size_t vs = 0, ve = 0, i, nwords = 0;
-	const char *val, *p, *w;
-	struct sbuf b = { 0 }, v = { 0 };
-	bool have, *used;
-	size_t vlen, n;
+	const char *p;
 
-	*out = NULL;
-	*why = NULL;
+	*nwords = 0;
 	for (p = words; *p; p += strcspn(p, " \t\n")) {
 		while (is_space(*p))
 			p++;
 		if (*p)
-			nwords++;
+			(*nwords)++;
 	}
 	for (p = words; *p; p++)
 		if (*p == '"' || *p == '\'' || *p == '$' || *p == '`' ||
@@ -441,30 +436,26 @@ int grub_set_cmdline(const char *text, const char *words, char **out,
 			*why = "the new words contain shell syntax";
 			return -EINVAL;
 		}
+	return 0;
+}
 
-	have = grub_find(text, &vs, &ve, why);
-	if (have && *why)
-		return -EINVAL;
-	val = text + vs;
-	vlen = ve - vs;
-	if (have && vlen && (*val == '"' || *val == '\'')) {
-		val++;
-		vlen -= 2;
-	}
-	/* Rewritten in double quotes: refuse whatever would change meaning. */
-	for (i = 0; have && i < vlen; i++)
-		if (val[i] == '$' || val[i] == '`' || val[i] == '\\' ||
-		    val[i] == '"' || val[i] == '\'') {
-			*why = "GRUB_CMDLINE_LINUX uses $, `, \\ or quotes; edit it by hand";
-			return -EINVAL;
-		}
+/*
+ * A command line (@val, @vlen bytes) with every word of @words set, into
+ * @v: each existing word whose key one of @words has is replaced by it (a
+ * later duplicate of that key dropped), the others kept in order, and the
+ * words not used yet appended.  0 or -ENOMEM.
+ */
+static int words_merge(const char *val, size_t vlen, const char *words,
+		       size_t nwords, struct sbuf *v)
+{
+	const char *p, *w;
+	size_t i, n;
+	bool *used;
 
 	used = calloc(nwords + 1, sizeof(*used));
 	if (!used)
 		return -ENOMEM;
-
-	/* The existing words, each replaced by a new word with its key. */
-	for (p = val; have && p < val + vlen;) {
+	for (p = val; p < val + vlen;) {
 		int idx;
 
 		while (p < val + vlen && is_space(*p))
@@ -476,15 +467,15 @@ int grub_set_cmdline(const char *text, const char *words, char **out,
 			n++;
 		idx = words_find_key(words, p, n);
 		if (idx < 0) {
-			if (v.len)
-				sb_str(&v, " ");
-			sb_add(&v, p, n);
+			if (v->len)
+				sb_str(v, " ");
+			sb_add(v, p, n);
 		} else if (!used[idx]) {
 			used[idx] = true;
 			words_nth(words, idx, &w, &i);
-			if (v.len)
-				sb_str(&v, " ");
-			sb_add(&v, w, i);
+			if (v->len)
+				sb_str(v, " ");
+			sb_add(v, w, i);
 		}	/* else: a later duplicate of a replaced key, dropped */
 		p += n;
 	}
@@ -497,11 +488,47 @@ int grub_set_cmdline(const char *text, const char *words, char **out,
 		/* A key repeated within `words`: only its first use counts. */
 		if (words_find_key(words, w, wl) != (int)i)
 			continue;
-		if (v.len)
-			sb_str(&v, " ");
-		sb_add(&v, w, wl);
+		if (v->len)
+			sb_str(v, " ");
+		sb_add(v, w, wl);
 	}
 	free(used);
+	return 0;
+}
+
+int grub_set_cmdline(const char *text, const char *words, char **out,
+		     const char **why)
+{
+	size_t vs = 0, ve = 0, i, nwords;
+	struct sbuf b = { 0 }, v = { 0 };
+	const char *val;
+	size_t vlen;
+	bool have;
+	int err;
+
+	*out = NULL;
+	*why = NULL;
+	err = words_count(words, &nwords, why);
+	if (err)
+		return err;
+	have = grub_find(text, &vs, &ve, why);
+	if (have && *why)
+		return -EINVAL;
+	val = text + vs;
+	vlen = have ? ve - vs : 0;
+	if (have && vlen && (*val == '"' || *val == '\'')) {
+		val++;
+		vlen -= 2;
+	}
+	/* Rewritten in double quotes: refuse whatever would change meaning. */
+	for (i = 0; i < vlen; i++)
+		if (val[i] == '$' || val[i] == '`' || val[i] == '\\' ||
+		    val[i] == '"' || val[i] == '\'') {
+			*why = "GRUB_CMDLINE_LINUX uses $, `, \\ or quotes; edit it by hand";
+			return -EINVAL;
+		}
+	if (words_merge(val, vlen, words, nwords, &v))
+		return -ENOMEM;
 
 	if (have) {
 		sb_add(&b, text, vs);
@@ -519,6 +546,37 @@ int grub_set_cmdline(const char *text, const char *words, char **out,
 			sb_str(&b, v.s);
 		sb_str(&b, "\"\n");
 	}
+	free(sb_done(&v));
+	if (b.oom || v.oom) {
+		free(b.s);
+		return -ENOMEM;
+	}
+	*out = sb_done(&b);
+	return *out ? 0 : -ENOMEM;
+}
+
+int kcmdline_set(const char *text, const char *words, char **out,
+		 const char **why)
+{
+	size_t nwords, n = strcspn(text, "\n");
+	struct sbuf b = { 0 }, v = { 0 };
+	int err;
+
+	*out = NULL;
+	*why = NULL;
+	err = words_count(words, &nwords, why);
+	if (err)
+		return err;
+	for (const char *p = text + n; *p; p++)
+		if (!is_space(*p) && *p != '\n') {
+			*why = "it has more than one line; edit it by hand";
+			return -EINVAL;
+		}
+	if (words_merge(text, n, words, nwords, &v))
+		return -ENOMEM;
+	if (v.s)
+		sb_str(&b, v.s);
+	sb_str(&b, "\n");
 	free(sb_done(&v));
 	if (b.oom || v.oom) {
 		free(b.s);

@@ -69,6 +69,16 @@ int grub_set_cmdline(const char *text, const char *words, char **out,
 		     const char **why);
 
 /*
+ * /etc/kernel/cmdline (systemd-boot, kernel-install, proxmox-boot-tool):
+ * one line that is the whole command line.  *out is a malloc'd copy of it
+ * with every word of `words` set as grub_set_cmdline() sets them, ending
+ * in a newline.  Returns 0, -ENOMEM, or -EINVAL (*why says why) when the
+ * file has more than one line or the words have shell syntax.
+ */
+int kcmdline_set(const char *text, const char *words, char **out,
+		 const char **why);
+
+/*
  * /etc/default/grub: pass every word of each GRUB_CMDLINE_LINUX and
  * GRUB_CMDLINE_LINUX_DEFAULT assignment to fix(var, word, n, buf, len,
  * arg), which returns 0 to keep the word or 1 to replace it with the

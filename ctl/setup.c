@@ -545,9 +545,25 @@ static bool touched(const struct setup *s, const char *path)
 	return false;
 }
 
+/*
+ * proxmox-boot-tool copies kernels, initrds and /etc/kernel/cmdline to the
+ * ESPs it manages (systemd-boot, or GRUB on them); elsewhere the system's
+ * own kernel-install hook reads /etc/kernel/cmdline when a kernel is next
+ * installed.
+ */
+static int update_boot_entries(void)
+{
+	char *pbt[] = { "proxmox-boot-tool", "refresh", NULL };
+
+	if (have_cmd("proxmox-boot-tool"))
+		return run_program(pbt, true);
+	errmsg("warning: no proxmox-boot-tool: the boot entries take " SETUP_KERNEL_CMDLINE " when they are next made (kernel-install add, or your bootloader's tool)");
+	return 0;
+}
+
 /* After apply(): regenerate what the changes need, unless --root/dry. */
 static int regenerate(const struct setup *s, enum initramfs_kind k,
-		      bool grub)
+		      bool grub, bool kcmdline)
 {
 	int ret = EXIT_OK, rc;
 
@@ -571,6 +587,14 @@ static int regenerate(const struct setup *s, enum initramfs_kind k,
 		print_bool("bootloader_updated", NULL, rc == 0);
 		if (rc)
 			ret = EXIT_FAIL;
+	}
+	if (kcmdline) {
+		rc = update_boot_entries();
+		print_bool("boot_entries_updated", NULL, rc == 0);
+		if (rc) {
+			errmsg("proxmox-boot-tool refresh failed (%d)", rc);
+			ret = EXIT_FAIL;
+		}
 	}
 	return ret;
 }
@@ -705,7 +729,8 @@ static int setup_undo(struct setup *s)
 	fixes_free(&fx);
 	grub = touched(s, SETUP_GRUB_DEFAULT);
 	if (ret == EXIT_OK)
-		ret = regenerate(s, initramfs_detect(s), grub);
+		ret = regenerate(s, initramfs_detect(s), grub,
+				 touched(s, SETUP_KERNEL_CMDLINE));
 	close_json_object();
 	print_end();
 	return ret;
@@ -735,6 +760,70 @@ static void warn_grub(const struct setup *s)
 	free(text);
 }
 
+/*
+ * --apply-cmdline: the words go into /etc/default/grub (GRUB) and into
+ * /etc/kernel/cmdline (systemd-boot, kernel-install, proxmox-boot-tool),
+ * whichever the system has, both when it has both.  @in names them, for
+ * the summary.  EXIT_OK, or EXIT_FAIL after saying why.
+ */
+static int cmdline_changes(struct setup *s, const char *words,
+			   struct fixes *fx, char *in, size_t len)
+{
+	static const char *const paths[] = {
+		SETUP_GRUB_DEFAULT, SETUP_KERNEL_CMDLINE,
+	};
+	const char *why = NULL;
+	struct change *c;
+	char *fixed;
+	size_t off = 0;
+	int err;
+
+	*in = 0;
+	for (size_t i = 0; i < 2; i++) {
+		bool grub = i == 0;
+
+		if (!rooted_exists(s, paths[i]))
+			continue;
+		err = change_load(s, paths[i], &c);
+		if (err) {
+			errmsg("%s%s: %s", s->root, paths[i], strerror(-err));
+			return EXIT_FAIL;
+		}
+		if (strlen(c->old) != c->oldlen) {
+			errmsg("%s: holds NUL bytes; not editing it", paths[i]);
+			return EXIT_FAIL;
+		}
+		if (grub) {
+			/* First drop what no kernel takes, then set ours. */
+			if (grub_fix_words(c->old, fix_word, fx, &fixed))
+				goto oom;
+			err = grub_set_cmdline(fixed, words, &c->new, &why);
+			free(fixed);
+		} else {
+			err = kcmdline_set(c->old, words, &c->new, &why);
+		}
+		if (err == -EINVAL) {
+			errmsg("%s: %s; add these words yourself: %s",
+			       paths[i], why, words);
+			return EXIT_FAIL;
+		}
+		if (err)
+			goto oom;
+		off += (size_t)snprintf(in + off, len - off, "%s%s",
+					off ? " and " : "", paths[i]);
+	}
+	if (!*in) {
+		errmsg("--apply-cmdline: neither %s%s (GRUB) nor %s%s (systemd-boot, proxmox-boot-tool); add these words to the kernel command line yourself: %s",
+		       s->root, SETUP_GRUB_DEFAULT, s->root,
+		       SETUP_KERNEL_CMDLINE, words);
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+oom:
+	errmsg("out of memory");
+	return EXIT_FAIL;
+}
+
 int cmd_setup(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -749,11 +838,11 @@ int cmd_setup(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct setup_list_args la = { NULL, NULL };
-	const char *why;
 	bool undo = false, apply_cmdline = false, why_words = false, pt = true;
 	struct fixes fx = { 0 };
 	struct kwords kw = { 0 };
-	char *ids = NULL, *addrs = NULL, *words = NULL, *fixed, root[PATH_MAX];
+	char *ids = NULL, *addrs = NULL, *words = NULL, root[PATH_MAX];
+	char cmdline_in[2 * PATH_MAX];
 	struct setup s = { .root = "" };
 	enum initramfs_kind kind;
 	struct change *c;
@@ -843,33 +932,9 @@ int cmd_setup(int argc, char **argv)
 
 	/* 3. the kernel command line, only when asked. */
 	if (apply_cmdline) {
-		err = change_load(&s, SETUP_GRUB_DEFAULT, &c);
-		if (err)
-			goto ioerr;
-		if (!c->existed) {
-			errmsg("--apply-cmdline: no %s%s (not a GRUB system?); add these words to the kernel command line yourself: %s",
-			       s.root, SETUP_GRUB_DEFAULT, words);
-			ret = EXIT_FAIL;
+		ret = cmdline_changes(&s, words, &fx, cmdline_in, sizeof(cmdline_in));
+		if (ret)
 			goto out;
-		}
-		if (strlen(c->old) != c->oldlen) {
-			errmsg("%s: holds NUL bytes; not editing it", SETUP_GRUB_DEFAULT);
-			ret = EXIT_FAIL;
-			goto out;
-		}
-		/* First drop what no kernel takes, then set our words. */
-		if (grub_fix_words(c->old, fix_word, &fx, &fixed))
-			goto oom;
-		err = grub_set_cmdline(fixed, words, &c->new, &why);
-		free(fixed);
-		if (err == -EINVAL) {
-			errmsg("%s: %s; add these words yourself: %s",
-			       SETUP_GRUB_DEFAULT, why, words);
-			ret = EXIT_FAIL;
-			goto out;
-		}
-		if (err)
-			goto oom;
 	} else {
 		warn_grub(&s);
 	}
@@ -883,9 +948,12 @@ int cmd_setup(int argc, char **argv)
 		print_null("initramfs", NULL);
 	ret = apply(&s, true);
 	if (ret == EXIT_OK)
-		ret = regenerate(&s, kind, touched(&s, SETUP_GRUB_DEFAULT));
-	if (apply_cmdline)
-		print_string("cmdline", "kernel command line (in " SETUP_GRUB_DEFAULT "): %s\n", words);
+		ret = regenerate(&s, kind, touched(&s, SETUP_GRUB_DEFAULT),
+				 touched(&s, SETUP_KERNEL_CMDLINE));
+	if (apply_cmdline) {
+		print_text("kernel command line (in %s): ", cmdline_in);
+		print_string("cmdline", "%s\n", words);
+	}
 	else
 		print_string("cmdline", "add to the kernel command line: %s\n", words);
 	if (apply_cmdline && ret == EXIT_OK)

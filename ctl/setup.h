@@ -12,6 +12,7 @@
 #define SETUP_ITOOLS_MODULES	"/etc/initramfs-tools/modules"
 #define SETUP_DRACUT_CONF	"/etc/dracut.conf.d/gpupt.conf"
 #define SETUP_GRUB_DEFAULT	"/etc/default/grub"
+#define SETUP_KERNEL_CMDLINE	"/etc/kernel/cmdline"
 #define SETUP_BACKUP_DIR	"/var/lib/gpupt/backup"
 
 /*

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Fuzz the /etc/default/grub editor (ctl/cfgparse.c) behind
- * `setup --apply-cmdline`.  When it accepts a file, the result must hold
- * every new word, and applying the same words again must change nothing.
+ * Fuzz the /etc/default/grub and /etc/kernel/cmdline editors
+ * (ctl/cfgparse.c) behind `setup --apply-cmdline`.  When one accepts a
+ * file, the result must hold every new word, and applying the same words
+ * again must change nothing.
  * The word fixer that drops amd_iommu=on must be idempotent too.
  */
 #include "cfgparse.h"
@@ -41,6 +42,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else {
 		CHECK(!out);
 		CHECK(err == -EINVAL ? why != NULL : 1);
+	}
+	free(again);
+	free(out);
+	out = again = NULL;
+	err = kcmdline_set(s, words, &out, &why);
+	if (!err) {
+		CHECK(out);
+		CHECK(strstr(out, "iommu=pt"));
+		CHECK(strstr(out, "gpupt.ids=10de:2901"));
+		CHECK(strchr(out, '\n') == out + strlen(out) - 1);
+		err = kcmdline_set(out, words, &again, &why);
+		CHECK(!err);
+		CHECK(!strcmp(out, again));
+	} else {
+		CHECK(!out);
+		CHECK(err == -EINVAL && why != NULL);
 	}
 	free(again);
 	free(out);

@@ -10,6 +10,9 @@
 # writes /etc/modprobe.d/gpupt.conf and /etc/initramfs-tools/modules and
 # runs update-initramfs.  The host lists bochs in its initramfs modules, as
 # a host with early KMS does.  lsinitramfs: gpupt.ko, its options, bochs.
+# Then the same host laid out as a Proxmox VE host that boots through
+# proxmox-boot-tool: setup --apply-cmdline edits /etc/kernel/cmdline and
+# runs proxmox-boot-tool refresh (a stand-in), and --undo reverts both.
 #
 #   pcie.0
 #   └── 00:01.0 pcie-root-port rp1
@@ -58,6 +61,24 @@ unshare -m --propagation private bash -c '
 	"$gptctl" setup --ids 1234:1111 >"$s/setup.out" 2>"$s/setup.err"
 	echo $? >"$s/setup.rc"
 	cp "/boot/initrd.img-$kver" "$s/initrd.img"
+
+	# Then the same host as a Proxmox VE host that boots through
+	# proxmox-boot-tool: no /etc/default/grub, the command line in
+	# /etc/kernel/cmdline, and a stand-in proxmox-boot-tool (in an overlay
+	# on /usr/sbin) that logs its arguments and the line it would copy to
+	# the ESPs.
+	mkdir -p "$s/ov/sbin/u" "$s/ov/sbin/w" /etc/kernel
+	mount -t overlay overlay -o "lowerdir=/usr/sbin,upperdir=$s/ov/sbin/u,workdir=$s/ov/sbin/w" /usr/sbin
+	printf "#!/bin/sh\necho \"\$* | \$(cat /etc/kernel/cmdline)\" >>%s/pbt.log\n" "$s" >/usr/sbin/proxmox-boot-tool
+	chmod +x /usr/sbin/proxmox-boot-tool
+	rm -f /etc/default/grub
+	echo "root=ZFS=rpool/ROOT/pve-1 boot=zfs" >/etc/kernel/cmdline
+	cp /etc/kernel/cmdline "$s/kcmdline.before"
+	"$gptctl" setup --ids 1234:1111 --apply-cmdline >"$s/pve.out" 2>"$s/pve.err"
+	echo $? >"$s/pve.rc"
+	"$gptctl" setup --undo >"$s/pveundo.out" 2>"$s/pveundo.err"
+	echo $? >"$s/pveundo.rc"
+	cp /etc/kernel/cmdline "$s/kcmdline.after"
 ' _ "$scratch" "$RIG_KVER" "$moddir" "$GPUPT_KO" "$RIG_GPTCTL" "$RIG_HOST_MODDIR" >"$scratch/ns.log" 2>&1
 
 t_check "setup --ids 1234:1111 (update-initramfs included) exits 0" \
@@ -67,6 +88,16 @@ t_check "... and printed the command line to add" \
 	eval 'grep -Eq "add to the kernel command line: (intel|amd)_iommu=on iommu=pt gpupt.ids=1234:1111" "$scratch/setup.out" || cat "$scratch/setup.out"'
 t_check "nothing leaked to the host's /etc" \
 	eval '[ ! -e /etc/modprobe.d/gpupt.conf ] && ! grep -qx gpupt /etc/initramfs-tools/modules'
+
+t_check "Proxmox layout: setup --apply-cmdline exits 0 and ran proxmox-boot-tool refresh once, with the words already in /etc/kernel/cmdline" \
+	eval '[ "$(cat "$scratch/pve.rc" 2>/dev/null)" = 0 ] &&
+	      sed -n 1p "$scratch/pbt.log" | grep -Eqx "refresh \| root=ZFS=rpool/ROOT/pve-1 boot=zfs ((intel|amd)_iommu=on )?iommu=pt gpupt.ids=1234:1111" ||
+	      { cat "$scratch/ns.log" "$scratch/pve.out" "$scratch/pve.err" "$scratch/pbt.log" 2>/dev/null | tail -20; false; }'
+t_check "... and setup --undo put the line back byte for byte and refreshed again" \
+	eval '[ "$(cat "$scratch/pveundo.rc" 2>/dev/null)" = 0 ] && cmp -s "$scratch/kcmdline.before" "$scratch/kcmdline.after" &&
+	      [ "$(sed -n 2p "$scratch/pbt.log")" = "refresh | root=ZFS=rpool/ROOT/pve-1 boot=zfs" ] &&
+	      [ "$(wc -l <"$scratch/pbt.log")" = 2 ] ||
+	      { cat "$scratch/pveundo.out" "$scratch/pveundo.err" "$scratch/pbt.log" 2>/dev/null | tail -20; false; }'
 
 lsinitramfs "$scratch/initrd.img" >"$scratch/list" 2>/dev/null
 t_check "lsinitramfs: the initrd contains gpupt.ko" \

@@ -12,7 +12,12 @@
 #   - amd_iommu=on (no kernel takes it) in GRUB_CMDLINE_LINUX(_DEFAULT):
 #     setup warns without --apply-cmdline, removes it with it (and says
 #     why), --undo removes it from a restored file, and reports it gone
-#     when an earlier setup had written it.
+#     when an earlier setup had written it;
+#   - a Proxmox VE root that boots through proxmox-boot-tool (systemd-boot:
+#     /etc/kernel/cmdline, no /etc/default/grub): --apply-cmdline sets the
+#     words on that one line, --undo restores it byte for byte; a
+#     two-line file is refused, and a root with neither file fails before
+#     writing anything.
 # Host only, no VM: everything runs with --root on a scratch tree.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -154,6 +159,35 @@ why="exit $rc: $out
 $(cat "$groot/etc/default/grub")"
 check "--undo after a setup that wrote amd_iommu=on: back to the original, the removal reported" eval \
 	'[ $rc -eq 0 ] && [ "$(cat "$groot/etc/default/grub")" = "GRUB_CMDLINE_LINUX=\"console=ttyS0\"" ] && grep -q "^fixed: amd_iommu=on removed from GRUB_CMDLINE_LINUX (/etc/default/grub)" <<<"$out"'
+
+# Proxmox VE booting through proxmox-boot-tool: the command line is the one
+# line of /etc/kernel/cmdline.
+proot=$tmp/proot
+mkdir -p "$proot/etc/initramfs-tools" "$proot/etc/kernel" "$proot/var/lib"
+printf 'root=ZFS=rpool/ROOT/pve-1 boot=zfs iommu=soft\n' >"$proot/etc/kernel/cmdline"
+cp "$proot/etc/kernel/cmdline" "$tmp/kcmdline.orig"
+out=$("$G" setup --ids 1234:1111 --apply-cmdline --root "$proot" 2>&1); rc=$?
+why="exit $rc: $out
+$(cat "$proot/etc/kernel/cmdline")"
+check "Proxmox (/etc/kernel/cmdline, no GRUB): --apply-cmdline sets the words on its line, iommu=soft replaced" eval \
+	'[ $rc -eq 0 ] && [ "$(wc -l <"$proot/etc/kernel/cmdline")" = 1 ] && grep -Eqx "root=ZFS=rpool/ROOT/pve-1 boot=zfs iommu=pt( (intel|amd)_iommu=on)? gpupt.ids=1234:1111" "$proot/etc/kernel/cmdline"'
+check "... says where: kernel command line (in /etc/kernel/cmdline)" eval \
+	'grep -q "^kernel command line (in /etc/kernel/cmdline): " <<<"$out" && [ ! -e "$proot/etc/default/grub" ]'
+out=$("$G" setup --undo --root "$proot" 2>&1); rc=$?
+why="exit $rc: $out
+$(diff "$tmp/kcmdline.orig" "$proot/etc/kernel/cmdline")"
+check "... and --undo restores /etc/kernel/cmdline byte for byte" eval \
+	'[ $rc -eq 0 ] && cmp -s "$tmp/kcmdline.orig" "$proot/etc/kernel/cmdline"'
+printf 'root=/dev/sda1\nquiet\n' >"$proot/etc/kernel/cmdline"
+out=$("$G" setup --ids 1234:1111 --apply-cmdline --root "$proot" 2>&1); rc=$?
+why="exit $rc: $out"
+check "a two-line /etc/kernel/cmdline is refused (exit 1, says why), nothing written" eval \
+	'[ $rc -eq 1 ] && grep -q "/etc/kernel/cmdline: it has more than one line; edit it by hand; add these words yourself: " <<<"$out" && [ ! -e "$proot/etc/modprobe.d/gpupt.conf" ]'
+rm "$proot/etc/kernel/cmdline"
+out=$("$G" setup --ids 1234:1111 --apply-cmdline --root "$proot" 2>&1); rc=$?
+why="exit $rc: $out"
+check "neither /etc/default/grub nor /etc/kernel/cmdline: exit 1 naming both, nothing written" eval \
+	'[ $rc -eq 1 ] && grep -q "neither .*/etc/default/grub (GRUB) nor .*/etc/kernel/cmdline (systemd-boot, proxmox-boot-tool); add these words to the kernel command line yourself: " <<<"$out" && [ ! -e "$proot/etc/modprobe.d/gpupt.conf" ] && [ ! -e "$proot/var/lib/gpupt" ]'
 
 echo "1..$n"
 [ $failed -eq 0 ]
