@@ -559,7 +559,7 @@ int kcmdline_set(const char *text, const char *words, char **out,
 		 const char **why)
 {
 	size_t nwords, n = strcspn(text, "\n");
-	struct sbuf b = { 0 }, v = { 0 };
+	struct sbuf v = { 0 };
 	int err;
 
 	*out = NULL;
@@ -574,15 +574,8 @@ int kcmdline_set(const char *text, const char *words, char **out,
 		}
 	if (words_merge(text, n, words, nwords, &v))
 		return -ENOMEM;
-	if (v.s)
-		sb_str(&b, v.s);
-	sb_str(&b, "\n");
-	free(sb_done(&v));
-	if (b.oom || v.oom) {
-		free(b.s);
-		return -ENOMEM;
-	}
-	*out = sb_done(&b);
+	sb_str(&v, "\n");
+	*out = sb_done(&v);
 	return *out ? 0 : -ENOMEM;
 }
 
