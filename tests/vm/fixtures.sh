@@ -70,15 +70,21 @@ topo_vga_by_class() {
 	VM_DEVS+=(-device secondary-vga,id=gpu1,bus=rp2,addr=00.0)
 }
 
-# topo_gpu_edu_nic: a GPU slot and two more devices, each behind its own
-# root port, for the netlink fuzzer and the storm (t71-nlfuzz, t72-storm),
-# which choose what gpupt holds at boot.
+# nlfuzz_machine: for the netlink fuzzer and the storm (t71-nlfuzz,
+# t72-storm), which choose what gpupt holds at boot: needs gpupt.ko and
+# gptctl, builds tests/nlfuzz (sets NLFUZZ), and builds a GPU slot and two
+# more devices, each behind its own root port.
 #
 #   pcie.0
 #   ├── 00:01.0 pcie-root-port rp1 ── 01:00.0 VGA 1234:1111 + 01:00.1 intel-hda
 #   ├── 00:02.0 pcie-root-port rp2 ── 02:00.0 edu 1234:11e8
 #   └── 00:03.0 pcie-root-port rp3 ── 03:00.0 e1000e 8086:10d3
-topo_gpu_edu_nic() {
+nlfuzz_machine() {
+	rig_require "$GPUPT_KO" gpupt.ko
+	rig_require "$RIG_GPTCTL" gptctl
+	NLFUZZ=$RIG_TOP/tests/nlfuzz/nlfuzz
+	make -s -C "$RIG_TOP/tests/nlfuzz" >/dev/null ||
+		{ echo "Bail out! cannot build tests/nlfuzz"; exit 1; }
 	topo_root_port 1
 	topo_gpu_slot rp1 gpu0
 	topo_root_port 2

@@ -22,17 +22,12 @@
 #    that could)
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/fixtures.sh"
-rig_require "$GPUPT_KO" gpupt.ko
-rig_require "$RIG_GPTCTL" gptctl
-
-NLFUZZ=$RIG_TOP/tests/nlfuzz/nlfuzz
-make -s -C "$RIG_TOP/tests/nlfuzz" >/dev/null || { echo "Bail out! cannot build tests/nlfuzz"; exit 1; }
+nlfuzz_machine
 
 if [ "${GPUPT_STRESS:-0}" = 1 ]; then COUNT=${NLFUZZ_COUNT:-200000}; else COUNT=${NLFUZZ_COUNT:-10000}; fi
 SEED=${NLFUZZ_SEED:-$(date +%s)}
 FUZZED=0000:01:00.0,0000:01:00.1,0000:02:00.0,0000:03:00.0
 
-topo_gpu_edu_nic
 vm_boot --gpupt-initramfs "addrs=0000:01:00.0,0000:01:00.1,0000:02:00.0"
 
 t_check "gpupt holds 01:00.0, 01:00.1 and 02:00.0" eval '

@@ -20,16 +20,11 @@
 #       └── 03:00.0 e1000e 8086:10d3                held (addrs=)
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/fixtures.sh"
-rig_require "$GPUPT_KO" gpupt.ko
-rig_require "$RIG_GPTCTL" gptctl
-
-NLFUZZ=$RIG_TOP/tests/nlfuzz/nlfuzz
-make -s -C "$RIG_TOP/tests/nlfuzz" >/dev/null || { echo "Bail out! cannot build tests/nlfuzz"; exit 1; }
+nlfuzz_machine
 if [ "${GPUPT_STRESS:-0}" = 1 ]; then SECS=120; else SECS=10; fi
 SECS=${STORM_SECS:-$SECS}
 FNS="0000:01:00.0 0000:01:00.1 0000:02:00.0 0000:03:00.0"
 
-topo_gpu_edu_nic
 vm_boot --gpupt-initramfs "addrs=${FNS// /,}"
 
 held_all() { local a; for a in $FNS; do vm_driver_is $a gpupt || return 1; done; }
