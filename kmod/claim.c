@@ -12,22 +12,17 @@
 static int gpupt_claim_reply(struct genl_info *info, u8 cmd,
 			     const struct gpupt_fn *fn, struct sk_buff *msg)
 {
-	struct nlattr *nest;
 	void *hdr;
 
 	hdr = genlmsg_put_reply(msg, info, &gpupt_genl_family, 0, cmd);
 	if (!hdr)
 		goto free;
-	nest = gpupt_nl_put_dev(msg, GPUPT_A_DEVICE, fn->pdev);
-	if (!nest || gpupt_fn_put_extras(msg, fn))
+	if (gpupt_fn_put(msg, fn))
 		goto free;
-	nla_nest_end(msg, nest);
 	genlmsg_end(msg, hdr);
 	return genlmsg_reply(msg, info);
 free:
-	nlmsg_free(msg);
-	NL_SET_ERR_MSG(info->extack, "reply too large");
-	return -EMSGSIZE;
+	return gpupt_nl_reply_full(info, msg);
 }
 
 static int gpupt_claim(struct genl_info *info, struct gpupt_fn *fn,

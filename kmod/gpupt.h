@@ -34,6 +34,9 @@ extern const struct nla_policy gpupt_dev_policy[GPUPT_DEV_A_MAX + 1];
 /* GPUPT_A_FLAGS of a request, 0 when absent. */
 u32 gpupt_nl_flags(struct genl_info *info);
 
+/* A reply that did not fit: frees @msg, says so.  Returns -EMSGSIZE. */
+int gpupt_nl_reply_full(struct genl_info *info, struct sk_buff *msg);
+
 /* record.c: device records and address nests */
 /*
  * Parse an address nest (DOMAIN, BUS, DEVFN; all required) and look the
@@ -61,6 +64,9 @@ int gpupt_nl_put_addr(struct sk_buff *skb, int attrtype, struct pci_dev *pdev);
 
 /* Append FROM and TO (and BLOCKER if set) to an open device record. */
 int gpupt_fn_put_extras(struct sk_buff *skb, const struct gpupt_fn *fn);
+
+/* A whole GPUPT_A_DEVICE record of a moved function, with its extras. */
+int gpupt_fn_put(struct sk_buff *skb, const struct gpupt_fn *fn);
 
 /*
  * event.c: notifications on the "events" group, each with one device

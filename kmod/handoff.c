@@ -457,7 +457,7 @@ static struct sk_buff *gpupt_req_reply_new(struct genl_info *info,
 static int gpupt_req_reply(struct genl_info *info, struct gpupt_req *req,
 			   struct sk_buff *msg)
 {
-	struct nlattr *devs, *nest;
+	struct nlattr *devs;
 	unsigned int i, j;
 	void *hdr;
 
@@ -472,21 +472,15 @@ static int gpupt_req_reply(struct genl_info *info, struct gpupt_req *req,
 		goto free;
 	for (i = 0; i < req->nunits; i++) {
 		for (j = 0; j < req->units[i].nfns; j++) {
-			struct gpupt_fn *fn = &req->units[i].fns[j];
-
-			nest = gpupt_nl_put_dev(msg, GPUPT_A_DEVICE, fn->pdev);
-			if (!nest || gpupt_fn_put_extras(msg, fn))
+			if (gpupt_fn_put(msg, &req->units[i].fns[j]))
 				goto free;
-			nla_nest_end(msg, nest);
 		}
 	}
 	nla_nest_end(msg, devs);
 	genlmsg_end(msg, hdr);
 	return genlmsg_reply(msg, info);
 free:
-	nlmsg_free(msg);
-	NL_SET_ERR_MSG(info->extack, "reply too large");
-	return -EMSGSIZE;
+	return gpupt_nl_reply_full(info, msg);
 }
 
 static void gpupt_req_events(struct gpupt_req *req)

@@ -117,6 +117,13 @@ u32 gpupt_nl_flags(struct genl_info *info)
 	       nla_get_u32(info->attrs[GPUPT_A_FLAGS]) : 0;
 }
 
+int gpupt_nl_reply_full(struct genl_info *info, struct sk_buff *msg)
+{
+	nlmsg_free(msg);
+	NL_SET_ERR_MSG(info->extack, "reply too large");
+	return -EMSGSIZE;
+}
+
 /*
  * Devices a dump covers: display class, held by gpupt, bound to vfio, or
  * listed in ids=/addrs=; and every other function of their slots.

@@ -223,3 +223,13 @@ int gpupt_fn_put_extras(struct sk_buff *skb, const struct gpupt_fn *fn)
 		return -EMSGSIZE;
 	return 0;
 }
+
+int gpupt_fn_put(struct sk_buff *skb, const struct gpupt_fn *fn)
+{
+	struct nlattr *nest = gpupt_nl_put_dev(skb, GPUPT_A_DEVICE, fn->pdev);
+
+	if (!nest || gpupt_fn_put_extras(skb, fn))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}

@@ -421,9 +421,7 @@ static int gpupt_sriov_reply(struct genl_info *info, struct pci_dev *pf)
 	return genlmsg_reply(msg, info);
 
 full:
-	nlmsg_free(msg);
-	NL_SET_ERR_MSG(info->extack, "reply too large");
-	return -EMSGSIZE;
+	return gpupt_nl_reply_full(info, msg);
 nomem:
 	NL_SET_ERR_MSG(info->extack, "out of memory");
 	return -ENOMEM;
