@@ -685,37 +685,54 @@ static void check_policy(struct doctor *d, const struct devinfo *di,
 	       p.handoff_reset ? "yes" : "no", p.handoff_src, table);
 }
 
+/* Does the ids= list @s (as gpupt parses it) name the device? */
+static bool idlist_names(const char *s, const struct devinfo *di)
+{
+	struct pci_id v[CFG_MAX_LIST];
+	const char *bad;
+	size_t n, i;
+
+	if (idlist_parse(s, v, CFG_MAX_LIST, &n, &bad))
+		return false;
+	for (i = 0; i < n; i++)
+		if (v[i].vendor == di->vendor && v[i].device == di->device)
+			return true;
+	return false;
+}
+
+/* Does the addrs= list @s name the function? */
+static bool addrlist_names(const char *s, const struct gpupt_addr *a)
+{
+	struct gpupt_addr v[CFG_MAX_LIST];
+	const char *bad;
+	size_t n, i;
+
+	if (addrlist_parse(s, v, CFG_MAX_LIST, &n, &bad))
+		return false;
+	for (i = 0; i < n; i++)
+		if (addr_equal(&v[i], a))
+			return true;
+	return false;
+}
+
 /* Would a host driver take it at boot?  And is it held? */
 static void check_driver(struct doctor *d, const struct devinfo *di)
 {
 	char drv[64], name[GPUPT_ADDR_STRLEN], ids[1024] = "", addrs[1024] = "";
 	char modalias[256], id[16], remedy[512], nosoft[256] = "";
 	bool bound, listed = false;
-	struct gpupt_addr av[CFG_MAX_LIST];
-	struct pci_id iv[CFG_MAX_LIST];
-	const char *bad;
-	size_t n, i;
 
 	addr_format(&di->addr, name);
 	bound = !pci_driver(NULL, &di->addr, drv, sizeof(drv));
-	if (modprobe_option(d->modprobe, "gpupt", "ids", ids, sizeof(ids)) &&
-	    !idlist_parse(ids, iv, CFG_MAX_LIST, &n, &bad))
-		for (i = 0; i < n; i++)
-			listed |= iv[i].vendor == di->vendor &&
-				  iv[i].device == di->device;
-	if (modprobe_option(d->modprobe, "gpupt", "addrs", addrs, sizeof(addrs)) &&
-	    !addrlist_parse(addrs, av, CFG_MAX_LIST, &n, &bad))
-		for (i = 0; i < n; i++)
-			listed |= addr_equal(&av[i], &di->addr);
-	if (cmdline_get(d->cmdline, "gpupt.ids", ids, sizeof(ids)) &&
-	    !idlist_parse(ids, iv, CFG_MAX_LIST, &n, &bad))
-		for (i = 0; i < n; i++)
-			listed |= iv[i].vendor == di->vendor &&
-				  iv[i].device == di->device;
-	if (cmdline_get(d->cmdline, "gpupt.addrs", addrs, sizeof(addrs)) &&
-	    !addrlist_parse(addrs, av, CFG_MAX_LIST, &n, &bad))
-		for (i = 0; i < n; i++)
-			listed |= addr_equal(&av[i], &di->addr);
+	/* gpupt's options come from modprobe.d or the kernel command line. */
+	if (modprobe_option(d->modprobe, "gpupt", "ids", ids, sizeof(ids)))
+		listed |= idlist_names(ids, di);
+	if (modprobe_option(d->modprobe, "gpupt", "addrs", addrs, sizeof(addrs)))
+		listed |= addrlist_names(addrs, &di->addr);
+	if (cmdline_get(d->cmdline, "gpupt.ids", ids, sizeof(ids)))
+		listed |= idlist_names(ids, di);
+	if (cmdline_get(d->cmdline, "gpupt.addrs", addrs, sizeof(addrs)))
+		listed |= addrlist_names(addrs, &di->addr);
 
 	/* The drivers whose alias matches: each needs "softdep X pre: gpupt". */
 	if (!pci_attr_str(NULL, &di->addr, "modalias", modalias,
