@@ -3,7 +3,6 @@
  * gptctl handoff / reclaim / release: move IOMMU groups between gpupt,
  * vfio-pci and the host's drivers, one kernel transaction per request.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +10,7 @@
 
 #include "array.h"
 #include "devrec.h"
+#include "fleet.h"
 #include "gptctl.h"
 #include "holders.h"
 #include "moves.h"
@@ -451,51 +451,41 @@ static int checked_request(struct nlconn *nl, struct nlconn_req *req,
 	return err;
 }
 
-/* Does devices.conf (or the table) ask for a reset before handing off? */
-static bool policy_handoff_reset(const struct gpupt_addr *addrs, size_t n)
+/*
+ * Does devices.conf (or the table) ask for a reset before handing off one
+ * of @addrs, or, with @held, one of the functions bound to gpupt (what
+ * handoff --all moves: the kernel picks them, so that --all stays one
+ * netlink request)?  One sysfs scan gives every function's IDs and slot.
+ */
+static bool policy_handoff_reset(const struct gpupt_addr *addrs, size_t n,
+				 bool held)
 {
+	struct fleet_dev *d;
 	struct devconf conf;
 	struct policy p;
 	bool reset = false;
-	size_t i;
+	size_t nd, i, j;
 
 	if (policy_conf_load(DEVCONF_PATH, &conf) < 0)
 		return false;
-	for (i = 0; i < n && !reset; i++)
-		reset = !policy_for_addr(&conf, &addrs[i], &p) &&
-			p.handoff_reset;
-	devconf_free(&conf);
-	return reset;
-}
-
-/*
- * handoff --all: the kernel picks every function gpupt holds, so the
- * policy is asked about those: the functions bound to gpupt in sysfs (read
- * there, so that --all stays one netlink request).
- */
-static bool policy_handoff_reset_held(void)
-{
-	struct gpupt_addr *v = NULL, *nv, a;
-	struct dirent *e;
-	size_t k = 0;
-	bool reset;
-	DIR *dir;
-
-	dir = opendir("/sys/bus/pci/drivers/" GPUPT_DRIVER_NAME);
-	if (!dir)
+	if (fleet_scan(NULL, &d, &nd)) {
+		devconf_free(&conf);
 		return false;
-	while ((e = readdir(dir))) {
-		if (addr_parse(e->d_name, &a))
-			continue;
-		nv = realloc(v, (k + 1) * sizeof(*v));
-		if (!nv)
-			break;
-		v = nv;
-		v[k++] = a;
 	}
-	closedir(dir);
-	reset = policy_handoff_reset(v, k);
-	free(v);
+	for (i = 0; i < nd && !reset; i++) {
+		bool sel = held && d[i].has_driver &&
+			   !strcmp(d[i].driver, GPUPT_DRIVER_NAME);
+
+		for (j = 0; j < n && !sel; j++)
+			sel = addr_equal(&addrs[j], &d[i].addr);
+		if (!sel)
+			continue;
+		policy_for(&conf, &d[i].addr, d[i].vendor, d[i].device,
+			   d[i].class, d[i].pslot, &p);
+		reset = p.handoff_reset;
+	}
+	free(d);
+	devconf_free(&conf);
 	return reset;
 }
 
@@ -582,7 +572,7 @@ static int move_common(int argc, char **argv, enum move_kind kind)
 	}
 
 	if (kind == MOVE_HANDOFF && !(req.flags & GPUPT_F_RESET) &&
-	    policy_handoff_reset(addrs, n))
+	    policy_handoff_reset(addrs, n, all))
 		req.flags |= GPUPT_F_RESET;
 	ret = nlconn_connect(&nl);
 	if (ret)
@@ -590,9 +580,6 @@ static int move_common(int argc, char **argv, enum move_kind kind)
 	if (all && kind == MOVE_HANDOFF) {
 		/* The kernel picks every function gpupt holds itself. */
 		req.flags |= GPUPT_F_ALL_HELD;
-		if (!(req.flags & GPUPT_F_RESET) &&
-		    policy_handoff_reset_held())
-			req.flags |= GPUPT_F_RESET;
 	} else if (all) {
 		err = select_all(nl, kind, req.flags & GPUPT_F_SINGLE,
 				 &addrs, &n);
