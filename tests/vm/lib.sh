@@ -635,12 +635,21 @@ vm_monitor() {
 	return 0
 }
 
-# vm_stall_state: one line on every vCPU (instruction pointer, halted or
-# not), from the monitor's `info registers -a`: for a guest that stopped
-# making progress.
-vm_stall_state() {
+# vm_vcpus: a line "N IP HLT" for every vCPU (its number, RIP=... or
+# EIP=..., and 1 when it is halted), from the monitor's `info registers -a`.
+vm_vcpus() {
 	vm_monitor "info registers -a" 2>/dev/null |
-		awk '/^CPU#/ { cpu = $1 } /[ER]IP=/ { for (i = 1; i <= NF; i++) if ($i ~ /^[ER]IP=|^HLT=/) s = s " " $i; printf "%s%s:%s", sep, cpu, s; sep = ","; s = "" }'
+		awk '/^CPU#/ { cpu = substr($1, 5) } /[ER]IP=/ { ip = hlt = ""; for (i = 1; i <= NF; i++) { if ($i ~ /^[ER]IP=/) ip = $i; if ($i ~ /^HLT=/) hlt = substr($i, 5) } print cpu, ip, hlt }'
+}
+
+# vm_stall_state: every vCPU on one line (instruction pointer, halted or
+# not): for a guest that stopped making progress.
+vm_stall_state() {
+	local cpu ip hlt sep=
+	while read -r cpu ip hlt; do
+		printf '%sCPU#%s: %s HLT=%s' "$sep" "$cpu" "$ip" "$hlt"
+		sep=,
+	done < <(vm_vcpus)
 }
 
 # vm_lost_interrupt: for a guest that stopped answering, whether QEMU lost
@@ -651,8 +660,8 @@ vm_stall_state() {
 # Seen with QEMU 7.2's multi-threaded TCG under an IPI-heavy guest load,
 # both vCPUs halted for good; the rig therefore runs TCG single-threaded.
 vm_lost_interrupt() {
-	local cpu hlt lapic isr irr ppr top found=1
-	while read -r cpu hlt; do
+	local cpu ip hlt lapic isr irr ppr top found=1
+	while read -r cpu ip hlt; do
 		[ "$hlt" = 1 ] || continue
 		lapic=$(vm_monitor "info lapic $cpu") || continue
 		isr=$(sed -n 's/^ISR[[:space:]]*//p' <<<"$lapic" | tr -s ' \t' ' ')
@@ -669,8 +678,7 @@ vm_lost_interrupt() {
 			echo "vCPU $cpu idles with interrupt $top pending above its priority (PPR $ppr): QEMU never woke it"
 			found=0
 		fi
-	done < <(vm_monitor "info registers -a" 2>/dev/null |
-		awk '/^CPU#/ { cpu = substr($1, 5) } /HLT=/ { for (i = 1; i <= NF; i++) if ($i ~ /^HLT=/) print cpu, substr($i, 5) }')
+	done < <(vm_vcpus)
 	return $found
 }
 
